@@ -1,0 +1,54 @@
+# Cunyi developer commands. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+TEST_STAMP := $(VENV)/.test-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+CUNYI_TEST_POSTGRES_URL ?= postgresql://127.0.0.1:5432/test
+export CUNYI_TEST_POSTGRES_URL
+
+.PHONY: help install run test test-sqlite test-postgres lint messages chromium bench clean
+
+help:
+	@echo "make run      - set up .venv, migrate, load the demo if empty, serve on :8000"
+	@echo "make test     - the whole suite on SQLite, then on PostgreSQL when reachable"
+	@echo "make install  - create .venv and install Cunyi"
+	@echo "make lint     - ruff and mypy"
+	@echo "make messages - extract translatable strings and update the English catalog"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/cunyi serve
+
+test: $(TEST_STAMP)
+	@bash scripts/test.sh
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests
+	$(BIN)/mypy
+
+messages: $(TEST_STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg \
+		-k _ -k gettext_ -k lazy -k ngettext_:1,2 -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i translations/messages.pot \
+		-d translations -l en --ignore-obsolete
+
+chromium:
+	@bash scripts/ensure-chromium.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Cunyi (村议): a platform for village self-governance."""

@@ -1,0 +1,166 @@
+"""Staff accounts: password hashing, sign-in with throttling, account management."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.exceptions import InvalidCredentials, SigninThrottled
+from app.accounts.models import VILLAGE_ROLES, Role, SigninFailure, StaffUser
+from app.audit.services import Actor, record
+from app.db import utcnow
+from app.errors import Conflict
+from app.i18n import lazy
+
+_hasher = PasswordHasher()
+# A hash of a random password: verifying against it when the account does not exist
+# keeps "no such user" and "wrong password" equally slow.
+_DUMMY_HASH = _hasher.hash("cunyi-timing-equaliser")
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    max_per_account: int
+    max_per_address: int
+    window: timedelta
+
+
+def _failures_since(session: Session, key: str, since: datetime) -> tuple[int, datetime | None]:
+    row = session.execute(
+        select(func.count(), func.min(SigninFailure.at)).where(
+            SigninFailure.key == key, SigninFailure.at >= since
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+def _check_throttle(
+    session: Session, username: str, address: str, policy: ThrottlePolicy, now: datetime
+) -> None:
+    since = now - policy.window
+    for key, limit in (
+        (f"account:{username.lower()}", policy.max_per_account),
+        (f"address:{address}", policy.max_per_address),
+    ):
+        count, oldest = _failures_since(session, key, since)
+        if count >= limit and oldest is not None:
+            wait = oldest + policy.window - now
+            minutes = max(1, math.ceil(wait.total_seconds() / 60))
+            raise SigninThrottled(
+                lazy("登录失败次数太多，为保护账号已暂停登录。请在 %(minutes)s 分钟后再试，或请乡镇管理员协助。"),
+                minutes=minutes,
+            )
+
+
+def authenticate(
+    session: Session, username: str, password: str, address: str, policy: ThrottlePolicy
+) -> StaffUser:
+    """Return the user, or raise. Failures are recorded by the caller's separate unit of work."""
+    now = utcnow()
+    _check_throttle(session, username, address, policy, now)
+    user = session.scalar(select(StaffUser).where(func.lower(StaffUser.username) == username.lower()))
+    valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        raise InvalidCredentials(lazy("用户名或密码不对，请检查后重新输入。"))
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.execute(
+        delete(SigninFailure).where(SigninFailure.key == f"account:{username.lower()}")
+    )
+    return user
+
+
+def record_failure(session: Session, username: str, address: str) -> None:
+    now = utcnow()
+    session.add(SigninFailure(key=f"account:{username.lower()}", at=now))
+    session.add(SigninFailure(key=f"address:{address}", at=now))
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    township_id: int,
+    village_id: int | None,
+) -> StaffUser:
+    if role in VILLAGE_ROLES and village_id is None:
+        raise Conflict(lazy("这个角色必须指定所在的村。"))
+    if role is Role.TOWNSHIP_ADMIN and village_id is not None:
+        raise Conflict(lazy("乡镇管理员属于乡镇，不能指定村。"))
+    exists = session.scalar(
+        select(StaffUser.id).where(func.lower(StaffUser.username) == username.lower())
+    )
+    if exists is not None:
+        raise Conflict(lazy("用户名“%(username)s”已被使用，请换一个。"), username=username)
+    user = StaffUser(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        township_id=township_id,
+        village_id=village_id,
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor,
+        "staff.create",
+        "staff_user",
+        user.id,
+        {"username": username, "role": role.value, "village_id": village_id},
+        township_id=township_id,
+        village_id=village_id,
+    )
+    return user
+
+
+def change_password(session: Session, actor: Actor, user: StaffUser, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    user.session_epoch += 1
+    record(session, actor, "staff.password", "staff_user", user.id, {"username": user.username},
+           township_id=user.township_id, village_id=user.village_id)
+
+
+def set_active(session: Session, actor: Actor, user: StaffUser, active: bool) -> None:
+    user.active = active
+    user.session_epoch += 1
+    record(
+        session,
+        actor,
+        "staff.activate" if active else "staff.deactivate",
+        "staff_user",
+        user.id,
+        {"username": user.username},
+        township_id=user.township_id,
+        village_id=user.village_id,
+    )
+
+
+def staff_in_scope(session: Session, viewer: StaffUser) -> list[StaffUser]:
+    stmt = select(StaffUser).where(StaffUser.township_id == viewer.township_id)
+    if viewer.village_id is not None:
+        stmt = stmt.where(StaffUser.village_id == viewer.village_id)
+    return list(session.scalars(stmt.order_by(StaffUser.role, StaffUser.username)))

@@ -1,0 +1,101 @@
+"""Auditors browse and filter the audit log (read-only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, or_, select
+from starlette.responses import Response
+
+from app.audit.models import AuditEntry
+from app.audit.services import iter_entries, verify_chain
+from app.permissions import Permission
+from app.registry.models import Village
+from app.templating import CHINA_TIME
+from app.web import Ctx, route
+
+PAGE_SIZE = 50
+
+
+def _parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _scoped(ctx: Ctx, stmt: Select[tuple[AuditEntry]]) -> Select[tuple[AuditEntry]]:
+    user = ctx.require_user()
+    if user.village_id is not None:
+        return stmt.where(AuditEntry.village_id == user.village_id)
+    return stmt.where(
+        or_(AuditEntry.township_id == user.township_id, AuditEntry.township_id.is_(None))
+    )
+
+
+def audit_log(ctx: Ctx) -> Response:
+    params = ctx.request.query_params
+    filters = {
+        "action": params.get("action", "").strip(),
+        "actor": params.get("actor", "").strip(),
+        "object": params.get("object", "").strip(),
+        "village_id": params.get("village_id", "").strip(),
+        "since": params.get("since", "").strip(),
+        "until": params.get("until", "").strip(),
+    }
+    try:
+        page = max(1, int(params.get("page", "1")))
+    except ValueError:
+        page = 1
+    stmt = _scoped(ctx, select(AuditEntry))
+    if filters["action"]:
+        stmt = stmt.where(AuditEntry.action.startswith(filters["action"]))
+    if filters["actor"]:
+        stmt = stmt.where(AuditEntry.actor_label.contains(filters["actor"]))
+    if filters["object"]:
+        kind, _sep, ident = filters["object"].partition(":")
+        stmt = stmt.where(AuditEntry.object_type == kind)
+        if ident:
+            stmt = stmt.where(AuditEntry.object_id == ident)
+    if filters["village_id"].isdigit():
+        stmt = stmt.where(AuditEntry.village_id == int(filters["village_id"]))
+    since, until = _parse_day(filters["since"]), _parse_day(filters["until"])
+    if since:
+        stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time(), CHINA_TIME))
+    if until:
+        stmt = stmt.where(
+            AuditEntry.at < datetime.combine(until + timedelta(days=1), time(), CHINA_TIME)
+        )
+    total = ctx.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    entries = list(
+        ctx.db.scalars(
+            stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        )
+    )
+    user = ctx.require_user()
+    villages = list(
+        ctx.db.scalars(select(Village).where(Village.township_id == user.township_id)
+                       .order_by(Village.code))
+    )
+    actions = sorted(ctx.db.scalars(_scoped(ctx, select(AuditEntry.action).distinct())))
+    return ctx.render(
+        "audit/log.html",
+        entries=entries,
+        filters=filters,
+        page=page,
+        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+        total=total,
+        villages=villages,
+        actions=actions,
+    )
+
+
+def audit_verify(ctx: Ctx) -> Response:
+    checked, problem = verify_chain(iter_entries(ctx.db))
+    return ctx.render("audit/verify.html", checked=checked, problem=problem)
+
+
+routes = [
+    route("/audit", audit_log, name="audit:log", permission=Permission.AUDIT_READ),
+    route("/audit/verify", audit_verify, name="audit:verify", permission=Permission.AUDIT_READ),
+]

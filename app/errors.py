@@ -1,0 +1,38 @@
+"""Domain errors: each becomes a clear page (or JSON) saying what happened and what to do."""
+
+from __future__ import annotations
+
+from app.i18n import LazyText, lazy
+
+
+class DomainError(Exception):
+    """Base for every error a user can cause. Subclasses set a status and a message."""
+
+    status_code = 400
+    title: LazyText = lazy("操作未完成")
+
+    def __init__(self, message: LazyText | str, *, hint: LazyText | str | None = None,
+                 **variables: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.hint = hint
+        self.variables = variables
+
+    def render_message(self) -> str:
+        text = str(self.message)
+        return text % self.variables if self.variables else text
+
+
+class NotFound(DomainError):
+    status_code = 404
+    title = lazy("找不到该页面")
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    title = lazy("没有权限")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    title = lazy("与现有记录冲突")

@@ -1,0 +1,30 @@
+"""Display names for enum values, translated when shown."""
+
+from __future__ import annotations
+
+from app.accounts.models import Role
+from app.i18n import LazyText, lazy
+from app.registry.models import GroupKind, Residence, Sex
+
+ROLE_LABELS: dict[Role, LazyText] = {
+    Role.TOWNSHIP_ADMIN: lazy("乡镇管理员"),
+    Role.ORGANIZER: lazy("组织者"),
+    Role.GROUP_LEADER: lazy("小组长"),
+    Role.TELLER: lazy("监计票人"),
+    Role.RECORDER: lazy("记录人"),
+    Role.AUDITOR: lazy("监督审计"),
+}
+
+GROUP_KIND_LABELS: dict[GroupKind, LazyText] = {
+    GroupKind.VILLAGERS: lazy("村民小组"),
+    GroupKind.WOMEN: lazy("育龄妇女小组"),
+    GroupKind.ASSOCIATION: lazy("协会联户组"),
+}
+
+SEX_LABELS: dict[Sex, LazyText] = {Sex.MALE: lazy("男"), Sex.FEMALE: lazy("女")}
+
+RESIDENCE_LABELS: dict[Residence, LazyText] = {
+    Residence.REGISTERED_RESIDENT: lazy("户籍在本村并居住"),
+    Residence.REGISTERED_AWAY: lazy("户籍在本村、外出"),
+    Residence.RESIDENT_ADMITTED: lazy("非本村户籍、居住一年以上经同意"),
+}

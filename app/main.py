@@ -1,0 +1,166 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db import Database, make_engine
+from app.i18n import LANGUAGE_COOKIE, lazy, negotiate, set_locale
+from app.permissions import Permission
+from app.settings import STATIC_DIR, Settings, load_settings
+
+logger = logging.getLogger("cunyi")
+
+SESSION_COOKIE = "cunyi_session"
+
+
+class LocaleMiddleware:
+    """Picks the language for this request (cookie, then Accept-Language)."""
+
+    def __init__(self, app: ASGIApp, default_locale: str) -> None:
+        self.app = app
+        self.default_locale = default_locale
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            cookie_value = None
+            for part in headers.get("cookie", "").split(";"):
+                key, _sep, value = part.strip().partition("=")
+                if key == LANGUAGE_COOKIE:
+                    cookie_value = value
+            locale = negotiate(cookie_value, headers.get("accept-language"))
+            if cookie_value is None and not headers.get("accept-language"):
+                locale = self.default_locale
+            set_locale(locale)
+        await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every page gets: no framing, no sniffing, a strict script policy."""
+
+    HEADERS = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (
+            b"content-security-policy",
+            b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            b"script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    ]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + self.HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    from app.templating import render_error
+
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    if status == 405:
+        return render_error(
+            request, 405, lazy("不支持这种访问方式"), lazy("请从页面上的按钮或链接进入。")
+        )
+    return render_error(
+        request,
+        404,
+        lazy("找不到该页面"),
+        lazy("您要找的页面不存在，可能链接有误或已被移除。请返回首页重新进入。"),
+    )
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    from app.templating import render_error
+
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return render_error(
+        request,
+        500,
+        lazy("系统出错了"),
+        lazy("服务器处理时出现了问题，您的操作没有保存。请稍后再试；如果一直出错，请联系乡镇管理员。"),
+    )
+
+
+def all_routes() -> list[BaseRoute]:
+    from app.accounts.views import routes as account_routes
+    from app.audit.views import routes as audit_routes
+    from app.home import routes as home_routes
+    from app.registry.views import routes as registry_routes
+
+    static = Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static")
+    static.permission = Permission.PUBLIC  # type: ignore[attr-defined]
+    routes: list[BaseRoute] = [static]
+    for group in (home_routes, account_routes, registry_routes, audit_routes):
+        routes.extend(group)
+    return routes
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        owned = database is None
+        db = database or Database(make_engine(settings.database_url))
+        app.state.database = db
+        try:
+            yield {}
+        finally:
+            if owned:
+                db.dispose()
+
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(LocaleMiddleware, default_locale=settings.default_locale),
+        Middleware(
+            SessionMiddleware,
+            secret_key=str(settings.secret_key),
+            session_cookie=SESSION_COOKIE,
+            max_age=settings.session_max_age,
+            same_site="lax",
+            https_only=settings.secure_cookies,
+        ),
+    ]
+    app = Starlette(
+        debug=settings.debug,
+        routes=[*all_routes(), *extra_routes],
+        middleware=middleware,
+        exception_handlers={404: _not_found, 405: _not_found, 500: _server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if database is not None:
+        app.state.database = database
+    return app

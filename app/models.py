@@ -1,0 +1,28 @@
+"""Imports every model so `Base.metadata` is complete (Alembic, tests)."""
+
+from app.accounts.models import SigninFailure, StaffUser
+from app.audit.models import AuditEntry
+from app.db import Base
+from app.registry.models import (
+    Group,
+    GroupMembership,
+    Household,
+    Person,
+    RollImport,
+    Township,
+    Village,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Group",
+    "GroupMembership",
+    "Household",
+    "Person",
+    "RollImport",
+    "SigninFailure",
+    "StaffUser",
+    "Township",
+    "Village",
+]

@@ -1,0 +1,97 @@
+"""All configuration, read in one place.
+
+Values come from the environment or a `.env` file in the working directory, through
+Starlette's `Config`. Nothing else in the code base reads `os.environ` for settings.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+SUPPORTED_LOCALES = ("zh_Hans", "en")
+DEFAULT_LOCALE = "zh_Hans"
+
+
+def normalize_database_url(url: str) -> str:
+    """Pick the drivers we ship: psycopg 3 for PostgreSQL, the stdlib for SQLite."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def load_or_create_secret_key(data_dir: Path) -> str:
+    """Read `data/secret.key`, creating it with a fresh random key the first time.
+
+    A literal default key in code would let anyone forge session cookies and QR links.
+    """
+    path = data_dir / "secret.key"
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the platform has; see README "Configuration"."""
+
+    database_url: str
+    secret_key: Secret
+    data_dir: Path
+    debug: bool = False
+    secure_cookies: bool = False
+    session_max_age: int = 12 * 3600
+    signin_max_failures_per_account: int = 5
+    signin_max_failures_per_address: int = 20
+    signin_window_seconds: int = 15 * 60
+    default_locale: str = DEFAULT_LOCALE
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    config = Config(env_file if env_file and Path(env_file).exists() else None)
+    data_dir = Path(config("CUNYI_DATA_DIR", default=str(PROJECT_ROOT / "data")))
+    default_db = f"sqlite:///{data_dir / 'cunyi.sqlite3'}"
+    database_url = normalize_database_url(config("CUNYI_DATABASE_URL", default=default_db))
+    raw_key = config("CUNYI_SECRET_KEY", cast=str, default="")
+    secret_key = Secret(raw_key or load_or_create_secret_key(data_dir))
+    settings = Settings(
+        database_url=database_url,
+        secret_key=secret_key,
+        data_dir=data_dir,
+        debug=config("CUNYI_DEBUG", cast=bool, default=False),
+        secure_cookies=config("CUNYI_SECURE_COOKIES", cast=bool, default=False),
+        session_max_age=config("CUNYI_SESSION_MAX_AGE", cast=int, default=12 * 3600),
+        signin_max_failures_per_account=config(
+            "CUNYI_SIGNIN_MAX_FAILURES_PER_ACCOUNT", cast=int, default=5
+        ),
+        signin_max_failures_per_address=config(
+            "CUNYI_SIGNIN_MAX_FAILURES_PER_ADDRESS", cast=int, default=20
+        ),
+        signin_window_seconds=config("CUNYI_SIGNIN_WINDOW_SECONDS", cast=int, default=15 * 60),
+        default_locale=config("CUNYI_DEFAULT_LOCALE", default=DEFAULT_LOCALE),
+    )
+    return settings.with_overrides(**overrides) if overrides else settings

@@ -1,0 +1,132 @@
+"""Jinja2 set-up: autoescape, translations, `url_for`, and the shared page context."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from app.accounts.models import StaffUser
+from app.i18n import (
+    LANGUAGE_NAMES,
+    LazyText,
+    current_locale,
+    gettext_,
+    html_lang,
+    jinja_callables,
+)
+from app.permissions import Permission, allows
+from app.settings import TEMPLATES_DIR
+
+# Villages run on China Standard Time; times are stored in UTC and shown in CST.
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CHINA_TIME).strftime(fmt)
+
+
+def build_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    callables = jinja_callables()
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        callables["gettext"], callables["ngettext"], newstyle=True
+    )
+    env.filters["local_time"] = _local_time
+    env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    env.globals["Permission"] = Permission
+    return env
+
+
+_templates: Jinja2Templates | None = None
+
+
+@jinja2.pass_context
+def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    """Paths, not absolute URLs: correct behind any reverse proxy and host name."""
+    request: Request = context["request"]
+    return str(request.url_for(name, **path_params).path)
+
+
+def templates() -> Jinja2Templates:
+    global _templates
+    if _templates is None:
+        _templates = Jinja2Templates(env=build_environment())
+        _templates.env.globals["url_for"] = _url_for
+    return _templates
+
+
+def _page_context(request: Request, user: StaffUser | None) -> dict[str, Any]:
+    from app.web import CSRF_FIELD, csrf_token
+
+    token = csrf_token(request)
+    locale = current_locale()
+    flashes = request.session.pop("flash", []) if "session" in request.scope else []
+    return {
+        "user": user,
+        "can": lambda permission: allows(user, permission),
+        "csrf_token": token,
+        "csrf_field": Markup('<input type="hidden" name="%s" value="%s">')
+        % (CSRF_FIELD, token),
+        "locale": locale,
+        "html_lang": html_lang(locale),
+        "flashes": flashes,
+        "current_path": request.url.path,
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    user: StaffUser | None = None,
+) -> Response:
+    full = _page_context(request, user)
+    full.update(context)
+    return templates().TemplateResponse(request, template, full, status_code=status_code)
+
+
+def render_error(
+    request: Request,
+    status_code: int,
+    title: LazyText | str,
+    message: LazyText | str,
+    *,
+    hint: LazyText | str | None = None,
+    user: StaffUser | None = None,
+) -> Response:
+    return render(
+        request,
+        "errors/error.html",
+        {
+            "status_code": status_code,
+            "title": str(title),
+            "message": str(message),
+            "hint": str(hint) if hint else "",
+        },
+        status_code=status_code,
+        user=user,
+    )
+
+
+def t(message: str, **variables: Any) -> str:
+    return gettext_(message, **variables)

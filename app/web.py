@@ -1,0 +1,269 @@
+"""The request layer: route declaration with permissions, sessions, CSRF, commit.
+
+Every route is declared with `route(...)`, which names the permission it needs. The
+wrapper built here is the one place that:
+- loads the signed-in staff user from the session cookie,
+- checks the permission and the village scope,
+- checks the CSRF token on every state-changing request,
+- opens the database session, runs the (sync) view in the thread pool, and commits
+  only when the response is a success; anything else rolls back, so a rejected form
+  writes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from app.accounts.models import StaffUser
+from app.audit.services import Actor
+from app.db import Database
+from app.errors import DomainError, Forbidden, NotFound
+from app.i18n import lazy
+from app.permissions import Permission, allows, can_see_village
+from app.registry.models import Village
+from app.settings import Settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class UploadedFile:
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass
+class Ctx:
+    """What a view receives: the request, a database session, the user, the form."""
+
+    request: Request
+    db: Session
+    user: StaffUser | None
+    form: FormData | None = None
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    # Work that must be kept even when the request fails and rolls back (e.g. counting
+    # a failed sign-in). Run by the request layer after the rollback, then committed.
+    on_failure: list[Callable[[Session], None]] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.request.app.state.settings
+        return settings
+
+    @property
+    def path(self) -> dict[str, Any]:
+        return dict(self.request.path_params)
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name) if self.form is not None else None
+        return value.strip() if isinstance(value, str) else default
+
+    def secret_field(self, name: str) -> str:
+        """A password: taken exactly as typed, never stripped."""
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, str) else ""
+
+    def fields(self, name: str) -> list[str]:
+        if self.form is None:
+            return []
+        return [v.strip() for v in self.form.getlist(name) if isinstance(v, str)]
+
+    @property
+    def actor(self) -> Actor:
+        if self.user is None:
+            return Actor(label="anonymous")
+        return Actor(
+            label=f"{self.user.display_name} ({self.user.username})",
+            user_id=self.user.id,
+            township_id=self.user.township_id,
+            village_id=self.user.village_id,
+        )
+
+    def url(self, name: str, /, **params: Any) -> str:
+        return str(self.request.url_for(name, **params).path)
+
+    def redirect(self, name: str, /, *, query: str = "", **params: Any) -> RedirectResponse:
+        target = self.url(name, **params) + (f"?{query}" if query else "")
+        return RedirectResponse(target, status_code=303)
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
+        from app.templating import render
+
+        return render(self.request, template, context, status_code=status_code, user=self.user)
+
+    def require_user(self) -> StaffUser:
+        if self.user is None:
+            raise Forbidden(lazy("请先登录。"))
+        return self.user
+
+    def flash(self, message: str) -> None:
+        self.request.session.setdefault("flash", []).append(message)
+
+
+View = Callable[[Ctx], Response]
+
+
+class RouteSpec(Route):
+    """A Starlette route that also carries the permission it was declared with."""
+
+    permission: Permission
+
+
+def route(
+    path: str,
+    view: View,
+    *,
+    name: str,
+    permission: Permission,
+    methods: Sequence[str] = ("GET",),
+) -> RouteSpec:
+    endpoint = _wrap(view, permission)
+    spec = RouteSpec(path, endpoint, name=name, methods=list(methods))
+    spec.permission = permission
+    return spec
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def _csrf_ok(request: Request, form: FormData | None) -> bool:
+    expected = request.session.get("csrf")
+    if not expected:
+        return False
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and form is not None:
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    return sent is not None and hmac.compare_digest(str(expected), sent)
+
+
+def load_user(request: Request, db: Session) -> StaffUser | None:
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    user = db.get(StaffUser, user_id)
+    if user is None or not user.active or user.session_epoch != request.session.get("epoch"):
+        return None
+    return user
+
+
+def _check_scope(ctx: Ctx) -> None:
+    """A path that names a village must be one the user may see."""
+    village_id = ctx.request.path_params.get("village_id")
+    if village_id is None or ctx.user is None:
+        return
+    village = ctx.db.get(Village, village_id)
+    if village is None:
+        raise NotFound(lazy("没有这个村。"))
+    if not can_see_village(ctx.user, village.id, village.township_id):
+        raise Forbidden(lazy("这个村不在您的管辖范围内。"))
+
+
+async def _read_form(request: Request) -> tuple[FormData | None, dict[str, UploadedFile]]:
+    if request.method in SAFE_METHODS:
+        return None, {}
+    form = await request.form(max_part_size=MAX_UPLOAD_BYTES)
+    files: dict[str, UploadedFile] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            content = await value.read()
+            if content or value.filename:
+                files[key] = UploadedFile(
+                    value.filename or "", content, value.content_type or ""
+                )
+    return form, files
+
+
+def _wrap(view: View, permission: Permission) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        form, files = await _read_form(request)
+        if request.method not in SAFE_METHODS and not _csrf_ok(request, form):
+            from app.templating import render_error
+
+            return render_error(
+                request,
+                403,
+                lazy("页面已过期"),
+                lazy("为了安全，这个表单已失效。请返回上一页，刷新后再提交一次。"),
+            )
+        # The whole unit of work runs in one worker thread: a session is not thread-safe.
+        return await run_in_threadpool(_handle, request, view, permission, form, files)
+
+    endpoint.__name__ = getattr(view, "__name__", "endpoint")
+    endpoint.__doc__ = view.__doc__
+    return endpoint
+
+
+def _handle(
+    request: Request,
+    view: View,
+    permission: Permission,
+    form: FormData | None,
+    files: dict[str, UploadedFile],
+) -> Response:
+    from app.templating import render_error
+
+    database: Database = request.app.state.database
+    session = database.session(write=request.method not in SAFE_METHODS)
+    try:
+        user = load_user(request, session)
+        if not allows(user, permission):
+            session.rollback()
+            if user is None:
+                signin = request.url_for("accounts:signin").path
+                return RedirectResponse(f"{signin}?next={request.url.path}", status_code=303)
+            return render_error(
+                request, 403, lazy("没有权限"), lazy("您的账号没有进行此操作的权限。"), user=user
+            )
+        ctx = Ctx(request=request, db=session, user=user, form=form, files=files)
+        try:
+            _check_scope(ctx)
+            response = view(ctx)
+        except DomainError as error:
+            _fail(session, ctx)
+            return render_error(
+                request,
+                error.status_code,
+                error.title,
+                error.render_message(),
+                hint=error.hint,
+                user=user,
+            )
+        if response.status_code < 400:
+            session.commit()
+        else:
+            _fail(session, ctx)
+        return response
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _fail(session: Session, ctx: Ctx) -> None:
+    session.rollback()
+    if ctx.on_failure:
+        for task in ctx.on_failure:
+            task(session)
+        session.commit()
