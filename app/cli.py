@@ -31,8 +31,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     db = _database(settings)
     with db.transaction() as session:
         if not demo.database_is_empty(session):
-            print("The database already has data; the demo loads only into an empty one.",
-                  file=sys.stderr)
+            print(
+                "The database already has data; the demo loads only into an empty one.",
+                file=sys.stderr,
+            )
             print("数据库里已有数据，演示数据只装入空数据库。", file=sys.stderr)
             return 1
         signins = demo.build_demo(session)
@@ -63,8 +65,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if signins:
         print(demo.format_signins(signins))
     print(f"Serving on http://{args.host}:{args.port} (按 Ctrl+C 停止)")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
-                workers=1, proxy_headers=args.proxy_headers)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        workers=1,
+        proxy_headers=args.proxy_headers,
+    )
     return 0
 
 
@@ -77,8 +85,11 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
     password = args.password or getpass.getpass("Password (密码): ")
     if len(password) < MIN_PASSWORD_LENGTH:
-        print(f"The password needs at least {MIN_PASSWORD_LENGTH} characters "
-              f"(密码至少 {MIN_PASSWORD_LENGTH} 位).", file=sys.stderr)
+        print(
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters "
+            f"(密码至少 {MIN_PASSWORD_LENGTH} 位).",
+            file=sys.stderr,
+        )
         return 2
     db = _database(settings)
     try:
@@ -86,15 +97,25 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
             township = session.scalar(select(Township).where(Township.code == args.township_code))
             if township is None:
                 if not args.township_name:
-                    print(f"No township with code {args.township_code}; pass --township-name "
-                          "to create it (没有这个乡镇，请用 --township-name 创建).", file=sys.stderr)
+                    print(
+                        f"No township with code {args.township_code}; pass --township-name "
+                        "to create it (没有这个乡镇，请用 --township-name 创建).",
+                        file=sys.stderr,
+                    )
                     return 2
                 township = Township(code=args.township_code, name=args.township_name)
                 session.add(township)
                 session.flush()
-            create_user(session, SYSTEM, username=args.username,
-                        display_name=args.display_name or args.username, password=password,
-                        role=Role.TOWNSHIP_ADMIN, township_id=township.id, village_id=None)
+            create_user(
+                session,
+                SYSTEM,
+                username=args.username,
+                display_name=args.display_name or args.username,
+                password=password,
+                role=Role.TOWNSHIP_ADMIN,
+                township_id=township.id,
+                village_id=None,
+            )
     except DomainError as error:
         print(error.render_message(), file=sys.stderr)
         return 2
@@ -126,13 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo township")
-    serve.add_argument("--proxy-headers", action="store_true",
-                       help="trust X-Forwarded-For from a reverse proxy")
+    serve.add_argument(
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-For from a reverse proxy"
+    )
     serve.set_defaults(handler=cmd_serve)
     sub.add_parser("migrate", help="upgrade the database to the newest schema").set_defaults(
-        handler=cmd_migrate)
+        handler=cmd_migrate
+    )
     sub.add_parser("demo", help="load the demo township into an empty database").set_defaults(
-        handler=cmd_demo)
+        handler=cmd_demo
+    )
     admin = sub.add_parser("create-admin", help="create a township admin account")
     admin.add_argument("username")
     admin.add_argument("--township-code", required=True)
@@ -141,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password", help="read from a prompt when left out")
     admin.set_defaults(handler=cmd_create_admin)
     sub.add_parser("verify-audit", help="recompute the audit hash chain").set_defaults(
-        handler=cmd_verify_audit)
+        handler=cmd_verify_audit
+    )
     return parser
 
 

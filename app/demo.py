@@ -30,8 +30,34 @@ from app.registry.models import (
 )
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN_MALE = ["建国", "国强", "志明", "海涛", "永刚", "德华", "文斌", "春生", "长林", "宏伟", "子豪", "浩然"]
-GIVEN_FEMALE = ["秀英", "桂兰", "淑珍", "玉梅", "春花", "丽娟", "红霞", "晓燕", "雨欣", "思琪", "美玲", "慧敏"]
+GIVEN_MALE = [
+    "建国",
+    "国强",
+    "志明",
+    "海涛",
+    "永刚",
+    "德华",
+    "文斌",
+    "春生",
+    "长林",
+    "宏伟",
+    "子豪",
+    "浩然",
+]
+GIVEN_FEMALE = [
+    "秀英",
+    "桂兰",
+    "淑珍",
+    "玉梅",
+    "春花",
+    "丽娟",
+    "红霞",
+    "晓燕",
+    "雨欣",
+    "思琪",
+    "美玲",
+    "慧敏",
+]
 
 
 @dataclass(frozen=True)
@@ -47,26 +73,36 @@ def _person_name(rng: random.Random, surname: str, sex: Sex) -> str:
     return surname + rng.choice(pool)
 
 
-def _build_village(session: Session, rng: random.Random, township: Township, code: str,
-                   name: str, households: int) -> Village:
+def _build_village(
+    session: Session, rng: random.Random, township: Township, code: str, name: str, households: int
+) -> Village:
     village = Village(township=township, code=code, name=name)
     session.add(village)
     session.flush()
     groups = {
-        GroupKind.VILLAGERS: [Group(village_id=village.id, kind=GroupKind.VILLAGERS,
-                                    name=f"第{n}村民小组") for n in "一二三"],
-        GroupKind.WOMEN: [Group(village_id=village.id, kind=GroupKind.WOMEN,
-                                name=f"{n}组育龄妇女小组") for n in "一二三"],
-        GroupKind.ASSOCIATION: [Group(village_id=village.id, kind=GroupKind.ASSOCIATION,
-                                      name=f"协会联户组{n}") for n in range(1, 5)],
+        GroupKind.VILLAGERS: [
+            Group(village_id=village.id, kind=GroupKind.VILLAGERS, name=f"第{n}村民小组")
+            for n in "一二三"
+        ],
+        GroupKind.WOMEN: [
+            Group(village_id=village.id, kind=GroupKind.WOMEN, name=f"{n}组育龄妇女小组")
+            for n in "一二三"
+        ],
+        GroupKind.ASSOCIATION: [
+            Group(village_id=village.id, kind=GroupKind.ASSOCIATION, name=f"协会联户组{n}")
+            for n in range(1, 5)
+        ],
     }
     for kind_groups in groups.values():
         session.add_all(kind_groups)
     session.flush()
     roll = 0
     for index in range(households):
-        household = Household(village_id=village.id, number=f"{index + 1:03d}",
-                              address=f"{name}{(index % 3) + 1}组{index + 1}号")
+        household = Household(
+            village_id=village.id,
+            number=f"{index + 1:03d}",
+            address=f"{name}{(index % 3) + 1}组{index + 1}号",
+        )
         session.add(household)
         session.flush()
         surname = rng.choice(SURNAMES)
@@ -77,10 +113,8 @@ def _build_village(session: Session, rng: random.Random, township: Township, cod
         for member in range(size):
             roll += 1
             sex = Sex.MALE if (member % 2 == 0) else Sex.FEMALE
-            if member < 2:
-                birth_year = rng.randint(1945, 1985)
-            else:
-                birth_year = rng.randint(1995, 2014)
+            # The first two members are the adults who head the household.
+            birth_year = rng.randint(1945, 1985) if member < 2 else rng.randint(1995, 2014)
             person = Person(
                 village_id=village.id,
                 household_id=household.id,
@@ -97,14 +131,25 @@ def _build_village(session: Session, rng: random.Random, township: Township, cod
             )
             session.add(person)
             session.flush()
-            session.add(GroupMembership(person_id=person.id, group_id=villagers_group.id,
-                                        kind=GroupKind.VILLAGERS))
+            session.add(
+                GroupMembership(
+                    person_id=person.id, group_id=villagers_group.id, kind=GroupKind.VILLAGERS
+                )
+            )
             if sex is Sex.FEMALE and 1960 <= birth_year <= 2008:
-                session.add(GroupMembership(person_id=person.id, group_id=women_group.id,
-                                            kind=GroupKind.WOMEN))
+                session.add(
+                    GroupMembership(
+                        person_id=person.id, group_id=women_group.id, kind=GroupKind.WOMEN
+                    )
+                )
             if person.is_association_member:
-                session.add(GroupMembership(person_id=person.id, group_id=association_group.id,
-                                            kind=GroupKind.ASSOCIATION))
+                session.add(
+                    GroupMembership(
+                        person_id=person.id,
+                        group_id=association_group.id,
+                        kind=GroupKind.ASSOCIATION,
+                    )
+                )
     return village
 
 
@@ -119,8 +164,15 @@ def build_demo(session: Session) -> list[DemoSignin]:
     session.flush()
     first = _build_village(session, rng, township, "001", "桃源村", 42)
     second = _build_village(session, rng, township, "002", "柳溪村", 40)
-    record(session, SYSTEM, "demo.build", "township", township.id,
-           {"villages": [first.name, second.name]}, township_id=township.id)
+    record(
+        session,
+        SYSTEM,
+        "demo.build",
+        "township",
+        township.id,
+        {"villages": [first.name, second.name]},
+        township_id=township.id,
+    )
     accounts = [
         ("admin", "乡镇管理员", Role.TOWNSHIP_ADMIN, None),
         ("organizer", "周组织", Role.ORGANIZER, first),
@@ -132,9 +184,16 @@ def build_demo(session: Session) -> list[DemoSignin]:
     signins = []
     for username, display_name, role, village in accounts:
         password = secrets.token_urlsafe(9)
-        create_user(session, SYSTEM, username=username, display_name=display_name,
-                    password=password, role=role, township_id=township.id,
-                    village_id=village.id if village else None)
+        create_user(
+            session,
+            SYSTEM,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=role,
+            township_id=township.id,
+            village_id=village.id if village else None,
+        )
         signins.append(DemoSignin(username, password, role, village.name if village else None))
     return signins
 
@@ -148,8 +207,11 @@ def write_signins(path: Path, signins: list[DemoSignin]) -> None:
 
 def format_signins(signins: list[DemoSignin]) -> str:
     rows = ["Demo sign-ins (演示账号):", f"  {'username':<10} {'password':<14} role"]
-    rows += [f"  {s.username:<10} {s.password:<14} {s.role.value}"
-             + (f" @ {s.village}" if s.village else "") for s in signins]
+    rows += [
+        f"  {s.username:<10} {s.password:<14} {s.role.value}"
+        + (f" @ {s.village}" if s.village else "")
+        for s in signins
+    ]
     return "\n".join(rows)
 
 

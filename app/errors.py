@@ -11,8 +11,9 @@ class DomainError(Exception):
     status_code = 400
     title: LazyText = lazy("操作未完成")
 
-    def __init__(self, message: LazyText | str, *, hint: LazyText | str | None = None,
-                 **variables: object) -> None:
+    def __init__(
+        self, message: LazyText | str, *, hint: LazyText | str | None = None, **variables: object
+    ) -> None:
         super().__init__(str(message))
         self.message = message
         self.hint = hint

@@ -29,13 +29,10 @@ class FormResult:
             self.errors[name] = text % variables if variables else text
 
 
-def required_text(result: FormResult, name: str, value: str, *, label: str,
-                  max_length: int) -> str:
+def required_text(result: FormResult, name: str, value: str, *, label: str, max_length: int) -> str:
     result.raw[name] = value
     if not value:
         result.error(name, gettext_("请填写%(label)s。", label=label))
     elif len(value) > max_length:
-        result.error(
-            name, gettext_("%(label)s最多 %(max)s 个字。", label=label, max=max_length)
-        )
+        result.error(name, gettext_("%(label)s最多 %(max)s 个字。", label=label, max=max_length))
     return value

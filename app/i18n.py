@@ -10,7 +10,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from io import BytesIO
 from typing import Any
 
@@ -27,7 +27,7 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "en": "English"}
 _current_locale: ContextVar[str] = ContextVar("cunyi_locale", default=DEFAULT_LOCALE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations_for(locale: str) -> gettext.NullTranslations:
     if locale == "zh_Hans":
         return gettext.NullTranslations()

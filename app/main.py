@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -52,7 +52,7 @@ class LocaleMiddleware:
 class SecurityHeadersMiddleware:
     """Headers every page gets: no framing, no sniffing, a strict script policy."""
 
-    HEADERS = [
+    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"same-origin"),
@@ -104,7 +104,9 @@ def _server_error(request: Request, exc: Exception) -> Response:
         request,
         500,
         lazy("系统出错了"),
-        lazy("服务器处理时出现了问题，您的操作没有保存。请稍后再试；如果一直出错，请联系乡镇管理员。"),
+        lazy(
+            "服务器处理时出现了问题，您的操作没有保存。请稍后再试；如果一直出错，请联系乡镇管理员。"
+        ),
     )
 
 

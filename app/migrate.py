@@ -9,7 +9,9 @@ from sqlalchemy.engine import Connection
 from app.settings import MIGRATIONS_DIR, PROJECT_ROOT
 
 
-def alembic_config(database_url: str | None = None, connection: Connection | None = None) -> AlembicConfig:
+def alembic_config(
+    database_url: str | None = None, connection: Connection | None = None
+) -> AlembicConfig:
     cfg = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if database_url is not None:

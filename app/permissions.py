@@ -24,8 +24,7 @@ _READ_EVERYTHING = frozenset(
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.TOWNSHIP_ADMIN: _READ_EVERYTHING
-    | {Permission.REGISTRY_WRITE, Permission.STAFF_MANAGE},
+    Role.TOWNSHIP_ADMIN: _READ_EVERYTHING | {Permission.REGISTRY_WRITE, Permission.STAFF_MANAGE},
     Role.ORGANIZER: frozenset(
         {
             Permission.SIGNED_IN,

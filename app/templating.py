@@ -83,8 +83,7 @@ def _page_context(request: Request, user: StaffUser | None) -> dict[str, Any]:
         "user": user,
         "can": lambda permission: allows(user, permission),
         "csrf_token": token,
-        "csrf_field": Markup('<input type="hidden" name="%s" value="%s">')
-        % (CSRF_FIELD, token),
+        "csrf_field": Markup('<input type="hidden" name="%s" value="%s">') % (CSRF_FIELD, token),
         "locale": locale,
         "html_lang": html_lang(locale),
         "flashes": flashes,

@@ -188,9 +188,7 @@ async def _read_form(request: Request) -> tuple[FormData | None, dict[str, Uploa
         if isinstance(value, UploadFile):
             content = await value.read()
             if content or value.filename:
-                files[key] = UploadedFile(
-                    value.filename or "", content, value.content_type or ""
-                )
+                files[key] = UploadedFile(value.filename or "", content, value.content_type or "")
     return form, files
 
 

@@ -94,8 +94,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 @pytest.fixture
 def db(connection: Connection) -> Iterator[Session]:
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     factories.bind(session)
     yield session
     session.close()
@@ -142,8 +143,14 @@ def sign_in(client: TestClient, username: str, password: str = factories.PASSWOR
     assert response.headers["location"] == "/"
 
 
-def post_form(client: TestClient, path: str, data: dict[str, str], *, page: str | None = None,
-              files: dict[str, tuple[str, bytes, str]] | None = None):  # type: ignore[no-untyped-def]
+def post_form(
+    client: TestClient,
+    path: str,
+    data: dict[str, str],
+    *,
+    page: str | None = None,
+    files: dict[str, tuple[str, bytes, str]] | None = None,
+):  # type: ignore[no-untyped-def]
     """Submit a form the way a browser does: fetch the page for its CSRF token first."""
     token = csrf_from(client, page or path)
     return client.post(path, data={**data, "csrf_token": token}, files=files)

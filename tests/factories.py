@@ -101,12 +101,15 @@ class StaffFactory(_Base):
     password_hash = _PASSWORD_HASH
     role = Role.ORGANIZER
     village = factory.SubFactory(VillageFactory)
-    township_id = factory.LazyAttribute(lambda o: o.village.township_id if o.village else TownshipFactory().id)
+    township_id = factory.LazyAttribute(
+        lambda o: o.village.township_id if o.village else TownshipFactory().id
+    )
     active = True
 
 
-def staff(role: Role, village: Village | None = None, township: Township | None = None,
-          **kwargs: object) -> StaffUser:
+def staff(
+    role: Role, village: Village | None = None, township: Township | None = None, **kwargs: object
+) -> StaffUser:
     """A staff user bound the way the role requires."""
     if role is Role.TOWNSHIP_ADMIN or (role is Role.AUDITOR and village is None):
         township = township or (village.township if village else TownshipFactory())
@@ -115,5 +118,12 @@ def staff(role: Role, village: Village | None = None, township: Township | None 
     return StaffFactory(role=role, village=village, township_id=village.township_id, **kwargs)
 
 
-_ALL = [TownshipFactory, VillageFactory, GroupFactory, HouseholdFactory, PersonFactory,
-        MembershipFactory, StaffFactory]
+_ALL = [
+    TownshipFactory,
+    VillageFactory,
+    GroupFactory,
+    HouseholdFactory,
+    PersonFactory,
+    MembershipFactory,
+    StaffFactory,
+]

@@ -65,7 +65,9 @@ def _check_throttle(
             wait = oldest + policy.window - now
             minutes = max(1, math.ceil(wait.total_seconds() / 60))
             raise SigninThrottled(
-                lazy("登录失败次数太多，为保护账号已暂停登录。请在 %(minutes)s 分钟后再试，或请乡镇管理员协助。"),
+                lazy(
+                    "登录失败次数太多，为保护账号已暂停登录。请在 %(minutes)s 分钟后再试，或请乡镇管理员协助。"
+                ),
                 minutes=minutes,
             )
 
@@ -76,15 +78,15 @@ def authenticate(
     """Return the user, or raise. Failures are recorded by the caller's separate unit of work."""
     now = utcnow()
     _check_throttle(session, username, address, policy, now)
-    user = session.scalar(select(StaffUser).where(func.lower(StaffUser.username) == username.lower()))
+    user = session.scalar(
+        select(StaffUser).where(func.lower(StaffUser.username) == username.lower())
+    )
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
         raise InvalidCredentials(lazy("用户名或密码不对，请检查后重新输入。"))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    session.execute(
-        delete(SigninFailure).where(SigninFailure.key == f"account:{username.lower()}")
-    )
+    session.execute(delete(SigninFailure).where(SigninFailure.key == f"account:{username.lower()}"))
     return user
 
 
@@ -140,8 +142,16 @@ def create_user(
 def change_password(session: Session, actor: Actor, user: StaffUser, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.session_epoch += 1
-    record(session, actor, "staff.password", "staff_user", user.id, {"username": user.username},
-           township_id=user.township_id, village_id=user.village_id)
+    record(
+        session,
+        actor,
+        "staff.password",
+        "staff_user",
+        user.id,
+        {"username": user.username},
+        township_id=user.township_id,
+        village_id=user.village_id,
+    )
 
 
 def set_active(session: Session, actor: Actor, user: StaffUser, active: bool) -> None:

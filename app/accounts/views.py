@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -42,8 +43,9 @@ def signin(ctx: Ctx) -> Response:
     result = forms.parse_signin(ctx.field("username"), ctx.secret_field("password"))
     next_url = _safe_next(ctx.field("next"), ctx.url("home"))
     if not result.ok:
-        return ctx.render("accounts/signin.html", 422, form=result.raw, errors=result.errors,
-                          next=next_url)
+        return ctx.render(
+            "accounts/signin.html", 422, form=result.raw, errors=result.errors, next=next_url
+        )
     address = _client_address(ctx)
     settings = ctx.settings
     policy = services.ThrottlePolicy(
@@ -84,8 +86,9 @@ def switch_language(ctx: Ctx) -> Response:
     response = RedirectResponse(target, status_code=303)
     chosen = ctx.request.query_params.get("to", "")
     if chosen in SUPPORTED_LOCALES:
-        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax",
-                            httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax", httponly=True
+        )
     return response
 
 
@@ -127,7 +130,11 @@ def staff_list(ctx: Ctx) -> Response:
 def staff_new(ctx: Ctx) -> Response:
     user = ctx.require_user()
     villages = _villages_for(ctx)
-    context = {"villages": villages, "roles": list(Role), "role_labels": ROLE_LABELS}
+    context: dict[str, Any] = {
+        "villages": villages,
+        "roles": list(Role),
+        "role_labels": ROLE_LABELS,
+    }
     if ctx.request.method == "GET":
         return ctx.render("accounts/staff_new.html", form={}, errors={}, **context)
     result = forms.parse_new_staff(
@@ -140,8 +147,9 @@ def staff_new(ctx: Ctx) -> Response:
         allowed_village_ids={v.id for v in villages},
     )
     if not result.ok:
-        return ctx.render("accounts/staff_new.html", 422, form=result.raw, errors=result.errors,
-                          **context)
+        return ctx.render(
+            "accounts/staff_new.html", 422, form=result.raw, errors=result.errors, **context
+        )
     created = services.create_user(
         ctx.db,
         ctx.actor,
@@ -169,16 +177,37 @@ def staff_toggle(ctx: Ctx) -> Response:
 
 
 routes = [
-    route("/signin", signin, name="accounts:signin", permission=Permission.PUBLIC,
-          methods=["GET", "POST"]),
-    route("/signout", signout, name="accounts:signout", permission=Permission.PUBLIC,
-          methods=["POST"]),
+    route(
+        "/signin",
+        signin,
+        name="accounts:signin",
+        permission=Permission.PUBLIC,
+        methods=["GET", "POST"],
+    ),
+    route(
+        "/signout", signout, name="accounts:signout", permission=Permission.PUBLIC, methods=["POST"]
+    ),
     route("/language", switch_language, name="language", permission=Permission.PUBLIC),
-    route("/account/password", password, name="accounts:password",
-          permission=Permission.SIGNED_IN, methods=["GET", "POST"]),
+    route(
+        "/account/password",
+        password,
+        name="accounts:password",
+        permission=Permission.SIGNED_IN,
+        methods=["GET", "POST"],
+    ),
     route("/staff", staff_list, name="accounts:staff", permission=Permission.STAFF_READ),
-    route("/staff/new", staff_new, name="accounts:staff_new", permission=Permission.STAFF_MANAGE,
-          methods=["GET", "POST"]),
-    route("/staff/{user_id:int}/toggle", staff_toggle, name="accounts:staff_toggle",
-          permission=Permission.STAFF_MANAGE, methods=["POST"]),
+    route(
+        "/staff/new",
+        staff_new,
+        name="accounts:staff_new",
+        permission=Permission.STAFF_MANAGE,
+        methods=["GET", "POST"],
+    ),
+    route(
+        "/staff/{user_id:int}/toggle",
+        staff_toggle,
+        name="accounts:staff_toggle",
+        permission=Permission.STAFF_MANAGE,
+        methods=["POST"],
+    ),
 ]

@@ -39,8 +39,9 @@ SYSTEM = Actor(label="system")
 
 
 def canonical_summary(summary: Mapping[str, Any]) -> str:
-    return json.dumps(summary, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
+    return json.dumps(
+        summary, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
 
 
 def entry_hash(
@@ -98,7 +99,7 @@ def record(
     prev_hash = last.hash if last else GENESIS_HASH
     at = utcnow()
     encoded_summary = canonical_summary(summary or {})
-    fields = {
+    fields: dict[str, Any] = {
         "seq": seq,
         "at": at,
         "actor_label": actor.label,

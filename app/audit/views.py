@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from starlette.responses import Response
@@ -24,7 +25,7 @@ def _parse_day(value: str) -> date | None:
         return None
 
 
-def _scoped(ctx: Ctx, stmt: Select[tuple[AuditEntry]]) -> Select[tuple[AuditEntry]]:
+def _scoped(ctx: Ctx, stmt: Select[Any]) -> Select[Any]:
     user = ctx.require_user()
     if user.village_id is not None:
         return stmt.where(AuditEntry.village_id == user.village_id)
@@ -74,8 +75,9 @@ def audit_log(ctx: Ctx) -> Response:
     )
     user = ctx.require_user()
     villages = list(
-        ctx.db.scalars(select(Village).where(Village.township_id == user.township_id)
-                       .order_by(Village.code))
+        ctx.db.scalars(
+            select(Village).where(Village.township_id == user.township_id).order_by(Village.code)
+        )
     )
     actions = sorted(ctx.db.scalars(_scoped(ctx, select(AuditEntry.action).distinct())))
     return ctx.render(

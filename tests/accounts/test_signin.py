@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from app.accounts.models import Role
 from tests import factories
-from tests.conftest import csrf_from, post_form, sign_in
+from tests.conftest import post_form, sign_in
 
 
 def test_signin_page_is_chinese_by_default(client):
