@@ -15,6 +15,9 @@ help:
 	@echo "make install  - create .venv and install Cunyi"
 	@echo "make lint     - ruff and mypy"
 	@echo "make messages - extract translatable strings and update the English catalog"
+	@echo "make test-sqlite / make test-postgres - one database only (add ARGS='-k name')"
+	@echo "make chromium - install Debian's Chromium for the browser tests (as root)"
+	@echo "make clean    - remove .venv and tool caches (keeps data/)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +37,13 @@ run: $(STAMP)
 	$(BIN)/cunyi serve
 
 test: $(TEST_STAMP)
-	@bash scripts/test.sh
+	@bash scripts/test.sh $(ARGS)
+
+test-sqlite: $(TEST_STAMP)
+	CUNYI_TEST_DATABASE=sqlite $(BIN)/pytest $(ARGS)
+
+test-postgres: $(TEST_STAMP)
+	CUNYI_TEST_DATABASE=postgresql $(BIN)/pytest $(ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check app tests migrations
@@ -44,8 +53,8 @@ lint: $(TEST_STAMP)
 messages: $(TEST_STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg \
 		-k _ -k gettext_ -k lazy -k ngettext_:1,2 -o translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i translations/messages.pot \
-		-d translations -l en --ignore-obsolete
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date \
+		-i translations/messages.pot -d translations -l en
 
 chromium:
 	@bash scripts/ensure-chromium.sh

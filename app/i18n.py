@@ -8,13 +8,13 @@ catalog is compiled in memory at start-up: no build step, no .mo files in the tr
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from functools import cache
 from io import BytesIO
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -90,17 +90,30 @@ class LazyText:
         return hash(self.message)
 
 
-def _babel_locale_code(tag: str) -> str | None:
-    try:
-        parsed = Locale.parse(tag.strip().replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        return None
-    if parsed.language == "zh":
+def _supported_code(tag: str) -> str | None:
+    """Our locale for a language tag, by its primary subtag only (`zh-TW` -> zh, `en-US` -> en).
+
+    Parsing the tag fully is not needed and would map odd tags (`und`) to English.
+    """
+    primary = re.split(r"[-_]", tag.strip(), maxsplit=1)[0].lower()
+    if primary == "zh":
         # Traditional-script requests get Simplified rather than English: closer to home.
         return "zh_Hans"
-    if parsed.language == "en":
+    if primary == "en":
         return "en"
     return None
+
+
+def _quality(params: str) -> float:
+    """The q= weight of one Accept-Language entry; anything malformed counts as 0 (not wanted)."""
+    params = params.strip()
+    if not params.startswith("q="):
+        return 1.0
+    try:
+        quality = float(params[2:])
+    except ValueError:
+        return 0.0
+    return quality if 0.0 <= quality <= 1.0 else 0.0
 
 
 def negotiate(cookie_value: str | None, accept_language: str | None) -> str:
@@ -111,18 +124,13 @@ def negotiate(cookie_value: str | None, accept_language: str | None) -> str:
         weighted: list[tuple[float, int, str]] = []
         for index, part in enumerate(accept_language.split(",")):
             tag, _sep, params = part.strip().partition(";")
-            quality = 1.0
-            if params.strip().startswith("q="):
-                try:
-                    quality = float(params.strip()[2:])
-                except ValueError:
-                    quality = 0.0
+            quality = _quality(params)
             if tag and tag != "*":
                 weighted.append((-quality, index, tag))
         for negative_quality, _index, tag in sorted(weighted):
             if negative_quality >= 0:
                 continue
-            code = _babel_locale_code(tag)
+            code = _supported_code(tag)
             if code:
                 return code
     return DEFAULT_LOCALE

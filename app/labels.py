@@ -24,7 +24,7 @@ GROUP_KIND_LABELS: dict[GroupKind, LazyText] = {
 SEX_LABELS: dict[Sex, LazyText] = {Sex.MALE: lazy("男"), Sex.FEMALE: lazy("女")}
 
 RESIDENCE_LABELS: dict[Residence, LazyText] = {
-    Residence.REGISTERED_RESIDENT: lazy("户籍在本村并居住"),
-    Residence.REGISTERED_AWAY: lazy("户籍在本村、外出"),
-    Residence.RESIDENT_ADMITTED: lazy("非本村户籍、居住一年以上经同意"),
+    Residence.REGISTERED_RESIDENT: lazy("户籍在本村居住"),
+    Residence.REGISTERED_AWAY: lazy("户籍在本村外出"),
+    Residence.RESIDENT_ADMITTED: lazy("非户籍居住满一年"),
 }

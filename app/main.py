@@ -80,13 +80,22 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _not_found(request: Request, exc: Exception) -> Response:
+def _http_error(request: Request, exc: Exception) -> Response:
     from app.templating import render_error
 
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     if status == 405:
         return render_error(
             request, 405, lazy("不支持这种访问方式"), lazy("请从页面上的按钮或链接进入。")
+        )
+    if status != 404:
+        # Anything else the framework refuses (e.g. an unreadable upload): a page in
+        # our words, never the framework's English plain text.
+        return render_error(
+            request,
+            status,
+            lazy("无法处理这个请求"),
+            lazy("提交的内容无法读取。请返回上一页，刷新后再试一次。"),
         )
     return render_error(
         request,
@@ -108,6 +117,17 @@ def _server_error(request: Request, exc: Exception) -> Response:
             "服务器处理时出现了问题，您的操作没有保存。请稍后再试；如果一直出错，请联系乡镇管理员。"
         ),
     )
+
+
+class CunyiApp(Starlette):
+    """Starlette with the security headers outside everything, the 500 page included.
+
+    Starlette's own error middleware is the outermost layer, so headers added by an
+    ordinary middleware would be missing from the page shown after a crash.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
 
 
 def all_routes() -> list[BaseRoute]:
@@ -144,7 +164,6 @@ def create_app(
                 db.dispose()
 
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
         Middleware(LocaleMiddleware, default_locale=settings.default_locale),
         Middleware(
             SessionMiddleware,
@@ -155,11 +174,11 @@ def create_app(
             https_only=settings.secure_cookies,
         ),
     ]
-    app = Starlette(
+    app = CunyiApp(
         debug=settings.debug,
         routes=[*all_routes(), *extra_routes],
         middleware=middleware,
-        exception_handlers={404: _not_found, 405: _not_found, 500: _server_error},
+        exception_handlers={HTTPException: _http_error, 500: _server_error},
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -6,7 +6,9 @@ Starlette's `Config`. Nothing else in the code base reads `os.environ` for setti
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,16 +36,23 @@ def load_or_create_secret_key(data_dir: Path) -> str:
     """Read `data/secret.key`, creating it with a fresh random key the first time.
 
     A literal default key in code would let anyone forge session cookies and QR links.
+    The file is created exclusively with mode 0600, so it is never readable by others
+    and two workers starting together agree on one key.
     """
     path = data_dir / "secret.key"
-    if path.exists():
-        key = path.read_text(encoding="utf-8").strip()
-        if key:
-            return key
     data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    path.write_text(key + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _attempt in range(50):
+            existing = path.read_text(encoding="utf-8").strip()
+            if existing:
+                return existing
+            time.sleep(0.02)  # another worker is writing it right now
+        raise RuntimeError(f"{path} exists but is empty; delete it to generate a new key") from None
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
     return key
 
 

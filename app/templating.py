@@ -76,9 +76,11 @@ def templates() -> Jinja2Templates:
 def _page_context(request: Request, user: StaffUser | None) -> dict[str, Any]:
     from app.web import CSRF_FIELD, csrf_token
 
-    token = csrf_token(request)
+    # The 500 page may be drawn for a request that failed before it had a session.
+    has_session = "session" in request.scope
+    token = csrf_token(request) if has_session else ""
     locale = current_locale()
-    flashes = request.session.pop("flash", []) if "session" in request.scope else []
+    flashes = request.session.pop("flash", []) if has_session else []
     return {
         "user": user,
         "can": lambda permission: allows(user, permission),

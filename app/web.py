@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +39,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# A whole request body: one upload plus the form fields around it. Checked against
+# Content-Length before anything is read, so an oversized upload never fills memory.
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
 
 
 @dataclass
@@ -154,7 +158,10 @@ def _csrf_ok(request: Request, form: FormData | None) -> bool:
     if sent is None and form is not None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    return sent is not None and hmac.compare_digest(str(expected), sent)
+    if sent is None:
+        return False
+    # Bytes, not str: compare_digest raises on non-ASCII text, which anyone can send.
+    return hmac.compare_digest(str(expected).encode(), sent.encode())
 
 
 def load_user(request: Request, db: Session) -> StaffUser | None:
@@ -179,6 +186,13 @@ def _check_scope(ctx: Ctx) -> None:
         raise Forbidden(lazy("这个村不在您的管辖范围内。"))
 
 
+def _declared_length(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
 async def _read_form(request: Request) -> tuple[FormData | None, dict[str, UploadedFile]]:
     if request.method in SAFE_METHODS:
         return None, {}
@@ -194,6 +208,15 @@ async def _read_form(request: Request) -> tuple[FormData | None, dict[str, Uploa
 
 def _wrap(view: View, permission: Permission) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
+        if _declared_length(request) > MAX_REQUEST_BYTES:
+            from app.templating import render_error
+
+            return render_error(
+                request,
+                413,
+                lazy("提交的内容太大"),
+                lazy("上传的文件不能超过 10 MB。请把文件拆成几个小文件，或删去多余的工作表后再上传。"),
+            )
         form, files = await _read_form(request)
         if request.method not in SAFE_METHODS and not _csrf_ok(request, form):
             from app.templating import render_error
@@ -229,7 +252,8 @@ def _handle(
             session.rollback()
             if user is None:
                 signin = request.url_for("accounts:signin").path
-                return RedirectResponse(f"{signin}?next={request.url.path}", status_code=303)
+                target = quote(request.url.path, safe="/")
+                return RedirectResponse(f"{signin}?next={target}", status_code=303)
             return render_error(
                 request, 403, lazy("没有权限"), lazy("您的账号没有进行此操作的权限。"), user=user
             )

@@ -43,13 +43,27 @@ class ThrottlePolicy:
     window: timedelta
 
 
-def _failures_since(session: Session, key: str, since: datetime) -> tuple[int, datetime | None]:
-    row = session.execute(
-        select(func.count(), func.min(SigninFailure.at)).where(
-            SigninFailure.key == key, SigninFailure.at >= since
-        )
-    ).one()
-    return int(row[0]), row[1]
+def _locked_until(
+    session: Session, key: str, limit: int, since: datetime, window: timedelta
+) -> datetime | None:
+    """When `key` may try again, or None when it is not locked.
+
+    Locked while `limit` or more failures fall inside the window. With `count`
+    failures, the lock ends when the (count - limit + 1) oldest have left the window,
+    not merely the oldest (the limit may have been lowered, or attempts raced).
+    """
+    in_window = (SigninFailure.key == key, SigninFailure.at >= since)
+    count = session.scalar(select(func.count()).where(*in_window)) or 0
+    if count < limit:
+        return None
+    unlocking = session.scalar(
+        select(SigninFailure.at)
+        .where(*in_window)
+        .order_by(SigninFailure.at)
+        .offset(count - limit)
+        .limit(1)
+    )
+    return unlocking + window if unlocking is not None else None
 
 
 def _check_throttle(
@@ -60,9 +74,9 @@ def _check_throttle(
         (f"account:{username.lower()}", policy.max_per_account),
         (f"address:{address}", policy.max_per_address),
     ):
-        count, oldest = _failures_since(session, key, since)
-        if count >= limit and oldest is not None:
-            wait = oldest + policy.window - now
+        until = _locked_until(session, key, limit, since, policy.window)
+        if until is not None:
+            wait = until - now
             minutes = max(1, math.ceil(wait.total_seconds() / 60))
             raise SigninThrottled(
                 lazy(
@@ -90,10 +104,21 @@ def authenticate(
     return user
 
 
-def record_failure(session: Session, username: str, address: str) -> None:
+def record_failure(session: Session, username: str, address: str, policy: ThrottlePolicy) -> None:
     now = utcnow()
+    # Failures past the window never count again; dropping them keeps the table as
+    # small as the window, however long someone keeps guessing.
+    session.execute(delete(SigninFailure).where(SigninFailure.at < now - policy.window))
     session.add(SigninFailure(key=f"account:{username.lower()}", at=now))
     session.add(SigninFailure(key=f"address:{address}", at=now))
+
+
+def username_taken(session: Session, username: str) -> bool:
+    """Usernames are unique regardless of case: "Wang" and "wang" are one person."""
+    found = session.scalar(
+        select(StaffUser.id).where(func.lower(StaffUser.username) == username.lower())
+    )
+    return found is not None
 
 
 def create_user(
@@ -111,10 +136,7 @@ def create_user(
         raise Conflict(lazy("这个角色必须指定所在的村。"))
     if role is Role.TOWNSHIP_ADMIN and village_id is not None:
         raise Conflict(lazy("乡镇管理员属于乡镇，不能指定村。"))
-    exists = session.scalar(
-        select(StaffUser.id).where(func.lower(StaffUser.username) == username.lower())
-    )
-    if exists is not None:
+    if username_taken(session, username):
         raise Conflict(lazy("用户名“%(username)s”已被使用，请换一个。"), username=username)
     user = StaffUser(
         username=username,

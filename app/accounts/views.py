@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from app.accounts import forms, services
 from app.accounts.exceptions import InvalidCredentials, SigninThrottled
 from app.accounts.models import Role, StaffUser
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.i18n import LANGUAGE_COOKIE, gettext_, lazy
 from app.labels import ROLE_LABELS
 from app.permissions import Permission
@@ -26,6 +26,9 @@ def _safe_next(target: str, fallback: str) -> str:
     """Only same-site paths: never an open redirect."""
     parts = urlsplit(target)
     if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return fallback
+    # Browsers read "/\\host" as "//host"; control characters have no place in a path.
+    if "\\" in target or any(ord(char) < 32 for char in target):
         return fallback
     return target
 
@@ -60,7 +63,7 @@ def signin(ctx: Ctx) -> Response:
         if isinstance(error, InvalidCredentials):
 
             def remember(session: Session) -> None:
-                services.record_failure(session, username, address)
+                services.record_failure(session, username, address, policy)
 
             ctx.on_failure.append(remember)
         status = error.status_code if isinstance(error, SigninThrottled) else 401
@@ -146,6 +149,13 @@ def staff_new(ctx: Ctx) -> Response:
         confirm=ctx.secret_field("confirm"),
         allowed_village_ids={v.id for v in villages},
     )
+    if result.values["username"] and services.username_taken(ctx.db, result.values["username"]):
+        result.error(
+            "username",
+            gettext_(
+                "用户名“%(username)s”已被使用，请换一个。", username=result.values["username"]
+            ),
+        )
     if not result.ok:
         return ctx.render(
             "accounts/staff_new.html", 422, form=result.raw, errors=result.errors, **context
@@ -170,7 +180,7 @@ def staff_toggle(ctx: Ctx) -> Response:
     if target is None or target.township_id != viewer.township_id:
         raise NotFound(lazy("没有这个账号。"))
     if target.id == viewer.id:
-        raise NotFound(lazy("不能停用自己的账号。"))
+        raise Conflict(lazy("不能停用自己的账号。"))
     services.set_active(ctx.db, ctx.actor, target, not target.active)
     ctx.flash(gettext_("账号状态已更新。"))
     return ctx.redirect("accounts:staff")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
 from app.db import utcnow
+from app.registry.models import Village
 
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
@@ -110,11 +111,16 @@ def record(
         "summary": encoded_summary,
         "prev_hash": prev_hash,
     }
+    village_id = village_id if village_id is not None else actor.village_id
+    if township_id is None and village_id is not None:
+        # Auditors see their township's log: a village's entry must carry its township
+        # even when the actor (the system, a villager's QR link) has none.
+        township_id = session.scalar(select(Village.township_id).where(Village.id == village_id))
     entry = AuditEntry(
         **fields,
         hash=entry_hash(**fields),
         township_id=township_id if township_id is not None else actor.township_id,
-        village_id=village_id if village_id is not None else actor.village_id,
+        village_id=village_id,
     )
     session.add(entry)
     session.flush()
@@ -123,16 +129,21 @@ def record(
 
 @dataclass(frozen=True)
 class ChainProblem:
+    """The first entry of the chain (in seq order) that is not what was written."""
+
     seq: int
-    entry_id: int | None
-    reason: str  # machine-readable: "changed", "removed", "reordered", "bad-link"
+    entry_id: int | None  # None when the entry is gone
+    # machine-readable: "changed", "rehashed", "removed", "reordered", "bad-link"
+    reason: str
 
     def describe(self) -> str:
         where = f"entry seq={self.seq}" + (f" (id={self.entry_id})" if self.entry_id else "")
         reasons = {
             "changed": "its contents no longer match its hash (changed)",
-            "removed": "the entry before it is missing (removed)",
-            "reordered": "it is out of order (reordered)",
+            "rehashed": "it was changed and its hash recomputed: the next entry recorded "
+            "a different hash (changed)",
+            "removed": "it is missing (removed)",
+            "reordered": "it is not in its place in the log (reordered)",
             "bad-link": "it does not point at the previous entry's hash",
         }
         return f"{where}: {reasons[self.reason]}"
@@ -145,38 +156,49 @@ def iter_entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:
 
 
 def verify_chain(entries: Iterable[AuditEntry]) -> tuple[int, ChainProblem | None]:
-    """Walk the chain; return how many entries checked out and the first problem."""
+    """Walk the chain; return how many entries checked out and the first problem.
+
+    The problem names the first seq that is not intact: a changed entry, the entry
+    a removal left missing, or the first entry found out of its place.
+    """
     expected_prev = GENESIS_HASH
-    expected_seq = 1
+    previous: AuditEntry | None = None
     checked = 0
     iterator = iter(entries)
     for entry in iterator:
-        recomputed = entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor_label=entry.actor_label,
-            actor_id=entry.actor_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            summary=entry.summary,
-            prev_hash=entry.prev_hash,
-        )
-        if recomputed != entry.hash:
+        expected_seq = checked + 1
+        if _recompute(entry) != entry.hash:
             return checked, ChainProblem(entry.seq, entry.id, "changed")
-        if entry.seq < expected_seq:
-            return checked, ChainProblem(entry.seq, entry.id, "reordered")
-        if entry.seq > expected_seq:
-            # Either the expected entry was deleted, or it was moved further down.
-            missing = expected_seq
-            moved = any(later.seq == missing for later in iterator)
-            return checked, ChainProblem(entry.seq, entry.id, "reordered" if moved else "removed")
+        if entry.seq != expected_seq:
+            # The expected entry was deleted, or it sits further down (moved).
+            moved = next((later for later in iterator if later.seq == expected_seq), None)
+            if moved is None:
+                return checked, ChainProblem(expected_seq, None, "removed")
+            return checked, ChainProblem(expected_seq, moved.id, "reordered")
         if entry.prev_hash != expected_prev:
-            return checked, ChainProblem(entry.seq, entry.id, "bad-link")
+            if previous is None:
+                return checked, ChainProblem(entry.seq, entry.id, "bad-link")
+            # This entry is intact, so it still records the previous entry's original
+            # hash: the previous entry was changed and given a fresh hash.
+            return checked - 1, ChainProblem(previous.seq, previous.id, "rehashed")
         expected_prev = entry.hash
-        expected_seq += 1
+        previous = entry
         checked += 1
     return checked, None
+
+
+def _recompute(entry: AuditEntry) -> str:
+    return entry_hash(
+        seq=entry.seq,
+        at=entry.at,
+        actor_label=entry.actor_label,
+        actor_id=entry.actor_id,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        summary=entry.summary,
+        prev_hash=entry.prev_hash,
+    )
 
 
 def chain_length(session: Session) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from starlette.responses import Response
 
 from app.audit.models import AuditEntry
@@ -26,12 +26,19 @@ def _parse_day(value: str) -> date | None:
 
 
 def _scoped(ctx: Ctx, stmt: Select[Any]) -> Select[Any]:
+    """Village-bound readers see their village's entries; the others their township's."""
     user = ctx.require_user()
     if user.village_id is not None:
         return stmt.where(AuditEntry.village_id == user.village_id)
-    return stmt.where(
-        or_(AuditEntry.township_id == user.township_id, AuditEntry.township_id.is_(None))
-    )
+    return stmt.where(AuditEntry.township_id == user.township_id)
+
+
+def _villages_in_scope(ctx: Ctx) -> list[Village]:
+    user = ctx.require_user()
+    stmt = select(Village).where(Village.township_id == user.township_id)
+    if user.village_id is not None:
+        stmt = stmt.where(Village.id == user.village_id)
+    return list(ctx.db.scalars(stmt.order_by(Village.code)))
 
 
 def audit_log(ctx: Ctx) -> Response:
@@ -50,9 +57,9 @@ def audit_log(ctx: Ctx) -> Response:
         page = 1
     stmt = _scoped(ctx, select(AuditEntry))
     if filters["action"]:
-        stmt = stmt.where(AuditEntry.action.startswith(filters["action"]))
+        stmt = stmt.where(AuditEntry.action.startswith(filters["action"], autoescape=True))
     if filters["actor"]:
-        stmt = stmt.where(AuditEntry.actor_label.contains(filters["actor"]))
+        stmt = stmt.where(AuditEntry.actor_label.icontains(filters["actor"], autoescape=True))
     if filters["object"]:
         kind, _sep, ident = filters["object"].partition(":")
         stmt = stmt.where(AuditEntry.object_type == kind)
@@ -73,12 +80,7 @@ def audit_log(ctx: Ctx) -> Response:
             stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         )
     )
-    user = ctx.require_user()
-    villages = list(
-        ctx.db.scalars(
-            select(Village).where(Village.township_id == user.township_id).order_by(Village.code)
-        )
-    )
+    villages = _villages_in_scope(ctx)
     actions = sorted(ctx.db.scalars(_scoped(ctx, select(AuditEntry.action).distinct())))
     return ctx.render(
         "audit/log.html",

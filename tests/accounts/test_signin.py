@@ -52,3 +52,35 @@ def test_secure_cookie_when_configured(settings, engine, connection, db):
     with TestClient(app, base_url="https://testserver") as secure_client:
         cookie = secure_client.get("/signin").headers["set-cookie"].lower()
     assert "secure" in cookie
+
+
+def test_next_never_leaves_the_site(client, db):
+    from tests.conftest import csrf_from
+
+    user = factories.staff(Role.ORGANIZER)
+    for target in (
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\tx",
+        "javascript:x",
+    ):
+        client.cookies.clear()
+        token = csrf_from(client, "/signin")
+        data = {"username": user.username, "password": factories.PASSWORD, "next": target}
+        response = client.post("/signin", data={**data, "csrf_token": token})
+        assert response.status_code == 303
+        assert response.headers["location"] == "/", target
+
+
+def test_next_brings_the_user_back_to_the_page_asked_for(client, db):
+    user = factories.staff(Role.ORGANIZER)
+    redirect = client.get("/staff")
+    assert redirect.headers["location"] == "/signin?next=/staff"
+    response = post_form(
+        client,
+        "/signin",
+        {"username": user.username, "password": factories.PASSWORD, "next": "/staff"},
+        page=redirect.headers["location"],
+    )
+    assert response.headers["location"] == "/staff"

@@ -1,0 +1,1 @@
+"""Elections: rolls, credentials, casting, counting, results, tracker and recount."""

@@ -1,0 +1,220 @@
+"""Elections, rounds, rolls, candidates, credentials, ballots.
+
+Secrecy (DESIGN decision 1): `Ballot` and `Receipt` carry no voter, no credential and
+no time finer than the day, and their primary keys are random, so their order says
+nothing. `CredentialUse` says *that* a voter voted (and by which channel) and nothing
+about *how*. tests/ballots/test_secrecy.py reads this schema and fails on any column
+that could link a ballot to a voter or a time.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+from app.registry.models import Residence
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Office(enum.StrEnum):
+    DIRECTOR = "director"  # 计生主任/计生专干
+    ASSOCIATION_HEAD = "association_head"  # 计生协会会长
+    GROUP_LEADER = "group_leader"  # 自管小组长
+    OTHER = "other"  # a named post
+
+
+class Electorate(enum.StrEnum):
+    VILLAGE = "village"  # the village's registered voters
+    GROUP = "group"  # one group's members
+    ASSOCIATION = "association"  # association members
+
+
+class Stage(enum.StrEnum):
+    DRAFT = "draft"
+    ROLL_PUBLISHED = "roll_published"
+    OBJECTIONS_CLOSED = "objections_closed"
+    NOMINATIONS = "nominations"
+    CANDIDATES_PUBLISHED = "candidates_published"
+    VOTING_OPEN = "voting_open"
+    COUNTING = "counting"
+    ANNOUNCED = "announced"
+    CERTIFIED = "certified"
+
+
+class RoundKind(enum.StrEnum):
+    FIRST = "first"
+    FURTHER = "further"  # 另行选举
+    TIE_REVOTE = "tie_revote"
+
+
+class RoundStatus(enum.StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    COUNTING = "counting"
+    ANNOUNCED = "announced"
+    CERTIFIED = "certified"
+    VOID = "void"
+    ANNULLED = "annulled"  # Art 21, by an auditor, with a reason
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+    MOBILE = "mobile"
+    PROXY = "proxy"
+
+
+class BallotSource(enum.StrEnum):
+    ONLINE = "online"  # cast through a QR link (voter, proxy or mobile-box kiosk)
+    PAPER = "paper"  # entered one at a time during the public count
+
+
+class Election(Base):
+    __tablename__ = "election"
+    __table_args__ = (CheckConstraint("seats >= 1", name="seats_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    office: Mapped[Office] = mapped_column(_enum(Office, "office"))
+    office_label: Mapped[str] = mapped_column(String(100), default="")
+    electorate: Mapped[Electorate] = mapped_column(_enum(Electorate, "electorate"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("village_group.id"), nullable=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    profile_name: Mapped[str] = mapped_column(String(40))
+    profile_overrides: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
+    election_day: Mapped[date] = mapped_column(Date)
+    stage: Mapped[Stage] = mapped_column(_enum(Stage, "election_stage"), default=Stage.DRAFT)
+    roll_published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    candidates_published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    rounds: Mapped[list[Round]] = relationship(back_populates="election", order_by="Round.number")
+
+
+class Round(Base):
+    __tablename__ = "election_round"
+    __table_args__ = (
+        UniqueConstraint("election_id", "number"),
+        CheckConstraint("seats >= 1", name="seats_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[RoundKind] = mapped_column(_enum(RoundKind, "round_kind"))
+    seats: Mapped[int] = mapped_column(Integer)
+    status: Mapped[RoundStatus] = mapped_column(
+        _enum(RoundStatus, "round_status"), default=RoundStatus.PENDING
+    )
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    # Group-meeting rounds: attendance entered by the organizer (meetings issue: check-ins).
+    members: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    present: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    households: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    households_present: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    election: Mapped[Election] = relationship(back_populates="rounds")
+
+
+class RollEntry(Base):
+    """A registered voter of one election (选民名单)."""
+
+    __tablename__ = "roll_entry"
+    __table_args__ = (UniqueConstraint("election_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    category: Mapped[Residence] = mapped_column(_enum(Residence, "roll_category"))
+    struck: Mapped[bool] = mapped_column(Boolean, default=False)  # removed on objection
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Credential(Base):
+    """One voter's single-use right to vote in an election; the secret is kept as a hash."""
+
+    __tablename__ = "credential"
+    __table_args__ = (
+        # One live credential per voter per election; revoked ones stay on record.
+        Index(
+            "uq_credential_live",
+            "election_id",
+            "roll_entry_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entry.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CredentialUse(Base):
+    """That a credential was used in a round, and how. Never how it voted.
+
+    The unique constraint is the database's refusal of a second vote.
+    """
+
+    __tablename__ = "credential_use"
+    __table_args__ = (UniqueConstraint("credential_id", "round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    used_on: Mapped[date] = mapped_column(Date)
+
+
+class Ballot(Base):
+    """One cast ballot's contents. No voter, no credential, no time finer than the day."""
+
+    __tablename__ = "ballot"
+
+    # Random, so storage and listing order reveal nothing about casting order.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+    source: Mapped[BallotSource] = mapped_column(_enum(BallotSource, "ballot_source"))
+    marks: Mapped[str] = mapped_column(Text)  # canonical JSON list of names
+    cast_on: Mapped[date] = mapped_column(Date)
+
+
+class Receipt(Base):
+    """A counted ballot's receipt code, listed on the tracker; deliberately not linked to it."""
+
+    __tablename__ = "receipt"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)

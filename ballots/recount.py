@@ -1,0 +1,106 @@
+"""`cunyi recount`: read an election record (JSON), validate it, count it.
+
+The input contract is fixed (auditors rely on it); see README "cunyi recount".
+Bad input raises `RecountInputError` with a message in Chinese and English naming
+the field and what it must be; the CLI prints it on stderr and exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ballots.counting import RoundInput, count_round
+from ballots.rules import PROFILES
+
+
+class RecountInputError(ValueError):
+    pass
+
+
+def _fail(zh: str, en: str) -> RecountInputError:
+    return RecountInputError(f"{zh} ({en})")
+
+
+def _count(data: dict[str, Any], key: str, *, required: bool) -> int | None:
+    if key not in data or data[key] is None:
+        if required:
+            raise _fail(f"缺少字段 {key}，它必须是不小于 0 的整数", f"field {key} is missing")
+        return None
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(
+            f"字段 {key} 必须是不小于 0 的整数，现在是 {json.dumps(value, ensure_ascii=False)}",
+            f"{key} must be a whole number >= 0",
+        )
+    return value
+
+
+def _names(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        raise _fail(f"{where} 必须是由名字（字符串）组成的列表", f"{where} must be a list of strings")
+    return value
+
+
+def parse_election(data: dict[str, Any]) -> RoundInput:
+    rules = data.get("rules")
+    if rules not in PROFILES:
+        known = "、".join(PROFILES)
+        raise _fail(f"rules 必须是 {known} 之一", f"rules must be one of {', '.join(PROFILES)}")
+    profile = PROFILES[str(rules)]
+    round_number = data.get("round", 1)
+    if round_number not in (1, 2) or isinstance(round_number, bool):
+        raise _fail("round 必须是 1（第一轮）或 2（另行选举）", "round must be 1 or 2")
+    seats = _count(data, "seats", required=True) or 0
+    if seats < 1:
+        raise _fail("seats（应选名额）至少为 1", "seats must be at least 1")
+    candidates = _names(data.get("candidates"), "candidates")
+    if len(set(candidates)) != len(candidates) or any(not c.strip() for c in candidates):
+        raise _fail("candidates 里有重复或空白的名字", "candidates must be unique, non-blank")
+    ballots_value = data.get("ballots")
+    if not isinstance(ballots_value, list):
+        raise _fail("ballots 必须是选票列表，每张选票是所选名字的列表", "ballots must be a list")
+    ballots = [_names(b, f"ballots[{i}]") for i, b in enumerate(ballots_value)]
+    village = profile.quorum_members is None
+    registered = _count(data, "registered", required=village)
+    members = _count(data, "members", required=not village)
+    present = _count(data, "present", required=not village)
+    households = _count(data, "households", required=False)
+    households_present = _count(data, "households_present", required=False)
+    if (households is None) != (households_present is None):
+        raise _fail(
+            "households 和 households_present 要么都填，要么都不填",
+            "give both households and households_present, or neither",
+        )
+    if members is not None and present is not None and present > members:
+        raise _fail("present（到会人数）不能多于 members（应到人数）", "present > members")
+    if households is not None and households_present is not None and households_present > households:
+        raise _fail("households_present 不能多于 households", "households_present > households")
+    return RoundInput(
+        profile=profile,
+        round=int(round_number),
+        seats=seats,
+        candidates=tuple(candidates),
+        ballots=ballots,
+        registered=registered,
+        members=members,
+        present=present,
+        households=households,
+        households_present=households_present,
+        issued=_count(data, "issued", required=False),
+    )
+
+
+def recount(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _fail(
+            f"输入不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列", f"invalid JSON: {error.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise _fail("输入必须是一个 JSON 对象", "input must be a JSON object")
+    kind = data.get("kind")
+    if kind == "election":
+        return count_round(parse_election(data)).to_json()
+    raise _fail('kind 必须是 "election"', 'kind must be "election"')

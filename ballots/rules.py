@@ -1,0 +1,116 @@
+"""Rule profiles: every number the law leaves to a parameter, with its default.
+
+See ../shared/RULES.md. Integer arithmetic only: a `Threshold` compares `x * den`
+with `num * base`, strictly ("more than half") or not ("at least two thirds").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Threshold:
+    num: int
+    den: int
+    strict: bool
+
+    def met(self, value: int, base: int) -> bool:
+        left, right = value * self.den, self.num * base
+        return left > right if self.strict else left >= right
+
+    def describe(self) -> str:
+        word = "more than" if self.strict else "at least"
+        return f"{word} {self.num}/{self.den}"
+
+
+MORE_THAN_HALF = Threshold(1, 2, strict=True)
+AT_LEAST_TWO_THIRDS = Threshold(2, 3, strict=False)
+AT_LEAST_ONE_THIRD = Threshold(1, 3, strict=False)
+
+
+class Basis(enum.StrEnum):
+    """What a round's validity or a winning threshold is measured against."""
+
+    REGISTERED = "registered"  # registered voters of the electorate
+    CAST = "cast"  # ballots cast in the round, invalid and blank included
+    PRESENT = "present"  # people present at the meeting
+
+
+@dataclass(frozen=True)
+class RuleProfile:
+    """A named set of parameters; organizers may override any of them per election."""
+
+    name: str
+    article: str
+    # Validity of a round.
+    validity_basis: Basis
+    validity: Threshold
+    # Meeting quorum (group-meeting profile): members, or households' representatives.
+    quorum_members: Threshold | None
+    quorum_households: Threshold | None
+    # Winning in the first round and in a further round (另行选举).
+    first_round_basis: Basis
+    first_round: Threshold
+    further_round_basis: Basis
+    further_round: Threshold
+    # A further round's candidates: unfilled seats + this many (the 差额 margin).
+    further_round_extra_candidates: int = 1
+    write_ins_allowed: bool = True
+    # Timetable (days) and proxies.
+    roll_publication_days: int = 20
+    objection_days: int = 5
+    objection_decision_days: int = 3
+    candidate_list_days: int = 5
+    max_entrustments_per_proxy: int = 3
+    candidates_may_be_proxies: bool = False
+
+    def with_overrides(self, overrides: dict[str, Any]) -> RuleProfile:
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown rule parameters: {', '.join(sorted(unknown))}")
+        converted = {
+            key: Threshold(**value) if isinstance(value, dict) else value
+            for key, value in overrides.items()
+        }
+        return replace(self, **converted)
+
+    def parameters(self) -> dict[str, Any]:
+        """Every parameter, for the record each result carries."""
+        return asdict(self)
+
+
+VILLAGE_ELECTION = RuleProfile(
+    name="village-election",
+    article="OL2025 Art 16-19",
+    validity_basis=Basis.REGISTERED,
+    validity=MORE_THAN_HALF,
+    quorum_members=None,
+    quorum_households=None,
+    first_round_basis=Basis.CAST,
+    first_round=MORE_THAN_HALF,
+    further_round_basis=Basis.CAST,
+    further_round=AT_LEAST_ONE_THIRD,
+)
+
+# Group leaders are chosen by the villagers' group meeting (Art 32): quorum of two
+# thirds of the group's adults or of its households, then more than half of those
+# present. The law has no one-third rule for meetings, so a further round keeps the
+# majority of those present.
+GROUP_MEETING = RuleProfile(
+    name="group-meeting",
+    article="OL2025 Art 32",
+    validity_basis=Basis.PRESENT,
+    validity=MORE_THAN_HALF,  # unused: validity is the quorum below
+    quorum_members=AT_LEAST_TWO_THIRDS,
+    quorum_households=AT_LEAST_TWO_THIRDS,
+    first_round_basis=Basis.PRESENT,
+    first_round=MORE_THAN_HALF,
+    further_round_basis=Basis.PRESENT,
+    further_round=MORE_THAN_HALF,
+)
+
+PROFILES: dict[str, RuleProfile] = {p.name: p for p in (VILLAGE_ELECTION, GROUP_MEETING)}

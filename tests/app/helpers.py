@@ -1,0 +1,225 @@
+"""Helpers shared by the foundation's security, audit and core tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, inspect, select, table, text
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.testclient import TestClient
+
+from app.accounts.models import Role, StaffUser
+from app.audit.models import AuditEntry
+from app.audit.services import GENESIS_HASH, canonical_summary, entry_hash
+from app.migrate import upgrade_to_head
+from app.settings import PROJECT_ROOT
+from tests import factories
+from tests.conftest import drop_postgres_schema, fresh_database_url, sign_in
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# --- Routes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    path: str  # the full path template, Mount prefixes included
+    name: str
+    methods: frozenset[str]
+    permission: Any  # None when the route declares none
+    route: BaseRoute
+    is_mount: bool = False
+
+    @property
+    def unsafe_methods(self) -> frozenset[str]:
+        return self.methods - SAFE_METHODS
+
+
+def walk_routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[RouteInfo]:
+    """Every endpoint of the app, descending into Mounts that hold routes."""
+    for item in routes:
+        if isinstance(item, Mount) and item.routes:
+            yield from walk_routes(list(item.routes), prefix + item.path)
+        elif isinstance(item, Mount):
+            permission = getattr(item, "permission", None)
+            yield RouteInfo(
+                prefix + item.path, item.name or "", frozenset({"GET"}), permission, item, True
+            )
+        elif isinstance(item, Route):
+            permission = getattr(item, "permission", None)
+            methods = frozenset(item.methods or {"GET"})
+            yield RouteInfo(prefix + item.path, item.name, methods, permission, item)
+        else:
+            yield RouteInfo(prefix + getattr(item, "path", "?"), "?", frozenset(), None, item)
+
+
+def param_names(info: RouteInfo) -> list[str]:
+    convertors = getattr(info.route, "param_convertors", {})
+    return list(convertors)
+
+
+def fill_path(app: Starlette, info: RouteInfo, ids: dict[str, int]) -> str:
+    """The route's URL with every path parameter set to an existing row's id."""
+    missing = [name for name in param_names(info) if name not in ids]
+    assert not missing, (
+        f"route {info.name} ({info.path}) has path parameters {missing}: teach "
+        "tests/app/helpers.py `existing_ids` which row each one names"
+    )
+    params = {name: ids[name] for name in param_names(info)}
+    return str(app.url_path_for(info.name, **params))
+
+
+# --- Data ---------------------------------------------------------------------------
+
+
+def existing_ids(db: Session, village_id: int, uploader: StaffUser) -> dict[str, int]:
+    """One row of every kind in `village`, by the path-parameter names routes use."""
+    from app.registry.models import GroupMembership, RollImport, Village
+
+    village = db.get(Village, village_id)
+    assert village is not None
+    household = factories.HouseholdFactory(village_id=village.id)
+    person = factories.PersonFactory(household=household)
+    group = factories.GroupFactory(village_id=village.id)
+    membership = GroupMembership(person_id=person.id, group_id=group.id, kind=group.kind)
+    roll = RollImport(
+        village_id=village.id,
+        uploaded_by_id=uploader.id,
+        filename="roll.csv",
+        content=b"",
+        sha256="0" * 64,
+    )
+    db.add_all([membership, roll])
+    db.flush()
+    other = factories.staff(Role.ORGANIZER, village)
+    return {
+        "township_id": village.township_id,
+        "village_id": village.id,
+        "household_id": household.id,
+        "person_id": person.id,
+        "group_id": group.id,
+        "membership_id": membership.id,
+        "import_id": roll.id,
+        "roll_import_id": roll.id,
+        "user_id": other.id,
+        "staff_id": other.id,
+    }
+
+
+def table_counts(connection: Connection) -> dict[str, int]:
+    """Row count of every table in the database under test."""
+    names = inspect(connection).get_table_names()
+    return {
+        name: int(connection.scalar(select(func.count()).select_from(table(name))) or 0)
+        for name in names
+    }
+
+
+def append_entry(
+    db: Session,
+    *,
+    action: str,
+    at: datetime | None = None,
+    actor_label: str = "测试",
+    township_id: int | None = None,
+    village_id: int | None = None,
+    summary: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """An audit entry at a chosen time, correctly chained (for date filters)."""
+    from app.db import utcnow
+
+    last = db.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    fields: dict[str, Any] = {
+        "seq": (last.seq + 1) if last else 1,
+        "at": at or utcnow(),
+        "actor_label": actor_label,
+        "actor_id": None,
+        "action": action,
+        "object_type": "test",
+        "object_id": "1",
+        "summary": canonical_summary(summary or {}),
+        "prev_hash": last.hash if last else GENESIS_HASH,
+    }
+    entry = AuditEntry(
+        **fields, hash=entry_hash(**fields), township_id=township_id, village_id=village_id
+    )
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+# --- Clients ------------------------------------------------------------------------
+
+
+def second_client(app: Starlette) -> TestClient:
+    """Another browser on the same app (the `client` fixture is the first)."""
+    return TestClient(app, follow_redirects=False)
+
+
+def signed_in(app: Starlette, user: StaffUser) -> TestClient:
+    browser = second_client(app)
+    sign_in(browser, user.username)
+    return browser
+
+
+# --- Audit triggers -----------------------------------------------------------------
+
+
+def drop_audit_triggers(connection: Connection) -> None:
+    """Let a test tamper with the log; the test's rollback puts the triggers back."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("DROP TRIGGER audit_entry_no_update"))
+        connection.execute(text("DROP TRIGGER audit_entry_no_delete"))
+    else:
+        for name in ("no_update", "no_delete", "no_truncate"):
+            connection.execute(text(f"DROP TRIGGER audit_entry_{name} ON audit_entry"))
+
+
+# --- Fresh databases and the CLI ----------------------------------------------------
+
+
+@contextmanager
+def fresh_migrated_database(tmp_path: Path, label: str) -> Iterator[str]:
+    """A separate, committed database at the newest schema; removed afterwards."""
+    url, schema = fresh_database_url(tmp_path, label)
+    try:
+        upgrade_to_head(url)
+        yield url
+    finally:
+        if schema:
+            drop_postgres_schema(schema)
+
+
+def run_cli(
+    database_url: str, data_dir: Path, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`cunyi ARGS` as a separate process, configured only through the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUNYI_")}
+    env.update(
+        CUNYI_DATABASE_URL=database_url,
+        CUNYI_DATA_DIR=str(data_dir),
+        CUNYI_SECRET_KEY="cli-test-secret",
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=data_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ballots.recount import RecountInputError, recount
+
+BASE = {
+    "kind": "election",
+    "rules": "village-election",
+    "round": 1,
+    "seats": 1,
+    "candidates": ["甲", "乙"],
+    "registered": 5,
+    "ballots": [["甲"], ["甲"], ["乙"]],
+}
+
+
+def run(**changes):
+    data = {**BASE, **changes}
+    data = {k: v for k, v in data.items() if v is not ...}
+    return recount(json.dumps(data, ensure_ascii=False))
+
+
+def test_counts_a_valid_record():
+    out = run()
+    assert out["valid"] is True
+    assert out["ballots_cast"] == 3
+    assert out["counts"] == {"甲": 2, "乙": 1}
+    assert out["elected"] == ["甲"]
+    assert out["unfilled"] == 0
+    assert out["tie"] == []
+    assert out["runoff_candidates"] == []
+    assert out["invalid_ballots"] == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"rules": "magic"}, "rules"),
+        ({"seats": -1}, "seats"),
+        ({"seats": 0}, "seats"),
+        ({"seats": "1"}, "seats"),
+        ({"seats": True}, "seats"),
+        ({"registered": ...}, "registered"),
+        ({"registered": -3}, "registered"),
+        ({"candidates": "甲"}, "candidates"),
+        ({"candidates": ["甲", "甲"]}, "candidates"),
+        ({"ballots": [["甲"], "乙"]}, "ballots[1]"),
+        ({"ballots": None}, "ballots"),
+        ({"round": 3}, "round"),
+        ({"kind": "poll"}, "kind"),
+        ({"issued": 1.5}, "issued"),
+    ],
+)
+def test_bad_input_names_the_field(changes, fragment):
+    with pytest.raises(RecountInputError) as error:
+        run(**changes)
+    assert fragment in str(error.value)
+
+
+def test_group_meeting_needs_members_and_present():
+    with pytest.raises(RecountInputError, match="members"):
+        run(rules="group-meeting", registered=...)
+    with pytest.raises(RecountInputError, match="present"):
+        run(rules="group-meeting", members=10, present=11)
+    with pytest.raises(RecountInputError, match="households"):
+        run(rules="group-meeting", members=10, present=8, households=4)
+
+
+def test_not_json_and_not_an_object():
+    with pytest.raises(RecountInputError, match="JSON"):
+        recount("{not json")
+    with pytest.raises(RecountInputError, match="对象"):
+        recount("[1, 2]")

@@ -1,0 +1,161 @@
+"""End-to-end tests in Debian's headless Chromium, driven by Playwright.
+
+A real server process runs against its own fresh database (SQLite file, or a fresh
+PostgreSQL schema when CUNYI_TEST_DATABASE=postgresql). We never run `playwright install`:
+the system browser is the one villagers' phones resemble and the one CI installs.
+Without Chromium these tests are skipped, or fail when CUNYI_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.accounts.services import create_user
+from app.audit.services import SYSTEM
+from app.db import Database, make_engine
+from app.migrate import upgrade_to_head
+from app.registry.models import Township, Village
+from app.settings import PROJECT_ROOT
+from tests.browser.server import ServerProcess, child_environment, free_port
+from tests.conftest import drop_postgres_schema, fresh_database_url
+
+CHROMIUM = os.environ.get("CUNYI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+ORGANIZER_PASSWORD = "browser-test-" + secrets.token_hex(6)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    village_id: int
+    village_name: str
+    organizer: str
+    password: str
+    process: ServerProcess
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def log(self, lines: int = 40) -> str:
+        """The end of the server's output, for assertion messages."""
+        return "\n".join(self.process.output.splitlines()[-lines:])
+
+
+def _seed(session: Session) -> tuple[int, str]:
+    """A township, a village and its organizer, through the app's own services."""
+    township = Township(code="BT001", name="浏览器测试镇")
+    village = Village(township=township, code="001", name="试点村")
+    session.add_all([township, village])
+    session.flush()
+    create_user(
+        session,
+        SYSTEM,
+        username="organizer",
+        display_name="周组织",
+        password=ORGANIZER_PASSWORD,
+        role=Role.ORGANIZER,
+        township_id=township.id,
+        village_id=village.id,
+    )
+    return village.id, village.name
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("live")
+    url, schema = fresh_database_url(tmp, "browser")
+    server: ServerProcess | None = None
+    try:
+        upgrade_to_head(url)
+        database = Database(make_engine(url))
+        with database.transaction() as session:
+            village_id, village_name = _seed(session)
+        database.dispose()
+        port = free_port()
+        env = child_environment(
+            CUNYI_DATABASE_URL=url, CUNYI_DATA_DIR=str(tmp), CUNYI_SECRET_KEY=secrets.token_hex(32)
+        )
+        command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        # cwd=tmp: a developer's .env in the checkout must not leak into the test server.
+        server = ServerProcess(command, env, cwd=tmp)
+        base_url = f"http://127.0.0.1:{port}"
+        server.wait_until_serving(base_url + "/signin")
+        yield LiveServer(
+            base_url, village_id, village_name, "organizer", ORGANIZER_PASSWORD, server
+        )
+    finally:
+        if server is not None:
+            server.stop()
+        if schema:
+            drop_postgres_schema(schema)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if not os.access(CHROMIUM, os.X_OK):
+        reason = f"Chromium not found at {CHROMIUM}: run `make chromium` (apt-get install chromium)"
+        if os.environ.get("CUNYI_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + " — CUNYI_REQUIRE_BROWSER=1 makes this a failure", pytrace=False)
+        pytest.skip(reason)
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    launched = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A phone-sized browser set to Chinese, like a villager's or clerk's phone."""
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def sign_in(page: Page, server: LiveServer) -> None:
+    page.goto(server.url("/signin"))
+    page.get_by_label("用户名").fill(server.organizer)
+    page.get_by_label("密码").fill(server.password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(server.url("/"))
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ (named per database run)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    database = os.environ.get("CUNYI_TEST_DATABASE", "sqlite")
+    path = ARTIFACTS / f"{name}-{database}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,100 @@
+"""Running the real app in a child process, for browser and command-line tests."""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from app.settings import PROJECT_ROOT
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def child_environment(**settings: str) -> dict[str, str]:
+    """The test process's environment with only the given CUNYI_* settings.
+
+    A developer's own settings (another database, secure cookies) must not reach the child.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUNYI_")}
+    env.update(settings)
+    # Import this checkout's code even if the venv points elsewhere; see output at once.
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class ServerProcess:
+    """A child process whose output is collected line by line in the background."""
+
+    def __init__(self, command: Sequence[str], env: Mapping[str, str], cwd: Path) -> None:
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str] = queue.Queue()
+        self.process = subprocess.Popen(
+            list(command),
+            env=dict(env),
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+        )
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        while not self._queue.empty():
+            self.lines.append(self._queue.get_nowait())
+        return "\n".join(self.lines)
+
+    def wait_for_line(self, needle: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while needle not in self.output:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"process exited ({self.process.returncode}):\n{self.output}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no line with {needle!r} within {timeout}s:\n{self.output}")
+            time.sleep(0.1)
+
+    def wait_until_serving(self, url: str, timeout: float = 60) -> None:
+        """Poll until the server answers anything at all (a redirect counts)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited ({self.process.returncode}):\n{self.output}")
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"{url} did not answer in {timeout}s:\n{self.output}"
+                    ) from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
