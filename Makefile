@@ -46,8 +46,8 @@ test-postgres: $(TEST_STAMP)
 	CUNYI_TEST_DATABASE=postgresql $(BIN)/pytest $(ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check app ballots tests migrations
+	$(BIN)/ruff format --check app ballots tests
 	$(BIN)/mypy
 
 messages: $(TEST_STAMP)

@@ -1,4 +1,4 @@
-"""The `cunyi` command: serve, migrate, demo, create-admin, verify-audit."""
+"""The `cunyi` command: serve, migrate, demo, create-admin, verify-audit, recount."""
 
 from __future__ import annotations
 
@@ -140,6 +140,32 @@ def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_recount(settings: Settings | None, args: argparse.Namespace) -> int:
+    """Count an election record (a tracker export, or any file in the same format)."""
+    import json
+    from pathlib import Path
+
+    from ballots.recount import RecountInputError, recount
+
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8-sig")
+    except OSError as error:
+        print(
+            f"读不到文件 {args.file}：{error.strerror} (cannot read {args.file})", file=sys.stderr
+        )
+        return 2
+    except UnicodeDecodeError:
+        print("文件不是 UTF-8 编码的文本 (the file is not UTF-8 text)", file=sys.stderr)
+        return 2
+    try:
+        result = recount(text)
+    except RecountInputError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cunyi", description="Cunyi (村议) command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,13 +193,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("verify-audit", help="recompute the audit hash chain").set_defaults(
         handler=cmd_verify_audit
     )
+    recount = sub.add_parser(
+        "recount", help="count an election record (JSON) and print the result as JSON"
+    )
+    recount.add_argument("file", help="the election record, or - to read standard input")
+    # Reads a file and prints: needs no settings, database or data directory.
+    recount.set_defaults(handler=cmd_recount, needs_settings=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = args.handler
-    return int(handler(load_settings(), args))
+    settings = load_settings() if getattr(args, "needs_settings", True) else None
+    return int(handler(settings, args))
 
 
 if __name__ == "__main__":

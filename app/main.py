@@ -135,11 +135,12 @@ def all_routes() -> list[BaseRoute]:
     from app.audit.views import routes as audit_routes
     from app.home import routes as home_routes
     from app.registry.views import routes as registry_routes
+    from ballots.views import routes as ballot_routes
 
     static = Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static")
     static.permission = Permission.PUBLIC  # type: ignore[attr-defined]
     routes: list[BaseRoute] = [static]
-    for group in (home_routes, account_routes, registry_routes, audit_routes):
+    for group in (home_routes, account_routes, registry_routes, audit_routes, ballot_routes):
         routes.extend(group)
     return routes
 

@@ -1,5 +1,6 @@
 """Imports every model so `Base.metadata` is complete (Alembic, tests)."""
 
+import ballots.models  # noqa: F401  (elections: registers its tables)
 from app.accounts.models import SigninFailure, StaffUser
 from app.audit.models import AuditEntry
 from app.db import Base

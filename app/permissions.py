@@ -17,27 +17,62 @@ class Permission(enum.StrEnum):
     STAFF_READ = "staff.read"
     STAFF_MANAGE = "staff.manage"
     AUDIT_READ = "audit.read"
+    # Elections (package ballots).
+    ELECTION_READ = "election.read"  # see elections, rolls, results, turnout
+    ELECTION_MANAGE = "election.manage"  # create, stages, roll, nominations, slips
+    ELECTION_COUNT = "election.count"  # tellers: paper issue, public count, mobile box
+    ELECTION_CERTIFY = "election.certify"  # tellers confirm a result with their password
+    # Art 21: a result won by fraud is void; the supervision committee or township
+    # records that with a reason. The one change an auditor can make, on purpose.
+    ELECTION_ANNUL = "election.annul"
 
 
 _READ_EVERYTHING = frozenset(
-    {Permission.SIGNED_IN, Permission.REGISTRY_READ, Permission.STAFF_READ, Permission.AUDIT_READ}
+    {
+        Permission.SIGNED_IN,
+        Permission.REGISTRY_READ,
+        Permission.STAFF_READ,
+        Permission.AUDIT_READ,
+        Permission.ELECTION_READ,
+    }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.TOWNSHIP_ADMIN: _READ_EVERYTHING | {Permission.REGISTRY_WRITE, Permission.STAFF_MANAGE},
+    Role.TOWNSHIP_ADMIN: _READ_EVERYTHING
+    | {
+        Permission.REGISTRY_WRITE,
+        Permission.STAFF_MANAGE,
+        Permission.ELECTION_MANAGE,
+        Permission.ELECTION_ANNUL,
+    },
     Role.ORGANIZER: frozenset(
         {
             Permission.SIGNED_IN,
             Permission.REGISTRY_READ,
             Permission.REGISTRY_WRITE,
             Permission.STAFF_READ,
+            Permission.ELECTION_READ,
+            Permission.ELECTION_MANAGE,
         }
     ),
-    Role.GROUP_LEADER: frozenset({Permission.SIGNED_IN, Permission.REGISTRY_READ}),
-    Role.TELLER: frozenset({Permission.SIGNED_IN, Permission.REGISTRY_READ}),
-    Role.RECORDER: frozenset({Permission.SIGNED_IN, Permission.REGISTRY_READ}),
-    # Auditors read everything in their scope and change nothing.
-    Role.AUDITOR: _READ_EVERYTHING,
+    Role.GROUP_LEADER: frozenset(
+        {Permission.SIGNED_IN, Permission.REGISTRY_READ, Permission.ELECTION_READ}
+    ),
+    Role.TELLER: frozenset(
+        {
+            Permission.SIGNED_IN,
+            Permission.REGISTRY_READ,
+            Permission.ELECTION_READ,
+            Permission.ELECTION_COUNT,
+            Permission.ELECTION_CERTIFY,
+        }
+    ),
+    Role.RECORDER: frozenset(
+        {Permission.SIGNED_IN, Permission.REGISTRY_READ, Permission.ELECTION_READ}
+    ),
+    # Auditors read everything in their scope and change nothing, except that they may
+    # record an Art 21 annulment of a result, with its reason.
+    Role.AUDITOR: _READ_EVERYTHING | {Permission.ELECTION_ANNUL},
 }
 
 # Permissions that only read. The route test checks that read-only permissions are
@@ -47,6 +82,7 @@ READ_ONLY_PERMISSIONS = frozenset(
         Permission.REGISTRY_READ,
         Permission.STAFF_READ,
         Permission.AUDIT_READ,
+        Permission.ELECTION_READ,
     }
 )
 

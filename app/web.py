@@ -215,7 +215,9 @@ def _wrap(view: View, permission: Permission) -> Callable[[Request], Any]:
                 request,
                 413,
                 lazy("提交的内容太大"),
-                lazy("上传的文件不能超过 10 MB。请把文件拆成几个小文件，或删去多余的工作表后再上传。"),
+                lazy(
+                    "上传的文件不能超过 10 MB。请把文件拆成几个小文件，或删去多余的工作表后再上传。"
+                ),
             )
         form, files = await _read_form(request)
         if request.method not in SAFE_METHODS and not _csrf_ok(request, form):

@@ -113,6 +113,8 @@ class Election(Base):
     stage: Mapped[Stage] = mapped_column(_enum(Stage, "election_stage"), default=Stage.DRAFT)
     roll_published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     candidates_published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The assembly at which it is voted; its QR slips open this election's ballot.
+    assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assembly.id"), nullable=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -156,6 +158,9 @@ class RollEntry(Base):
     category: Mapped[Residence] = mapped_column(_enum(Residence, "roll_category"))
     struck: Mapped[bool] = mapped_column(Boolean, default=False)  # removed on objection
     note: Mapped[str] = mapped_column(Text, default="")
+    # Marked by the organizer: cannot come to the assembly, so the mobile ballot box
+    # (流动票箱) visits. Says nothing about how or whether the voter voted.
+    homebound: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Credential(Base):
@@ -202,6 +207,8 @@ class Ballot(Base):
     """One cast ballot's contents. No voter, no credential, no time finer than the day."""
 
     __tablename__ = "ballot"
+    # SQLite keeps a WITHOUT ROWID table in primary-key (random) order, not casting order.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     # Random, so storage and listing order reveal nothing about casting order.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -215,6 +222,206 @@ class Receipt(Base):
     """A counted ballot's receipt code, listed on the tracker; deliberately not linked to it."""
 
     __tablename__ = "receipt"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+
+
+class Assembly(Base):
+    """A gathering at which villagers vote (and later check in, answer surveys).
+
+    One QR slip per villager per assembly opens everything that villager may do there
+    (DESIGN decision 3).
+    """
+
+    __tablename__ = "assembly"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    # Slip links stop working after this moment.
+    links_expire_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Slip(Base):
+    """One villager's QR slip for one assembly. The secret is kept only as a hash."""
+
+    __tablename__ = "slip"
+    __table_args__ = (
+        Index(
+            "uq_slip_live",
+            "assembly_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # Random; with the app's secret key it re-derives the slip's secret and short code,
+    # so a lost sheet can be reprinted without ever storing either in the clear.
+    nonce: Mapped[str] = mapped_column(String(32))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    short_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("slip.id"), nullable=True)
+
+
+class Objection(Base):
+    """An objection to the published roll (Art 17), and its decision with reasons."""
+
+    __tablename__ = "roll_objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), nullable=True)
+    filed_by: Mapped[str] = mapped_column(String(100))
+    filed_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    upheld: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Nomination(Base):
+    """A nomination of a person (or a written name) for an election."""
+
+    __tablename__ = "nomination"
+    __table_args__ = (
+        # A voter nominates at most once per nominee; the Party organization is "party".
+        UniqueConstraint("election_id", "nominator_key", "nominee_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    nominee_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), nullable=True)
+    nominee_name: Mapped[str] = mapped_column(String(50))
+    nominee_key: Mapped[str] = mapped_column(String(60))  # "person:<id>" or "name:<name>"
+    nominator_key: Mapped[str] = mapped_column(String(60))  # "party", "roll:<id>", "paper:<n>"
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class Candidate(Base):
+    """A name on one round's ballot, in ballot order."""
+
+    __tablename__ = "candidate"
+    __table_args__ = (
+        UniqueConstraint("round_id", "name"),
+        UniqueConstraint("round_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), nullable=True)
+    name: Mapped[str] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(Integer)
+    nominations: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Entrustment(Base):
+    """委托投票: a voter entrusts a proxy in writing (Art 18)."""
+
+    __tablename__ = "entrustment"
+    __table_args__ = (
+        # A voter holds one live entrustment; a revoked one stays on record and the
+        # voter may then entrust someone else.
+        Index(
+            "uq_entrustment_live",
+            "election_id",
+            "voter_entry_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+        CheckConstraint("voter_entry_id <> proxy_entry_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    voter_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entry.id"))
+    proxy_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entry.id"), index=True)
+    written_on: Mapped[date] = mapped_column(Date)
+    relation: Mapped[str] = mapped_column(String(50))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PaperCount(Base):
+    """One teller's independent entry of a stack of paper ballots at the public count."""
+
+    __tablename__ = "paper_count"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+    teller_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    stack: Mapped[str] = mapped_column(String(50), default="1")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PaperCountEntry(Base):
+    """One paper ballot as a teller read it out (唱票): its marks, blank or invalid."""
+
+    __tablename__ = "paper_count_entry"
+    __table_args__ = (UniqueConstraint("count_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("paper_count.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    marks: Mapped[str] = mapped_column(Text)  # canonical JSON list of names; [] = blank
+    invalid: Mapped[bool] = mapped_column(Boolean, default=False)  # spoiled as a whole
+
+
+class RoundOutcome(Base):
+    """A counted result, frozen as JSON with the profile and parameters it was counted under.
+
+    Immutable: announcing, certifying and annulling each add a record; nothing is edited.
+    """
+
+    __tablename__ = "round_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # announced | certified | annulled
+    result_json: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Certification(Base):
+    """A teller's confirmation, by password, of an announced result."""
+
+    __tablename__ = "certification"
+    __table_args__ = (UniqueConstraint("outcome_id", "teller_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("round_outcome.id"), index=True)
+    teller_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RoundTeller(Base):
+    """A teller named for a round (监票/计票人). Every named teller confirms the result.
+
+    Named by the organizer before the result is announced; certification needs each of
+    them (at least two) to confirm with their password.
+    """
+
+    __tablename__ = "round_teller"
+    __table_args__ = (UniqueConstraint("round_id", "teller_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+    teller_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))

@@ -38,7 +38,9 @@ def _count(data: dict[str, Any], key: str, *, required: bool) -> int | None:
 
 def _names(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
-        raise _fail(f"{where} 必须是由名字（字符串）组成的列表", f"{where} must be a list of strings")
+        raise _fail(
+            f"{where} 必须是由名字（字符串）组成的列表", f"{where} must be a list of strings"
+        )
     return value
 
 
@@ -74,7 +76,11 @@ def parse_election(data: dict[str, Any]) -> RoundInput:
         )
     if members is not None and present is not None and present > members:
         raise _fail("present（到会人数）不能多于 members（应到人数）", "present > members")
-    if households is not None and households_present is not None and households_present > households:
+    if (
+        households is not None
+        and households_present is not None
+        and households_present > households
+    ):
         raise _fail("households_present 不能多于 households", "households_present > households")
     return RoundInput(
         profile=profile,
@@ -96,7 +102,8 @@ def recount(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise _fail(
-            f"输入不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列", f"invalid JSON: {error.msg}"
+            f"输入不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列",
+            f"invalid JSON: {error.msg}",
         ) from None
     if not isinstance(data, dict):
         raise _fail("输入必须是一个 JSON 对象", "input must be a JSON object")

@@ -72,7 +72,7 @@ class RuleProfile:
         unknown = set(overrides) - known
         if unknown:
             raise ValueError(f"unknown rule parameters: {', '.join(sorted(unknown))}")
-        converted = {
+        converted: dict[str, Any] = {
             key: Threshold(**value) if isinstance(value, dict) else value
             for key, value in overrides.items()
         }

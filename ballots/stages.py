@@ -41,8 +41,9 @@ class TransitionFacts:
     open_objections: int
 
 
-def blockers(current: Stage, target: Stage, facts: TransitionFacts,
-             profile: RuleProfile) -> list[str]:
+def blockers(
+    current: Stage, target: Stage, facts: TransitionFacts, profile: RuleProfile
+) -> list[str]:
     """Reasons (message ids) why `current → target` may not happen now; empty when it may."""
     if target not in ALLOWED[current]:
         return ["transition_not_allowed"]
@@ -64,7 +65,8 @@ def blockers(current: Stage, target: Stage, facts: TransitionFacts,
         ):
             reasons.append("roll_not_published_long_enough")
         if facts.candidates_published_on is None or (
-            facts.today < facts.candidates_published_on + timedelta(days=profile.candidate_list_days)
+            facts.today
+            < facts.candidates_published_on + timedelta(days=profile.candidate_list_days)
         ):
             reasons.append("candidates_not_published_long_enough")
     return reasons

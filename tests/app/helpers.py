@@ -103,7 +103,7 @@ def existing_ids(db: Session, village_id: int, uploader: StaffUser) -> dict[str,
     db.add_all([membership, roll])
     db.flush()
     other = factories.staff(Role.ORGANIZER, village)
-    return {
+    ids = {
         "township_id": village.township_id,
         "village_id": village.id,
         "household_id": household.id,
@@ -115,6 +115,89 @@ def existing_ids(db: Session, village_id: int, uploader: StaffUser) -> dict[str,
         "user_id": other.id,
         "staff_id": other.id,
     }
+    for key, value in ballot_round_ids(db, village.id, uploader).items():
+        ids.setdefault(key, value)
+    for key, value in setup_ids(db, ids["election_id"], ids["round_id"], person.id).items():
+        ids.setdefault(key, value)
+    for key, value in paper_ids(db, ids["election_id"], ids["round_id"], uploader).items():
+        ids.setdefault(key, value)
+    return ids
+
+
+def ballot_round_ids(db: Session, village_id: int, creator: StaffUser) -> dict[str, int]:
+    """An election with an open first round in the village (results area routes)."""
+    from datetime import date
+
+    from ballots.models import Election, Electorate, Office, Round, RoundKind, RoundStatus
+
+    election = Election(
+        village_id=village_id,
+        title="测试选举",
+        office=Office.DIRECTOR,
+        electorate=Electorate.VILLAGE,
+        seats=1,
+        profile_name="village-election",
+        election_day=date(2026, 12, 20),
+        created_by_id=creator.id,
+    )
+    db.add(election)
+    db.flush()
+    round_ = Round(
+        election_id=election.id, number=1, kind=RoundKind.FIRST, seats=1, status=RoundStatus.OPEN
+    )
+    db.add(round_)
+    db.flush()
+    return {"election_id": election.id, "round_id": round_.id}
+
+
+def setup_ids(db: Session, election_id: int, round_id: int, person_id: int) -> dict[str, int]:
+    """A roll objection and a candidate of the election (election set-up routes)."""
+    from datetime import date
+
+    from ballots.models import Candidate, Objection
+
+    objection = Objection(
+        election_id=election_id,
+        person_id=person_id,
+        filed_by="测试",
+        filed_on=date(2026, 11, 1),
+        text="测试异议",
+    )
+    candidate = Candidate(round_id=round_id, person_id=person_id, name="测试候选人", position=1)
+    db.add_all([objection, candidate])
+    db.flush()
+    return {"objection_id": objection.id, "candidate_id": candidate.id}
+
+
+def paper_ids(db: Session, election_id: int, round_id: int, teller: StaffUser) -> dict[str, int]:
+    """Roll entries, an entrustment and a paper count (paper, mobile-box and proxy routes)."""
+    from app.registry.models import Residence
+    from ballots.models import Election, Entrustment, PaperCount, RollEntry
+
+    election = db.get(Election, election_id)
+    assert election is not None
+    household = factories.HouseholdFactory(village_id=election.village_id)
+    voter, proxy = (
+        RollEntry(
+            election_id=election_id,
+            person_id=factories.PersonFactory(household=household).id,
+            category=Residence.REGISTERED_RESIDENT,
+        )
+        for _ in range(2)
+    )
+    db.add_all([voter, proxy])
+    db.flush()
+    entrustment = Entrustment(
+        election_id=election_id,
+        voter_entry_id=voter.id,
+        proxy_entry_id=proxy.id,
+        written_on=election.election_day,
+        relation="邻居",
+    )
+    count = PaperCount(round_id=round_id, teller_id=teller.id, stack="1")
+    db.add_all([entrustment, count])
+    db.flush()
+    return {"entry_id": voter.id, "entrustment_id": entrustment.id, "count_id": count.id}
 
 
 def table_counts(connection: Connection) -> dict[str, int]:

@@ -8,8 +8,9 @@ from ballots.counting import RoundInput, count_round
 from ballots.rules import GROUP_MEETING, VILLAGE_ELECTION
 
 
-def village(ballots, *, seats=1, candidates=("甲", "乙", "丙"), registered=None, round=1,
-            issued=None):
+def village(
+    ballots, *, seats=1, candidates=("甲", "乙", "丙"), registered=None, round=1, issued=None
+):
     return count_round(
         RoundInput(
             profile=VILLAGE_ELECTION,
@@ -151,8 +152,10 @@ def test_group_meeting_quorum_by_households_when_members_fall_short():
     result = group([["甲"]] * 10, members=30, present=10, households=12, households_present=8)
     assert result.quorum is True
     assert result.elected == ["甲"]
-    assert group([["甲"]] * 10, members=30, present=10, households=12,
-                 households_present=7).quorum is False
+    assert (
+        group([["甲"]] * 10, members=30, present=10, households=12, households_present=7).quorum
+        is False
+    )
 
 
 def test_group_meeting_winner_needs_more_than_half_of_those_present():

@@ -54,3 +54,7 @@ def test_organizer_imports_a_roll_and_finds_the_people(
     assert len(listed) == len(NAMES)
     for name in NAMES:
         assert any(name in row for row in listed), f"{name} not listed: {listed}"
+
+    # A phone-width screen does not scroll sideways: the table scrolls inside its box.
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -1,0 +1,352 @@
+"""Results area pages: the round page (turnout, tellers, attendance, closing, announcing,
+certifying, further rounds, annulment), the public results, tracker and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from app.errors import Forbidden, NotFound
+from app.forms import FormResult
+from app.i18n import gettext_, lazy
+from app.permissions import Permission, can_see_village
+from app.registry.models import Village
+from app.web import Ctx, route
+from ballots import forms_results as forms
+from ballots import results, results_certify, tracker
+from ballots.exceptions import WrongPassword
+from ballots.models import Election, Round, RoundKind, RoundStatus, Stage
+
+STATUS_LABELS = {
+    RoundStatus.PENDING: lazy("等待投票"),
+    RoundStatus.OPEN: lazy("正在投票"),
+    RoundStatus.COUNTING: lazy("正在计票"),
+    RoundStatus.ANNOUNCED: lazy("结果已公布"),
+    RoundStatus.CERTIFIED: lazy("结果已确认"),
+    RoundStatus.VOID: lazy("本轮无效"),
+    RoundStatus.ANNULLED: lazy("结果已被宣布无效"),
+}
+KIND_LABELS = {
+    RoundKind.FIRST: lazy("第一轮投票"),
+    RoundKind.FURTHER: lazy("另行选举"),
+    RoundKind.TIE_REVOTE: lazy("票数相同，重新投票"),
+}
+
+
+def _in_scope(ctx: Ctx, election: Election) -> None:
+    user = ctx.require_user()
+    village = ctx.db.get(Village, election.village_id)
+    assert village is not None
+    if not can_see_village(user, village.id, village.township_id):
+        raise Forbidden(lazy("这个村不在您的管辖范围内。"))
+
+
+def _round(ctx: Ctx) -> Round:
+    """The round in the path, for staff: it must be in a village they may see."""
+    round_ = ctx.db.get(Round, ctx.path["round_id"])
+    if round_ is None:
+        raise NotFound(lazy("没有这一轮投票。"))
+    _in_scope(ctx, round_.election)
+    return round_
+
+
+def _public_round(ctx: Ctx) -> Round:
+    round_ = ctx.db.get(Round, ctx.path["round_id"])
+    if round_ is None:
+        raise NotFound(lazy("没有这一轮投票。"))
+    return round_
+
+
+def _round_page(
+    ctx: Ctx,
+    round_: Round,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    election = round_.election
+    outcome = results.latest_outcome(ctx.db, round_)
+    announced = results.announced_outcome(ctx.db, round_)
+    confirmed = results_certify.certifications(ctx.db, announced) if announced else []
+    named = results_certify.named_tellers(ctx.db, round_)
+    confirmed_ids = {c.teller_id for c in confirmed}
+    is_latest = results.is_latest(ctx.db, round_)
+    context: dict[str, Any] = {
+        "election": election,
+        "round": round_,
+        "status_label": STATUS_LABELS[round_.status],
+        "kind_label": KIND_LABELS[round_.kind],
+        "candidates": results.candidate_names(ctx.db, round_),
+        "named": named,
+        "confirmed_ids": confirmed_ids,
+        "choices": results_certify.teller_choices(ctx.db, election),
+        "needs_attendance": results.needs_attendance(election),
+        "editable": round_.status in (RoundStatus.PENDING, RoundStatus.OPEN, RoundStatus.COUNTING),
+        "outcome": outcome,
+        "result": results.result_of(announced) if announced else None,
+        "can_confirm": outcome is not None
+        and outcome.kind == results.ANNOUNCED
+        and round_.status is RoundStatus.ANNOUNCED
+        and is_latest
+        and ctx.user is not None
+        and ctx.user.id in {t.id for t in named} - confirmed_ids,
+        "can_further": is_latest
+        and election.stage is Stage.ANNOUNCED
+        and announced is not None
+        and (round_.status is RoundStatus.VOID or _has_open_seats(announced)),
+        "can_annul": outcome is not None and outcome.kind == results.CERTIFIED,
+        "turnout": tracker.turnout_by_group(ctx.db, round_)
+        if round_.status is RoundStatus.OPEN
+        else [],
+        "void_labels": results.VOID_REASONS,
+        "errors": errors or {},
+        "form": form or {},
+    }
+    return ctx.render("ballots/results_round.html", status_code, **context)
+
+
+def _has_open_seats(outcome: Any) -> bool:
+    result = results.result_of(outcome)
+    return bool(result.get("tie")) or int(result.get("unfilled", 0)) > 0
+
+
+def round_page(ctx: Ctx) -> Response:
+    return _round_page(ctx, _round(ctx))
+
+
+def turnout_page(ctx: Ctx) -> Response:
+    round_ = _round(ctx)
+    rows = tracker.turnout_by_group(ctx.db, round_)
+    return ctx.render(
+        "ballots/results_turnout.html",
+        election=round_.election,
+        round=round_,
+        rows=rows,
+        registered=sum(r.registered for r in rows),
+        voted=sum(r.voted for r in rows),
+        live=round_.status is RoundStatus.OPEN,
+    )
+
+
+def _rejected(ctx: Ctx, round_: Round, result: FormResult) -> Response:
+    return _round_page(ctx, round_, status_code=422, errors=result.errors, form=result.raw)
+
+
+def tellers_post(ctx: Ctx) -> Response:
+    round_ = _round(ctx)
+    allowed = {user.id for user in results_certify.teller_choices(ctx.db, round_.election)}
+    result = forms.parse_tellers(ctx.fields("tellers"), allowed)
+    if not result.ok:
+        return _rejected(ctx, round_, result)
+    results_certify.set_tellers(ctx.db, ctx.actor, round_, result.values["tellers"])
+    ctx.flash(gettext_("已指定本轮的监计票人。"))
+    return ctx.redirect("ballots:round", round_id=round_.id)
+
+
+def attendance_post(ctx: Ctx) -> Response:
+    round_ = _round(ctx)
+    result = forms.parse_attendance(
+        members=ctx.field("members"),
+        present=ctx.field("present"),
+        households=ctx.field("households"),
+        households_present=ctx.field("households_present"),
+    )
+    if not result.ok:
+        return _rejected(ctx, round_, result)
+    results.record_attendance(ctx.db, ctx.actor, round_, **result.values)
+    ctx.flash(gettext_("已保存小组会议的到会人数。"))
+    return ctx.redirect("ballots:round", round_id=round_.id)
+
+
+def close_post(ctx: Ctx) -> Response:
+    round_ = _round(ctx)
+    results.close_voting(ctx.db, ctx.actor, round_)
+    ctx.flash(gettext_("投票已结束，现在开始计票。"))
+    return ctx.redirect("ballots:round", round_id=round_.id)
+
+
+def announce_post(ctx: Ctx) -> Response:
+    round_ = _round(ctx)
+    results.announce(ctx.db, ctx.actor, round_)
+    if round_.status is RoundStatus.VOID:
+        ctx.flash(gettext_("结果已公布：本轮无效。请组织者安排重新投票。"))
+    else:
+        ctx.flash(gettext_("结果已公布。请监计票人逐一确认。"))
+    return ctx.redirect("ballots:round", round_id=round_.id)
+
+
+def certify_post(ctx: Ctx) -> Response:
+    round_ = _round(ctx)
+    teller = ctx.require_user()
+    result = forms.parse_certify(ctx.secret_field("password"))
+    outcome = results.latest_outcome(ctx.db, round_)
+    if outcome is None:
+        raise NotFound(lazy("这一轮的结果还没有公布，不能确认。"))
+    if not result.ok:
+        return _round_page(ctx, round_, status_code=422, errors=result.errors)
+    try:
+        certified = results_certify.certify(ctx.db, teller, outcome, result.values["password"])
+    except WrongPassword as error:
+        result.error("password", error.render_message())
+        return _round_page(ctx, round_, status_code=422, errors=result.errors)
+    if certified is None:
+        ctx.flash(gettext_("您已确认结果，还要等其他监计票人确认。"))
+    else:
+        ctx.flash(gettext_("全部监计票人都已确认，选举结果已经生效。"))
+    return ctx.redirect("ballots:round", round_id=round_.id)
+
+
+def further_post(ctx: Ctx) -> Response:
+    round_ = _round(ctx)
+    outcome = results.latest_outcome(ctx.db, round_)
+    if outcome is None:
+        raise NotFound(lazy("这一轮的结果还没有公布。"))
+    new = results.further_round(ctx.db, ctx.actor, round_.election, results.result_of(outcome))
+    ctx.flash(gettext_("已安排新一轮投票，候选人已列出。"))
+    return ctx.redirect("ballots:round", round_id=new.id)
+
+
+def annul_post(ctx: Ctx) -> Response:
+    round_ = _round(ctx)
+    result = forms.parse_annul(ctx.field("reason"))
+    if not result.ok:
+        return _rejected(ctx, round_, result)
+    outcome = results.latest_outcome(ctx.db, round_)
+    if outcome is None:
+        raise NotFound(lazy("这一轮的结果还没有公布。"))
+    results_certify.annul(ctx.db, ctx.actor, outcome, result.values["reason"])
+    ctx.flash(gettext_("已记录：本轮结果无效，理由已公开。"))
+    return ctx.redirect("ballots:round", round_id=round_.id)
+
+
+# --- Public pages ------------------------------------------------------------------------
+
+
+def public_results(ctx: Ctx) -> Response:
+    election = ctx.db.get(Election, ctx.path["election_id"])
+    if election is None:
+        raise NotFound(lazy("没有这次选举。"))
+    shown = []
+    for round_ in election.rounds:
+        outcome = results.latest_outcome(ctx.db, round_)
+        if outcome is not None:
+            shown.append((round_, outcome, results.result_of(outcome)))
+    return ctx.render(
+        "ballots/results_public.html",
+        election=election,
+        village=ctx.db.get(Village, election.village_id),
+        shown=shown,
+        status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
+        void_labels=results.VOID_REASONS,
+    )
+
+
+def public_tracker(ctx: Ctx) -> Response:
+    round_ = _public_round(ctx)
+    search = ctx.request.query_params.get("code", "").strip()[:40]
+    data = tracker.tracker(ctx.db, round_, search)
+    return ctx.render(
+        "ballots/results_tracker.html",
+        election=round_.election,
+        round=round_,
+        kind_label=KIND_LABELS[round_.kind],
+        data=data,
+        search=search,
+    )
+
+
+def public_export(ctx: Ctx) -> Response:
+    round_ = _public_round(ctx)
+    content = tracker.published_export(ctx.db, round_)
+    if content is None:
+        raise NotFound(lazy("这一轮的结果还没有公布，公布后才能下载选票数据。"))
+    filename = tracker.export_filename(round_)
+    return Response(
+        content,
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+_ROUND = "/rounds/{round_id:int}"
+
+routes = [
+    route(_ROUND, round_page, name="ballots:round", permission=Permission.ELECTION_READ),
+    route(
+        _ROUND + "/turnout",
+        turnout_page,
+        name="ballots:turnout",
+        permission=Permission.ELECTION_READ,
+    ),
+    route(
+        _ROUND + "/tellers",
+        tellers_post,
+        name="ballots:round_tellers",
+        permission=Permission.ELECTION_MANAGE,
+        methods=["POST"],
+    ),
+    route(
+        _ROUND + "/attendance",
+        attendance_post,
+        name="ballots:round_attendance",
+        permission=Permission.ELECTION_MANAGE,
+        methods=["POST"],
+    ),
+    route(
+        _ROUND + "/close",
+        close_post,
+        name="ballots:close_voting",
+        permission=Permission.ELECTION_MANAGE,
+        methods=["POST"],
+    ),
+    route(
+        _ROUND + "/announce",
+        announce_post,
+        name="ballots:announce",
+        permission=Permission.ELECTION_COUNT,
+        methods=["POST"],
+    ),
+    route(
+        _ROUND + "/certify",
+        certify_post,
+        name="ballots:certify",
+        permission=Permission.ELECTION_CERTIFY,
+        methods=["POST"],
+    ),
+    route(
+        _ROUND + "/further",
+        further_post,
+        name="ballots:further_round",
+        permission=Permission.ELECTION_MANAGE,
+        methods=["POST"],
+    ),
+    # Art 21: the one change an auditor may make; listed in the route-permission test.
+    route(
+        _ROUND + "/annul",
+        annul_post,
+        name="ballots:annul",
+        permission=Permission.ELECTION_ANNUL,
+        methods=["POST"],
+    ),
+    route(
+        "/public/elections/{election_id:int}/results",
+        public_results,
+        name="ballots:results",
+        permission=Permission.PUBLIC,
+    ),
+    route(
+        "/public/rounds/{round_id:int}/tracker",
+        public_tracker,
+        name="ballots:tracker",
+        permission=Permission.PUBLIC,
+    ),
+    route(
+        "/public/rounds/{round_id:int}/export.json",
+        public_export,
+        name="ballots:export",
+        permission=Permission.PUBLIC,
+    ),
+]
