@@ -15,6 +15,7 @@ help:
 	@echo "make install  - create .venv and install Cunyi"
 	@echo "make lint     - ruff and mypy"
 	@echo "make messages - extract translatable strings and update the English catalog"
+	@echo "make bench    - benchmarks (roll import on SQLite and PostgreSQL); figures only"
 	@echo "make test-sqlite / make test-postgres - one database only (add ARGS='-k name')"
 	@echo "make chromium - install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean    - remove .venv and tool caches (keeps data/)"
@@ -55,6 +56,11 @@ messages: $(TEST_STAMP)
 		-k _ -k gettext_ -k lazy -k ngettext_:1,2 -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date \
 		-i translations/messages.pot -d translations -l en
+
+# Benchmarks print figures and assert nothing; targets live in bench/ (issue 7 adds more).
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/roll_import.py
+	$(BIN)/python bench/roll_import.py --postgres
 
 chromium:
 	@bash scripts/ensure-chromium.sh

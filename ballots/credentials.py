@@ -8,6 +8,9 @@ secret key) can re-derive the same link and short code to reprint a sheet.
 A credential is a voter's single-use right in one election. It is exercised through
 the slip (or by a teller issuing a paper ballot), never by its secret, so only the hash
 of a random value is stored: enough to make each row unique and meaningless.
+
+Assemblies live in ballots.assemblies; their functions are re-exported here, part of
+this area's API.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import func, select
@@ -31,6 +34,9 @@ from app.db import utcnow
 from app.i18n import lazy
 from app.registry.models import Person
 from app.settings import Settings
+from ballots.assemblies import assembly_elections as assembly_elections
+from ballots.assemblies import create_assembly as create_assembly
+from ballots.assemblies import link_election as link_election
 from ballots.exceptions import (
     AssemblyRefused,
     LinkExpired,
@@ -40,7 +46,7 @@ from ballots.exceptions import (
     NotOnRoll,
     ShortCodeThrottled,
 )
-from ballots.models import Assembly, Credential, Election, RollEntry, Slip, Stage
+from ballots.models import Assembly, Credential, Election, RollEntry, Slip
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or typed is hard to get wrong.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -52,67 +58,6 @@ SHORT_CODE_MAX_FAILURES = 60
 SHORT_CODE_WINDOW = timedelta(minutes=15)
 MAX_TOKEN_LENGTH = 200
 ADULT_AGE = 18
-
-
-# --- assemblies ----------------------------------------------------------------------
-
-
-def create_assembly(
-    session: Session,
-    actor: Actor,
-    *,
-    village_id: int,
-    title: str,
-    held_on: date,
-    place: str,
-    links_expire_at: datetime,
-) -> Assembly:
-    if links_expire_at.date() < held_on:
-        raise AssemblyRefused(lazy("二维码的失效时间不能早于开会的日子，请改到开会当天或以后。"))
-    assembly = Assembly(
-        village_id=village_id,
-        title=title,
-        held_on=held_on,
-        place=place,
-        links_expire_at=links_expire_at,
-    )
-    session.add(assembly)
-    session.flush()
-    record(
-        session,
-        actor,
-        "assembly.create",
-        "assembly",
-        assembly.id,
-        {"title": title, "held_on": held_on, "place": place, "links_expire_at": links_expire_at},
-        village_id=village_id,
-    )
-    return assembly
-
-
-def link_election(session: Session, actor: Actor, assembly: Assembly, election: Election) -> None:
-    """Vote `election` at `assembly`: the assembly's slips open its ballot."""
-    if election.village_id != assembly.village_id:
-        raise AssemblyRefused(lazy("只能关联本村的选举。"))
-    if election.stage in (Stage.COUNTING, Stage.ANNOUNCED, Stage.CERTIFIED):
-        raise AssemblyRefused(lazy("这个选举已经结束投票，不能再改投票的会议。"))
-    previous = election.assembly_id
-    election.assembly_id = assembly.id
-    session.flush()
-    record(
-        session,
-        actor,
-        "election.assembly",
-        "election",
-        election.id,
-        {"assembly_id": assembly.id, "previous_assembly_id": previous},
-        village_id=election.village_id,
-    )
-
-
-def assembly_elections(session: Session, assembly: Assembly) -> list[Election]:
-    stmt = select(Election).where(Election.assembly_id == assembly.id).order_by(Election.id)
-    return list(session.scalars(stmt))
 
 
 # --- slips: secrets, links and short codes -------------------------------------------
@@ -206,17 +151,19 @@ def _make_slips(
     """New slips whose short codes clash with no slip ever issued (a 40-bit space)."""
     taken: set[str] = set()
     slips = [_new_slip(settings, assembly_id, pid, taken) for pid in person_ids]
-    clashing = _taken_code_hashes(session, [s.short_code_hash for s in slips])
-    while clashing:
+    check = [s.short_code_hash for s in slips]
+    while clashing := _taken_code_hashes(session, check):
         taken |= clashing
-        slips = [
+        renewed = [
             _new_slip(settings, assembly_id, s.person_id, taken)
             if s.short_code_hash in clashing
             else s
             for s in slips
         ]
-        fresh = [s.short_code_hash for s in slips if s.short_code_hash not in taken]
-        clashing = _taken_code_hashes(session, fresh)
+        check = [
+            new.short_code_hash for new, old in zip(renewed, slips, strict=True) if new is not old
+        ]
+        slips = renewed
     session.add_all(slips)
     session.flush()
     return slips

@@ -23,7 +23,7 @@ from ballots.credentials import credential_for
 from ballots.exceptions import NotHomebound, NotOnRoll, StageError
 from ballots.models import Channel, Election, RollEntry, Round, RoundStatus, Stage
 from ballots.paper import refuse_if_entrusted, voted_channels
-from ballots.paper_count import require_status
+from ballots.paper_reading import require_status
 
 # The organizer prepares the list until voting ends.
 MARKING_CLOSED = frozenset({Stage.COUNTING, Stage.ANNOUNCED, Stage.CERTIFIED})

@@ -48,22 +48,21 @@ from ballots.models import (
     Round,
     RoundStatus,
 )
-from ballots.paper_count import (
+from ballots.paper_count import add_entry, correct_entry, start_count, undo_last
+from ballots.paper_reading import (
     Difference,
     Reading,
     Tally,
-    add_entry,
     ballot_candidates,
     by_stack,
     canonical_marks,
     compare_counts,
     count_entries,
+    disagreements,
     invalid_marks,
     require_status,
     round_counts,
-    start_count,
     tally,
-    undo_last,
 )
 
 __all__ = [
@@ -76,6 +75,8 @@ __all__ = [
     "canonical_marks",
     "close_paper_counting",
     "compare_counts",
+    "correct_entry",
+    "disagreements",
     "invalid_marks",
     "issue_paper_ballot",
     "paper_counting_done",
@@ -104,6 +105,8 @@ def issue_paper_ballot(
     today: date | None = None,
 ) -> CredentialUse:
     """Hand a voter a paper ballot: their credential is used now (channel paper).
+
+    `actor` (the teller) is deliberately not recorded anywhere: see below.
 
     A second issue, or an issue to someone who already voted any other way, raises
     AlreadyVoted (from casting.use_credential) and writes nothing.
@@ -249,12 +252,18 @@ def close_paper_counting(
             )
         return 0
     differences = compare_counts(counts)
-    if differences:
+    differing = disagreements(differences)
+    if differing:
         raise CountsDiffer(
             lazy(
                 "这些选票各位计票人录入得不一样：%(places)s。请一起核对这几张选票，改正后再结束计票。"
             ),
-            places=describe_places(differences),
+            places=describe_places(differing),
+        )
+    if differences:
+        raise CountsDiffer(
+            lazy("第%(stacks)s叠还有计票人没有录完。请每位计票人都录完，再结束计票。"),
+            stacks="、".join(dict.fromkeys(f"“{d.stack}”" for d in differences)),
         )
     readings = [
         Reading.of(entry)

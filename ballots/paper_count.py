@@ -8,178 +8,28 @@ position where they read it differently. ballots.paper closes the count.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.services import Actor, record
+from app.audit.services import record
 from app.i18n import lazy
-from ballots.exceptions import CountClosed, NotYourCount, PaperEntryRefused, StageError
-from ballots.models import (
-    Candidate,
-    PaperCount,
-    PaperCountEntry,
-    Round,
-    RoundStatus,
-    RoundTeller,
+from ballots.exceptions import CountClosed, NotYourCount, PaperEntryRefused
+from ballots.models import PaperCount, PaperCountEntry, Round, RoundStatus, RoundTeller
+from ballots.paper_reading import (
+    Reading,
+    ballot_candidates,
+    canonical_marks,
+    count_entries,
+    require_status,
+    round_counts,
+    staff_actor,
 )
 from ballots.setup import profile_for
 
 NAME_MAX_LENGTH = 50  # as Candidate.name
-INVALID_MARK = "（废票%(n)s）"
-
-
-def invalid_marks(seats: int) -> list[str]:
-    """The stored marks of an invalid paper ballot: over-marked, so cast and invalid."""
-    return [INVALID_MARK % {"n": n} for n in range(1, seats + 2)]
-
-
-def canonical_marks(names: Iterable[str]) -> str:
-    """Sorted canonical JSON, the form every Ballot.marks is stored in."""
-    return json.dumps(sorted(names), ensure_ascii=False, separators=(",", ":"))
-
-
-def staff_actor(user: StaffUser) -> Actor:
-    """The same label the request layer gives a signed-in user."""
-    return Actor(
-        label=f"{user.display_name} ({user.username})",
-        user_id=user.id,
-        township_id=user.township_id,
-        village_id=user.village_id,
-    )
-
-
-def ballot_candidates(session: Session, round_: Round) -> list[Candidate]:
-    """The names printed on the round's ballot, in ballot order."""
-    return list(
-        session.scalars(
-            select(Candidate)
-            .where(Candidate.round_id == round_.id, Candidate.withdrawn.is_(False))
-            .order_by(Candidate.position)
-        )
-    )
-
-
-def require_status(round_: Round, status: RoundStatus) -> None:
-    if round_.status is status:
-        return
-    if status is RoundStatus.OPEN:
-        raise StageError(lazy("本轮投票没有在进行，现在不能发选票或投票。"))
-    raise StageError(lazy("本轮还没有开始计票（或已经计完），现在不能录入纸质选票。"))
-
-
-# Readings -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One paper ballot as read out: some names, blank, or invalid."""
-
-    marks: tuple[str, ...]
-    invalid: bool
-
-    @property
-    def blank(self) -> bool:
-        return not self.invalid and not self.marks
-
-    @property
-    def key(self) -> tuple[str, ...]:
-        """What must agree between tellers; which names an invalid ballot named does not."""
-        if self.invalid:
-            return ("invalid",)
-        return ("marks", *sorted(self.marks))
-
-    def stored_marks(self, seats: int) -> list[str]:
-        return invalid_marks(seats) if self.invalid else sorted(self.marks)
-
-    @classmethod
-    def of(cls, entry: PaperCountEntry) -> Reading:
-        return cls(tuple(json.loads(entry.marks)), entry.invalid)
-
-
-def count_entries(session: Session, count: PaperCount) -> list[PaperCountEntry]:
-    return list(
-        session.scalars(
-            select(PaperCountEntry)
-            .where(PaperCountEntry.count_id == count.id)
-            .order_by(PaperCountEntry.position)
-        )
-    )
-
-
-def round_counts(session: Session, round_: Round) -> list[PaperCount]:
-    return list(
-        session.scalars(
-            select(PaperCount)
-            .where(PaperCount.round_id == round_.id)
-            .order_by(PaperCount.stack, PaperCount.id)
-        )
-    )
-
-
-def by_stack(counts: Iterable[PaperCount]) -> dict[str, list[PaperCount]]:
-    stacks: dict[str, list[PaperCount]] = defaultdict(list)
-    for count in sorted(counts, key=lambda c: (c.stack, c.id)):
-        stacks[count.stack].append(count)
-    return dict(stacks)
-
-
-@dataclass
-class Tally:
-    votes: dict[str, int]
-    blank: int = 0
-    invalid: int = 0
-    total: int = 0
-
-
-def tally(readings: Iterable[Reading], candidates: Sequence[str]) -> Tally:
-    """The running tally a teller and the room watch: votes per name, blank, invalid."""
-    result = Tally(votes=dict.fromkeys(candidates, 0))
-    for reading in readings:
-        result.total += 1
-        if reading.invalid:
-            result.invalid += 1
-        elif reading.blank:
-            result.blank += 1
-        else:
-            for name in reading.marks:
-                result.votes[name] = result.votes.get(name, 0) + 1
-    return result
-
-
-# Comparing tellers ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One position of a stack where the tellers' readings differ (None: not entered)."""
-
-    stack: str
-    position: int
-    counts: tuple[PaperCount, ...]
-    readings: tuple[Reading | None, ...]  # aligned with `counts`
-
-
-def compare_counts(counts: Sequence[PaperCount]) -> list[Difference]:
-    """Every position, per stack, where that stack's counts do not read alike."""
-    if not counts:
-        return []
-    session = object_session(counts[0])
-    assert session is not None, "counts must be loaded in a session"
-    differences: list[Difference] = []
-    for stack, group in by_stack(counts).items():
-        if len(group) < 2:
-            continue
-        readings = [[Reading.of(e) for e in count_entries(session, c)] for c in group]
-        for index in range(max(len(r) for r in readings)):
-            row = tuple(r[index] if index < len(r) else None for r in readings)
-            if len({reading.key if reading else None for reading in row}) > 1:
-                differences.append(Difference(stack, index + 1, tuple(group), row))
-    return differences
 
 
 # A teller's own count -------------------------------------------------------------------
@@ -261,6 +111,14 @@ def _reading(
     return Reading(tuple(names), invalid=len(names) > round_.seats)
 
 
+def _read(
+    session: Session, round_: Round, marks: Sequence[str], blank: bool, invalid: bool
+) -> Reading:
+    names = [c.name for c in ballot_candidates(session, round_)]
+    write_ins = profile_for(round_.election).write_ins_allowed
+    return _reading(round_, names, write_ins, marks, blank, invalid)
+
+
 def next_position(session: Session, count: PaperCount) -> int:
     last = session.scalar(
         select(func.max(PaperCountEntry.position)).where(PaperCountEntry.count_id == count.id)
@@ -295,9 +153,7 @@ def add_entry(
             lazy("第 %(n)s 张已经录入过了，这次没有重复录入。请看屏幕上的最新记录，再录入下一张。"),
             n=expected_position,
         )
-    names = [c.name for c in ballot_candidates(session, round_)]
-    write_ins = profile_for(round_.election).write_ins_allowed
-    reading = _reading(round_, names, write_ins, marks, blank, invalid)
+    reading = _read(session, round_, marks, blank, invalid)
     entry = PaperCountEntry(
         count_id=count.id,
         position=position,
@@ -332,8 +188,51 @@ def undo_last(
     return reading
 
 
+def correct_entry(
+    session: Session,
+    count: PaperCount,
+    position: int,
+    *,
+    marks: Sequence[str] = (),
+    blank: bool = False,
+    invalid: bool = False,
+) -> PaperCountEntry:
+    """Re-enter one ballot of an open count after the tellers checked it together.
+
+    A difference found at ballot 20 of 500 is mended at 20, not by undoing 480.
+    """
+    round_ = _require_open(session, count)
+    _lock(session, count)
+    entry = session.scalar(
+        select(PaperCountEntry).where(
+            PaperCountEntry.count_id == count.id, PaperCountEntry.position == position
+        )
+    )
+    if entry is None:
+        raise PaperEntryRefused(lazy("您还没有录入第 %(n)s 张，不能改正它。"), n=position)
+    reading = _read(session, round_, marks, blank, invalid)
+    before = Reading.of(entry)
+    entry.marks = canonical_marks(reading.marks)
+    entry.invalid = reading.invalid
+    session.flush()
+    _audit_entry(
+        session,
+        count,
+        round_,
+        "paper_count.correct",
+        entry,
+        was={"marks": list(before.marks), "invalid": before.invalid},
+    )
+    return entry
+
+
 def _audit_entry(
-    session: Session, count: PaperCount, round_: Round, action: str, entry: PaperCountEntry
+    session: Session,
+    count: PaperCount,
+    round_: Round,
+    action: str,
+    entry: PaperCountEntry,
+    **extra: object,
 ) -> None:
     teller = session.get(StaffUser, count.teller_id)
     assert teller is not None
@@ -347,6 +246,7 @@ def _audit_entry(
             "position": entry.position,
             "marks": json.loads(entry.marks),
             "invalid": entry.invalid,
+            **extra,
         },
         village_id=round_.election.village_id,
     )

@@ -50,6 +50,13 @@ def parse_election(data: dict[str, Any]) -> RoundInput:
         known = "、".join(PROFILES)
         raise _fail(f"rules 必须是 {known} 之一", f"rules must be one of {', '.join(PROFILES)}")
     profile = PROFILES[str(rules)]
+    overrides = data.get("overrides", {})
+    if not isinstance(overrides, dict):
+        raise _fail("overrides 必须是参数名到取值的对象", "overrides must be an object")
+    try:
+        profile = profile.with_overrides(overrides)
+    except ValueError as error:
+        raise _fail(f"overrides 里的参数不对：{error}", str(error)) from None
     round_number = data.get("round", 1)
     if round_number not in (1, 2) or isinstance(round_number, bool):
         raise _fail("round 必须是 1（第一轮）或 2（另行选举）", "round must be 1 or 2")

@@ -26,6 +26,7 @@ from app.accounts.models import StaffUser
 from app.audit.services import Actor, record
 from app.i18n import LazyText, lazy
 from app.registry.rules import today_in_china
+from ballots.casting import reseal_round
 from ballots.counting import RoundInput, RoundResult, count_round
 from ballots.exceptions import Conflict, ElectionError, StageError
 from ballots.models import (
@@ -54,8 +55,9 @@ VOID_REASONS: dict[str, LazyText] = {
 }
 
 
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def result_text(result: RoundResult) -> str:
+    """The stored result: key order kept, so `counts` stays most votes first."""
+    return json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":"))
 
 
 def describe_void(reasons: Sequence[str]) -> str:
@@ -230,15 +232,16 @@ def record_attendance(
 # --- Closing, announcing ----------------------------------------------------------------
 
 
-def _shuffle_storage(session: Session) -> None:
+def cluster_secret_tables(session: Session) -> None:
     """On PostgreSQL, rewrite ballot and receipt in primary-key (random) order.
 
     A heap table keeps rows roughly in insertion order, so anyone who could read the
     data files, or list the rows without ORDER BY, would learn the order in which
     ballots were cast and could match it against who was seen voting when. CLUSTER
-    rewrites both tables in the order of their random keys. (It takes a short exclusive
-    lock on the two tables; closing a vote is rare.) SQLite needs nothing: both are
-    WITHOUT ROWID tables, stored in primary-key order from the start.
+    rewrites both tables in the order of their random keys, and drops row versions no
+    transaction can see any more (those `reseal_round` replaced, once it committed). It
+    takes a short exclusive lock on the two tables; closing a vote is rare. SQLite needs
+    nothing: both are WITHOUT ROWID tables, stored in primary-key order from the start.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
@@ -253,13 +256,22 @@ def _shuffle_storage(session: Session) -> None:
 
 
 def close_voting(session: Session, actor: Actor, round_: Round, today: date | None = None) -> None:
-    """Voting ends: the round goes to counting, and so does the election."""
+    """Voting ends: the round goes to counting, and so does the election.
+
+    Refused unless the round is open. Votes in flight finish first: casting holds the
+    round row FOR SHARE (ballots.casting), and this changes it.
+    """
     if round_.status is not RoundStatus.OPEN:
         raise StageError(lazy("这一轮没有在投票，不能结束投票。"))
     advance(session, actor, round_.election, Stage.COUNTING, today or today_in_china())
     round_.status = RoundStatus.COUNTING
     session.flush()
-    _shuffle_storage(session)
+    # A ballot, its receipt and the voter's credential use were written in one
+    # transaction, so on PostgreSQL they share a transaction id (xmin) until resealed;
+    # then the rows are put in random-key order. Once this commits, the web layer runs
+    # cluster_secret_tables again to drop the replaced row versions.
+    reseal_round(session, round_)
+    cluster_secret_tables(session)
     audit_round(
         session,
         actor,
@@ -295,7 +307,7 @@ def announce(
     outcome = RoundOutcome(
         round_id=round_.id,
         kind=ANNOUNCED,
-        result_json=canonical_json(result.to_json()),
+        result_json=result_text(result),
         # Binds the announced result to the exact export anyone can download and recount.
         sha256=hashlib.sha256(export).hexdigest(),
         by_id=actor.user_id,

@@ -68,15 +68,8 @@ class RuleProfile:
     candidates_may_be_proxies: bool = False
 
     def with_overrides(self, overrides: dict[str, Any]) -> RuleProfile:
-        known = {f.name for f in fields(self)}
-        unknown = set(overrides) - known
-        if unknown:
-            raise ValueError(f"unknown rule parameters: {', '.join(sorted(unknown))}")
-        converted: dict[str, Any] = {
-            key: Threshold(**value) if isinstance(value, dict) else value
-            for key, value in overrides.items()
-        }
-        return replace(self, **converted)
+        """This profile with some parameters changed; ValueError names a bad one."""
+        return replace(self, **checked_overrides(self, overrides))
 
     def parameters(self) -> dict[str, Any]:
         """Every parameter, for the record each result carries."""
@@ -114,3 +107,43 @@ GROUP_MEETING = RuleProfile(
 )
 
 PROFILES: dict[str, RuleProfile] = {p.name: p for p in (VILLAGE_ELECTION, GROUP_MEETING)}
+
+
+def _check_threshold(key: str, value: Any) -> Threshold:
+    if isinstance(value, Threshold):
+        return value
+    if not isinstance(value, dict) or set(value) != {"num", "den", "strict"}:
+        raise ValueError(f"{key} must be an object with num, den and strict")
+    num, den, strict = value["num"], value["den"], value["strict"]
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (num, den))
+    if not whole or num < 0 or den < 1 or not isinstance(strict, bool):
+        raise ValueError(f"{key}: num >= 0 and den >= 1 must be whole numbers, strict true/false")
+    return Threshold(num, den, strict)
+
+
+def checked_overrides(profile: RuleProfile, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Overrides converted to each parameter's type, or ValueError naming the bad one.
+
+    The profile's name and article are not parameters: a profile stays itself.
+    """
+    defaults = {f.name: getattr(profile, f.name) for f in fields(profile)}
+    checked: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key not in defaults or key in ("name", "article"):
+            raise ValueError(f"unknown rule parameter: {key}")
+        default = defaults[key]
+        if isinstance(default, Threshold) or (default is None and key.startswith("quorum_")):
+            checked[key] = None if value is None else _check_threshold(key, value)
+        elif isinstance(default, Basis):
+            if value not in {b.value for b in Basis}:
+                raise ValueError(f"{key} must be one of {', '.join(b.value for b in Basis)}")
+            checked[key] = Basis(value)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{key} must be true or false")
+            checked[key] = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{key} must be a whole number >= 0")
+            checked[key] = value
+    return checked

@@ -22,7 +22,16 @@ from ballots.exceptions import (
     StageBlocked,
     TieAtCut,
 )
-from ballots.models import Candidate, Election, Nomination, RollEntry, Round, RoundKind, Stage
+from ballots.models import (
+    Candidate,
+    Election,
+    Entrustment,
+    Nomination,
+    RollEntry,
+    Round,
+    RoundKind,
+    Stage,
+)
 from ballots.setup_roll import live_entry
 from ballots.setup_rules import NomineeTally
 from ballots.setup_stages import (
@@ -184,6 +193,37 @@ def _ballot_names(session: Session, chosen: list[NomineeTally]) -> dict[str, str
     return setup_rules.ballot_names(entries)
 
 
+def _refuse_proxies_as_candidates(
+    session: Session, election: Election, chosen: Collection[NomineeTally]
+) -> None:
+    """Art 18: a candidate may not hold anyone's entrustment. Entrustments accepted before
+    the nomination must be revoked (and the voter may entrust someone else) first."""
+    person_ids = [
+        pid for t in chosen if (pid := setup_rules.person_id_of(t.nominee_key)) is not None
+    ]
+    if not person_ids:
+        return
+    proxies = session.scalars(
+        select(Person.name)
+        .join(RollEntry, RollEntry.person_id == Person.id)
+        .join(Entrustment, Entrustment.proxy_entry_id == RollEntry.id)
+        .where(
+            Entrustment.election_id == election.id,
+            Entrustment.revoked_at.is_(None),
+            Person.id.in_(person_ids),
+        )
+        .distinct()
+        .order_by(Person.name)
+    ).all()
+    if proxies:
+        raise CandidatesRefused(
+            gettext_(
+                "%(names)s 接受了别人的委托投票，候选人不能当受托人。请先撤销这些委托（委托人可以另行委托他人），再确定候选人。",
+                names="、".join(proxies),
+            )
+        )
+
+
 def publish_candidates(
     session: Session,
     actor: Actor,
@@ -212,6 +252,7 @@ def publish_candidates(
             [t.nominee_key for t in selection.tied],
             selection.places,
         )
+    _refuse_proxies_as_candidates(session, election, selection.chosen)
     round_ = pending_round(session, election) or new_round(
         session, election, RoundKind.FIRST, election.seats
     )

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.audit.services import Actor, record
 from app.i18n import gettext_
@@ -96,19 +96,20 @@ def roll_rows(
     limit: int | None = None,
 ) -> list[RollRow]:
     """The roll sorted by villagers' group, household and roll number (how it is posted)."""
-    group_of = (
-        select(GroupMembership.group_id)
-        .where(GroupMembership.person_id == Person.id, GroupMembership.kind == GroupKind.VILLAGERS)
-        .scalar_subquery()
-    )
-    group_name = select(Group.name).where(Group.id == group_of).scalar_subquery()
+    membership = aliased(GroupMembership)
+    group = aliased(Group)
     stmt = (
-        select(RollEntry, Person, Household.number)
+        select(RollEntry, Person, Household.number, group.name)
         .join(Person, Person.id == RollEntry.person_id)
         .join(Household, Household.id == Person.household_id)
+        # At most one villagers' group per person (unique person/kind): no duplicates.
+        .outerjoin(
+            membership,
+            and_(membership.person_id == Person.id, membership.kind == GroupKind.VILLAGERS),
+        )
+        .outerjoin(group, group.id == membership.group_id)
         .where(RollEntry.election_id == election.id)
-        .options(selectinload(Person.memberships))
-        .order_by(func.coalesce(group_name, ""), Household.number, Person.roll_number)
+        .order_by(func.coalesce(group.name, ""), Household.number, Person.roll_number)
     )
     if not include_struck:
         stmt = stmt.where(RollEntry.struck.is_(False))
@@ -117,14 +118,10 @@ def roll_rows(
     stmt = stmt.offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    names = _group_names(session, election.village_id)
-    rows: list[RollRow] = []
-    for entry, person, household in session.execute(stmt).all():
-        villagers = [m.group_id for m in person.memberships if m.kind is GroupKind.VILLAGERS]
-        rows.append(
-            RollRow(entry, person, names.get(villagers[0], "") if villagers else "", household)
-        )
-    return rows
+    return [
+        RollRow(entry, person, group_name or "", household)
+        for entry, person, household, group_name in session.execute(stmt).all()
+    ]
 
 
 def roll_count(session: Session, election: Election, *, q: str = "") -> int:

@@ -349,7 +349,7 @@ def tie_message(selection: Selection, count: int, seats: int) -> str:
     if alternatives:
         message += gettext_(
             "或把候选人人数改为 %(options)s 人。",
-            options=gettext_("或").join(str(n) for n in alternatives),
+            options=f" {gettext_('或')} ".join(str(n) for n in alternatives),
         )
     else:
         message += gettext_("再重新提交。")

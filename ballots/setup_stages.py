@@ -124,6 +124,9 @@ def _check(
             roll_size(session, election) if target is Stage.ROLL_PUBLISHED else 1,
             pending_round(session, election) is not None,
         )
+    if "candidates_via_publish" in reasons:
+        # Without a list there is nothing to count yet: say where the list is made.
+        reasons = ["candidates_via_publish"]
     messages = [
         setup_rules.blocker_message(reason, election.stage, target, facts, profile)
         for reason in dict.fromkeys(reasons)
@@ -153,6 +156,11 @@ def advance(session: Session, actor: Actor, election: Election, target: Stage, t
         assert opening is not None  # refused above otherwise
         opening.status = RoundStatus.OPEN
         summary["round"] = opening.number
+        # Every voter on the roll holds a credential before the first ballot is cast, so
+        # no two concurrent first votes race to create the same one.
+        from ballots.credentials import ensure_credentials
+
+        summary["credentials_made"] = ensure_credentials(session, election)
     election.stage = target
     session.flush()
     summary["on"] = today.isoformat()

@@ -9,9 +9,9 @@ evaluation buys little there; a single reprinted slip still gets the best mask.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 import segno
 from markupsafe import Markup
@@ -26,25 +26,41 @@ from ballots.models import Assembly, Slip
 # Millimetres per QR module: about 3 cm across for a link of this length.
 MODULE_MM = 0.75
 SHEET_MASK = 4
+BORDER = 2  # quiet zone, in modules; scanners want some white around the code
+
+
+def _path(matrix: Sequence[bytearray]) -> str:
+    """SVG path data drawing each run of dark modules as one stroke of width 1.
+
+    Relative moves keep it short; a row's strokes run along its middle (y + .5).
+    """
+    out: list[str] = []
+    pen_x, pen_y = 0, -1
+    for y, row in enumerate(matrix, start=BORDER):
+        x = BORDER
+        for dark, run in groupby(row):
+            length = sum(1 for _ in run)
+            if dark:
+                if pen_y < 0:
+                    out.append(f"M{x} {y}.5h{length}")
+                else:
+                    out.append(f"m{x - pen_x} {y - pen_y}h{length}")
+                pen_x, pen_y = x + length, y
+            x += length
+    return "".join(out)
 
 
 def qr_svg(data: str, *, best_mask: bool = False) -> Markup:
+    """The QR code of `data` as an inline SVG about 3 cm across."""
     code = segno.make_qr(data, error="m", mask=None if best_mask else SHEET_MASK)
-    buffer = io.BytesIO()
-    code.save(
-        buffer,
-        kind="svg",
-        xmldecl=False,
-        svgns=True,
-        border=2,
-        scale=MODULE_MM,
-        unit="mm",
-        svgclass="qr",
-        lineclass=None,
-        nl=False,
+    size = code.symbol_size(scale=1, border=BORDER)[0]
+    width = f"{size * MODULE_MM:g}mm"
+    # Drawn here rather than by segno's SVG writer: the same picture in a third of the time.
+    return Markup(  # noqa: S704 (numbers and path commands only: nothing from `data`)
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{width}" '
+        f'viewBox="0 0 {size} {size}" class="qr"><path stroke="#000" '
+        f'd="{_path(code.matrix)}"/></svg>'
     )
-    # segno writes only numbers and path commands: nothing from the data is echoed.
-    return Markup(buffer.getvalue().decode("ascii"))  # noqa: S704
 
 
 @dataclass(frozen=True)

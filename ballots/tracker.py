@@ -55,6 +55,10 @@ def export_document(
             document["households"] = data.households
             document["households_present"] = data.households_present
     document["issued"] = data.issued
+    # Parameters the organizers changed from the profile's defaults: recount applies them too.
+    overrides = json.loads(election.profile_overrides or "{}")
+    if overrides:
+        document["overrides"] = overrides
     document["ballots"] = [list(ballot) for ballot in data.ballots]
     document["metadata"] = {
         "format": EXPORT_FORMAT,

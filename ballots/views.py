@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+import ballots.views_links  # noqa: F401  (adds the election page's links to other areas)
 from ballots.views_paper import routes as paper_routes
 from ballots.views_results import routes as results_routes
 from ballots.views_setup import routes as setup_routes

@@ -16,7 +16,7 @@ from ballots import mobile
 from ballots.exceptions import AlreadyVoted, InvalidMarks
 from ballots.models import Election, RollEntry, Round
 from ballots.paper import voted_channels
-from ballots.paper_count import ballot_candidates
+from ballots.paper_reading import ballot_candidates
 from ballots.roll_lookup import search_roll
 from ballots.setup import profile_for
 from ballots.views_paper_common import (

@@ -18,14 +18,26 @@ from app.registry.models import Person
 from app.web import Ctx, route
 from ballots import forms_paper as forms
 from ballots import paper
-from ballots.exceptions import AlreadyVoted, CountsDiffer, DomainError, NotYourCount
+from ballots.exceptions import (
+    AlreadyVoted,
+    CountsDiffer,
+    DomainError,
+    EntrustedAway,
+    NotYourCount,
+)
 from ballots.models import PaperCount, RollEntry, Round, RoundStatus
-from ballots.paper_count import Reading, by_stack, count_entries, round_counts
+from ballots.paper_reading import Reading, by_stack, count_entries, round_counts
 from ballots.roll_lookup import search_roll
 from ballots.setup import profile_for
 from ballots.views_mobile import routes as mobile_routes
-from ballots.views_paper_common import CHANNEL_LABELS, describe, entry_of, form_int, round_of
-from ballots.views_paper_common import in_scope as _in_scope
+from ballots.views_paper_common import (
+    CHANNEL_LABELS,
+    describe,
+    entry_of,
+    form_int,
+    in_scope,
+    round_of,
+)
 from ballots.views_proxies import routes as proxy_routes
 
 RECENT_ENTRIES = 5
@@ -61,13 +73,14 @@ def _paper_page(
     return ctx.render(
         "ballots/paper_round.html",
         status_code,
+        pending=sum(1 for d in differences if d.pending),
         election=round_.election,
         round=round_,
         reconciliation=paper.reconcile(ctx.db, round_),
         counts=counts,
         sizes=sizes,
         tellers=_tellers(ctx, counts),
-        differences=len(differences),
+        differences=len(paper.disagreements(differences)),
         counting=round_.status is RoundStatus.COUNTING,
         voting=round_.status is RoundStatus.OPEN,
         error=error,
@@ -100,13 +113,10 @@ def paper_issue(ctx: Ctx) -> Response:
     try:
         paper.issue_paper_ballot(ctx.db, ctx.actor, round_, entry)
     except AlreadyVoted:
-        return _issue_page(
-            ctx,
-            round_,
-            query,
-            status_code=409,
-            error=gettext_("这位选民已经投过票了，不能再发纸质选票。"),
-        )
+        error = gettext_("这位选民已经投过票了，不能再发纸质选票。")
+        return _issue_page(ctx, round_, query, status_code=409, error=error)
+    except EntrustedAway as away:
+        return _issue_page(ctx, round_, query, status_code=409, error=away.render_message())
     ctx.flash(gettext_("已发给 %(name)s 一张纸质选票。", name=_person_name(ctx, entry)))
     return ctx.redirect("ballots:paper_issue", round_id=round_.id, query=_q(query))
 
@@ -158,7 +168,7 @@ def _own_count(ctx: Ctx) -> tuple[PaperCount, Round]:
         raise NotFound(lazy("没有这份计票记录。"))
     round_ = ctx.db.get(Round, count.round_id)
     assert round_ is not None
-    _in_scope(ctx, round_.election)
+    in_scope(ctx, round_.election)
     if count.teller_id != ctx.require_user().id:
         # Independent entry: each teller enters the stack on their own count only.
         raise NotYourCount(lazy("这是另一位计票人的录入页面。请从纸质选票页面打开您自己的计票。"))
@@ -173,9 +183,12 @@ def _count_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     notice: str = "",
+    fix: int | None = None,
 ) -> Response:
     entries = count_entries(ctx.db, count)
     readings = [Reading.of(e) for e in entries]
+    if fix is not None and not 1 <= fix <= len(entries):
+        fix = None
     names = _names(ctx, round_)
     same_stack = [c for c in round_counts(ctx.db, round_) if c.stack == count.stack]
     others = [c for c in same_stack if c.id != count.id]
@@ -191,9 +204,12 @@ def _count_page(
         "next_position": len(entries) + 1,
         "last_position": len(entries),
         "others": _progress(ctx, others),
-        "differences": len(paper.compare_counts(same_stack)),
+        "differences": len(paper.disagreements(paper.compare_counts(same_stack))),
         "errors": errors or {},
         "notice": notice,
+        # Correcting one earlier ballot after the tellers checked it together.
+        "fix": fix,
+        "fix_was": describe(readings[fix - 1]) if fix else "",
         "open": count.closed_at is None and round_.status is RoundStatus.COUNTING,
     }
     return ctx.render("ballots/paper_count.html", status_code, **context)
@@ -208,30 +224,33 @@ def _progress(ctx: Ctx, counts: list[PaperCount]) -> list[tuple[str, int]]:
 def count_screen(ctx: Ctx) -> Response:
     count, round_ = _own_count(ctx)
     if ctx.request.method == "GET":
-        return _count_page(ctx, count, round_)
+        fix = forms.parse_position(ctx.request.query_params.get("fix", ""))
+        return _count_page(ctx, count, round_, fix=fix)
+    fix = forms.parse_position(ctx.field("fix"))
     result = forms.parse_count_entry(
         ctx.field("action"), ctx.fields("mark"), ctx.fields("write_in"), ctx.field("position")
     )
     if not result.ok:
-        return _count_page(ctx, count, round_, status_code=422, errors=result.errors)
+        return _count_page(ctx, count, round_, status_code=422, errors=result.errors, fix=fix)
     values = result.values
+    kinds = {"marks": values["marks"], "blank": values["blank"], "invalid": values["invalid"]}
     try:
-        entry = paper.add_entry(
-            ctx.db,
-            count,
-            marks=values["marks"],
-            blank=values["blank"],
-            invalid=values["invalid"],
-            expected_position=values["expected_position"],
-        )
+        if fix is not None:
+            entry = paper.correct_entry(ctx.db, count, fix, **kinds)
+        else:
+            entry = paper.add_entry(
+                ctx.db, count, **kinds, expected_position=values["expected_position"]
+            )
     except DomainError as error:
         if error.status_code != 422:
             raise
-        return _count_page(
-            ctx, count, round_, status_code=422, errors={"mark": error.render_message()}
-        )
-    notice = gettext_(
-        "第 %(n)s 张已录入：%(what)s", n=entry.position, what=describe(Reading.of(entry))
+        errors = {"mark": error.render_message()}
+        return _count_page(ctx, count, round_, status_code=422, errors=errors, fix=fix)
+    what = describe(Reading.of(entry))
+    notice = (
+        gettext_("第 %(n)s 张已改为：%(what)s", n=entry.position, what=what)
+        if fix is not None
+        else gettext_("第 %(n)s 张已录入：%(what)s", n=entry.position, what=what)
     )
     # Each tap answers with the page itself: one round trip, no script needed.
     return _count_page(ctx, count, round_, notice=notice)
@@ -276,12 +295,15 @@ def _compare_page(ctx: Ctx, round_: Round, status_code: int = 200, error: str = 
         )
         for d in differences
     ]
+    user = ctx.require_user()
     return ctx.render(
         "ballots/paper_compare.html",
         status_code,
         election=round_.election,
         round=round_,
         rows=rows,
+        # Where the viewer may mend their own reading of a differing ballot.
+        mine={c.stack: c.id for c in counts if c.teller_id == user.id and c.closed_at is None},
         stacks=[(stack, _progress(ctx, group)) for stack, group in by_stack(counts).items()],
         error=error,
     )

@@ -10,7 +10,7 @@ from app.permissions import can_see_village
 from app.registry.models import Village
 from app.web import Ctx
 from ballots.models import Channel, Election, RollEntry, Round
-from ballots.paper_count import Reading
+from ballots.paper_reading import Reading
 
 CHANNEL_LABELS: dict[Channel, LazyText] = {
     Channel.ONLINE: lazy("扫码投票"),

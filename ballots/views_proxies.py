@@ -15,7 +15,7 @@ from app.web import Ctx, route
 from ballots import forms_paper as forms
 from ballots import proxies
 from ballots.exceptions import EntrustmentRefused
-from ballots.models import Election, Entrustment
+from ballots.models import Election, Entrustment, Stage
 from ballots.roll_lookup import pick_one
 from ballots.setup import profile_for
 from ballots.views_paper_common import election_of, in_scope
@@ -126,6 +126,9 @@ def entrustment_revoke(ctx: Ctx) -> Response:
 
 def entrustments_public(ctx: Ctx) -> Response:
     election = election_of(ctx, public=True)
+    # Like the other public election pages: nothing is public before the roll is.
+    if election.roll_published_on is None or election.stage is Stage.DRAFT:
+        raise NotFound(lazy("选民名单还没有公示，委托投票名单也还没有公布。"))
     return ctx.render(
         "ballots/paper_entrustments_public.html",
         election=election,

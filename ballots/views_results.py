@@ -1,12 +1,21 @@
-"""Results area pages: the round page (turnout, tellers, attendance, closing, announcing,
-certifying, further rounds, annulment), the public results, tracker and export."""
+"""Results area staff pages: the round page (turnout, tellers, attendance, closing,
+announcing, certifying, further rounds, annulment). The public results, tracker and export
+are in views_results_public; `routes` here carries both."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.responses import Response
 
+from app.accounts import services as accounts
+from app.accounts.exceptions import InvalidCredentials, SigninThrottled
+from app.accounts.models import StaffUser
+from app.db import Database
 from app.errors import Forbidden, NotFound
 from app.forms import FormResult
 from app.i18n import gettext_, lazy
@@ -16,22 +25,12 @@ from app.web import Ctx, route
 from ballots import forms_results as forms
 from ballots import results, results_certify, tracker
 from ballots.exceptions import WrongPassword
-from ballots.models import Election, Round, RoundKind, RoundStatus, Stage
+from ballots.models import Election, Round, RoundStatus, Stage
+from ballots.views_results_public import KIND_LABELS, STATUS_LABELS
+from ballots.views_results_public import routes as public_routes
+from ballots.views_setup import ELECTION_PAGE_LINKS
 
-STATUS_LABELS = {
-    RoundStatus.PENDING: lazy("等待投票"),
-    RoundStatus.OPEN: lazy("正在投票"),
-    RoundStatus.COUNTING: lazy("正在计票"),
-    RoundStatus.ANNOUNCED: lazy("结果已公布"),
-    RoundStatus.CERTIFIED: lazy("结果已确认"),
-    RoundStatus.VOID: lazy("本轮无效"),
-    RoundStatus.ANNULLED: lazy("结果已被宣布无效"),
-}
-KIND_LABELS = {
-    RoundKind.FIRST: lazy("第一轮投票"),
-    RoundKind.FURTHER: lazy("另行选举"),
-    RoundKind.TIE_REVOTE: lazy("票数相同，重新投票"),
-}
+logger = logging.getLogger("cunyi")
 
 
 def _in_scope(ctx: Ctx, election: Election) -> None:
@@ -48,13 +47,6 @@ def _round(ctx: Ctx) -> Round:
     if round_ is None:
         raise NotFound(lazy("没有这一轮投票。"))
     _in_scope(ctx, round_.election)
-    return round_
-
-
-def _public_round(ctx: Ctx) -> Round:
-    round_ = ctx.db.get(Round, ctx.path["round_id"])
-    if round_ is None:
-        raise NotFound(lazy("没有这一轮投票。"))
     return round_
 
 
@@ -160,11 +152,27 @@ def attendance_post(ctx: Ctx) -> Response:
     return ctx.redirect("ballots:round", round_id=round_.id)
 
 
+def _recluster(database: Database) -> None:
+    """After the close committed: drop the ballot row versions that still carry the
+    vote's transaction id (PostgreSQL). Failing here loses nothing; autovacuum does it
+    later."""
+    if database.is_sqlite:
+        return
+    try:
+        with database.transaction() as session:
+            results.cluster_secret_tables(session)
+    except Exception:
+        logger.exception("re-clustering ballot/receipt after closing a vote failed")
+
+
 def close_post(ctx: Ctx) -> Response:
     round_ = _round(ctx)
     results.close_voting(ctx.db, ctx.actor, round_)
     ctx.flash(gettext_("投票已结束，现在开始计票。"))
-    return ctx.redirect("ballots:round", round_id=round_.id)
+    response = ctx.redirect("ballots:round", round_id=round_.id)
+    # Runs once the response is sent, i.e. after the request layer committed the close.
+    response.background = BackgroundTask(_recluster, ctx.request.app.state.database)
+    return response
 
 
 def announce_post(ctx: Ctx) -> Response:
@@ -177,6 +185,30 @@ def announce_post(ctx: Ctx) -> Response:
     return ctx.redirect("ballots:round", round_id=round_.id)
 
 
+def _password_problem(ctx: Ctx, teller: StaffUser, password: str) -> str | None:
+    """Check the teller's password under the sign-in throttle: a session left open must
+    not let anyone guess it. A message for the form, or None when the password is right."""
+    settings = ctx.settings
+    policy = accounts.ThrottlePolicy(
+        max_per_account=settings.signin_max_failures_per_account,
+        max_per_address=settings.signin_max_failures_per_address,
+        window=timedelta(seconds=settings.signin_window_seconds),
+    )
+    address = ctx.request.client.host if ctx.request.client else "unknown"
+    try:
+        accounts.authenticate(ctx.db, teller.username, password, address, policy)
+    except SigninThrottled as error:
+        return error.render_message()
+    except InvalidCredentials:
+
+        def remember(session: Session) -> None:
+            accounts.record_failure(session, teller.username, address, policy)
+
+        ctx.on_failure.append(remember)
+        return gettext_("密码不对，结果没有确认。请输入您登录时用的密码。")
+    return None
+
+
 def certify_post(ctx: Ctx) -> Response:
     round_ = _round(ctx)
     teller = ctx.require_user()
@@ -184,6 +216,10 @@ def certify_post(ctx: Ctx) -> Response:
     outcome = results.latest_outcome(ctx.db, round_)
     if outcome is None:
         raise NotFound(lazy("这一轮的结果还没有公布，不能确认。"))
+    if result.ok:
+        problem = _password_problem(ctx, teller, result.values["password"])
+        if problem:
+            result.error("password", problem)
     if not result.ok:
         return _round_page(ctx, round_, status_code=422, errors=result.errors)
     try:
@@ -221,55 +257,23 @@ def annul_post(ctx: Ctx) -> Response:
     return ctx.redirect("ballots:round", round_id=round_.id)
 
 
-# --- Public pages ------------------------------------------------------------------------
+def _election_links(ctx: Ctx, election: Election) -> list[tuple[str, str]]:
+    """Links on the election page (views_setup): each round's page and the public results."""
+    links = [
+        (
+            gettext_("第 %(n)s 轮：投票、计票与结果", n=round_.number),
+            ctx.url("ballots:round", round_id=round_.id),
+        )
+        for round_ in election.rounds
+    ]
+    if election.rounds:
+        links.append(
+            (gettext_("公开的选举结果"), ctx.url("ballots:results", election_id=election.id))
+        )
+    return links
 
 
-def public_results(ctx: Ctx) -> Response:
-    election = ctx.db.get(Election, ctx.path["election_id"])
-    if election is None:
-        raise NotFound(lazy("没有这次选举。"))
-    shown = []
-    for round_ in election.rounds:
-        outcome = results.latest_outcome(ctx.db, round_)
-        if outcome is not None:
-            shown.append((round_, outcome, results.result_of(outcome)))
-    return ctx.render(
-        "ballots/results_public.html",
-        election=election,
-        village=ctx.db.get(Village, election.village_id),
-        shown=shown,
-        status_labels=STATUS_LABELS,
-        kind_labels=KIND_LABELS,
-        void_labels=results.VOID_REASONS,
-    )
-
-
-def public_tracker(ctx: Ctx) -> Response:
-    round_ = _public_round(ctx)
-    search = ctx.request.query_params.get("code", "").strip()[:40]
-    data = tracker.tracker(ctx.db, round_, search)
-    return ctx.render(
-        "ballots/results_tracker.html",
-        election=round_.election,
-        round=round_,
-        kind_label=KIND_LABELS[round_.kind],
-        data=data,
-        search=search,
-    )
-
-
-def public_export(ctx: Ctx) -> Response:
-    round_ = _public_round(ctx)
-    content = tracker.published_export(ctx.db, round_)
-    if content is None:
-        raise NotFound(lazy("这一轮的结果还没有公布，公布后才能下载选票数据。"))
-    filename = tracker.export_filename(round_)
-    return Response(
-        content,
-        media_type="application/json",
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
-
+ELECTION_PAGE_LINKS.append(_election_links)
 
 _ROUND = "/rounds/{round_id:int}"
 
@@ -331,22 +335,5 @@ routes = [
         permission=Permission.ELECTION_ANNUL,
         methods=["POST"],
     ),
-    route(
-        "/public/elections/{election_id:int}/results",
-        public_results,
-        name="ballots:results",
-        permission=Permission.PUBLIC,
-    ),
-    route(
-        "/public/rounds/{round_id:int}/tracker",
-        public_tracker,
-        name="ballots:tracker",
-        permission=Permission.PUBLIC,
-    ),
-    route(
-        "/public/rounds/{round_id:int}/export.json",
-        public_export,
-        name="ballots:export",
-        permission=Permission.PUBLIC,
-    ),
+    *public_routes,
 ]

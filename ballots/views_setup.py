@@ -242,6 +242,7 @@ def public_roll(ctx: Ctx) -> Response:
         **describe(ctx, found),
         rows=setup.roll_rows(ctx.db, found, include_struck=False),
         objection_last_day=setup_rules.objection_last_day(published, profile),
+        decision_days=profile.objection_decision_days,
         decisions=setup.decided_objections(ctx.db, found),
     )
 

@@ -69,6 +69,7 @@ def objections(ctx: Ctx) -> Response:
         **describe(ctx, found),
         rows=rows,
         today=today,
+        decision_days=profile.objection_decision_days,
         filing_problem=problem,
         last_day=(
             setup_rules.objection_last_day(found.roll_published_on, profile)
@@ -117,7 +118,12 @@ def objection_new(ctx: Ctx) -> Response:
         return ctx.render(
             "ballots/setup_objection_form.html", 422, form=form, errors=result.errors, **context
         )
-    ctx.flash(gettext_("异议已登记。请在 3 天内作出决定并写明理由。"))
+    ctx.flash(
+        gettext_(
+            "异议已登记。请在 %(n)s 天内作出决定并写明理由。",
+            n=setup.profile_for(found).objection_decision_days,
+        )
+    )
     return ctx.redirect("ballots:objections", election_id=found.id)
 
 

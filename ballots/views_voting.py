@@ -23,7 +23,7 @@ from ballots.casting import VoterBallot
 from ballots.credentials import SlipAccess
 from ballots.exceptions import AlreadyVoted, EntrustedAway, LinkUnknown
 from ballots.forms_voting import MAX_WRITE_INS_SHOWN, parse_ballot, parse_code
-from ballots.models import Round
+from ballots.models import Round, Stage
 from ballots.setup_rules import resolve_profile
 from ballots.views_assemblies import routes as assembly_routes
 
@@ -116,10 +116,15 @@ def _ballot_page(
 @villager_page
 def slip(ctx: Ctx) -> Response:
     access = _access(ctx)
+    ballots = casting.voter_ballots(ctx.db, access)
     return ctx.render(
         "ballots/voting_slip.html",
         access=access,
-        ballots=casting.voter_ballots(ctx.db, access),
+        ballots=ballots,
+        # Nominating (E1's page) is open to the voter themself, never through a proxy.
+        nominations=[
+            b.election for b in ballots if not b.proxy and b.election.stage is Stage.NOMINATIONS
+        ],
         token=ctx.path["token"],
     )
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure Debian's Chromium (and a Chinese font for it) is installed for the browser tests.
+# Make sure Debian's Chromium (with a Chinese font, and zbar to read QR codes back) is
+# installed for the browser tests.
 #
 # The browser tests drive the system Chromium through Playwright; we never let Playwright
 # download its own browser. When Chromium is missing and we are root on a machine with
@@ -36,6 +37,8 @@ apt_install() {
 packages=()
 [ -x "$CHROMIUM" ] || packages+=(chromium)
 have_cjk_font || packages+=("$CJK_FONT_PACKAGE")
+# zbarimg reads the QR codes off printed slip sheets in the browser tests.
+command -v zbarimg >/dev/null 2>&1 || packages+=(zbar-tools)
 
 if [ "${#packages[@]}" -gt 0 ] && can_apt; then
     # A failed font install must not hide a working Chromium: check the result below.

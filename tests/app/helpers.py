@@ -121,6 +121,8 @@ def existing_ids(db: Session, village_id: int, uploader: StaffUser) -> dict[str,
         ids.setdefault(key, value)
     for key, value in paper_ids(db, ids["election_id"], ids["round_id"], uploader).items():
         ids.setdefault(key, value)
+    for key, value in voting_ids(db, ids["election_id"], person.id).items():
+        ids.setdefault(key, value)
     return ids
 
 
@@ -198,6 +200,39 @@ def paper_ids(db: Session, election_id: int, round_id: int, teller: StaffUser) -
     db.add_all([entrustment, count])
     db.flush()
     return {"entry_id": voter.id, "entrustment_id": entrustment.id, "count_id": count.id}
+
+
+def voting_ids(db: Session, election_id: int, person_id: int) -> dict[str, Any]:
+    """An assembly the election is voted at, and the person's QR slip for it."""
+    from datetime import date
+
+    from app.db import utcnow
+    from ballots.models import Assembly, Election, Slip
+
+    election = db.get(Election, election_id)
+    assert election is not None
+    assembly = Assembly(
+        village_id=election.village_id, title="大会", held_on=date.today(), links_expire_at=utcnow()
+    )
+    db.add(assembly)
+    db.flush()
+    election.assembly_id = assembly.id
+    slip = Slip(
+        assembly_id=assembly.id,
+        person_id=person_id,
+        nonce="0" * 32,
+        secret_hash="1" * 64,
+        short_code_hash="2" * 64,
+    )
+    db.add(slip)
+    db.flush()
+    return {
+        "assembly_id": assembly.id,
+        "slip_id": slip.id,
+        # Villager routes open by the link's signature alone (a bearer key, on purpose), so
+        # the walk gives them a link no slip answers to: they must refuse and write nothing.
+        "token": "not-a-signed-slip-link",
+    }
 
 
 def table_counts(connection: Connection) -> dict[str, int]:

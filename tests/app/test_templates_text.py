@@ -10,8 +10,12 @@ they are the message of a `_()` call.
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -55,7 +59,7 @@ class Finding:
     text: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.where}: {self.text!r}"
+        return f"{self.line}: {self.where} {self.text!r}"
 
 
 def has_letter(text: str) -> bool:
@@ -66,27 +70,106 @@ def _is_cjk(char: str) -> bool:
     return unicodedata.category(char) == "Lo" and "CJK" in unicodedata.name(char, "")
 
 
-def strip_jinja(source: str) -> str:
+_OPEN_ATTRIBUTE = re.compile(r"""([^\s=<>"'/]+)\s*=\s*["'][^"'<>]*$""")
+
+
+def _open_attribute(markup: str) -> str | None:
+    """The attribute whose value `markup` ends inside ("" for another part of a tag), or None."""
+    tag_start = markup.rfind("<")
+    if tag_start <= markup.rfind(">"):
+        return None
+    match = _OPEN_ATTRIBUTE.search(markup, tag_start)
+    return match.group(1) if match else ""
+
+
+class _Stripper:
+    """Rebuilds a template's HTML with Jinja constructs replaced by PLACEHOLDER.
+
+    A child template's `{% block %}` whose parent puts it inside an attribute
+    (`<body class="{% block body_class %}…">`) is emitted as that attribute of a stand-in
+    tag, so it is judged as the attribute it really is, not as a text node.
+    """
+
+    def __init__(self, attribute_blocks: Mapping[str, str]) -> None:
+        self.attribute_blocks = attribute_blocks
+        self.sites: dict[str, str] = {}  # blocks this template opens inside a tag
+        self.out: list[str] = []
+        self.line = 1
+        self.in_trans = False
+        self.captured: list[str] | None = None  # the content of an attribute block
+        self.capture_attribute = ""
+        self.capture_line = 0
+        self.depth = 0
+
+    def emit(self, text: str, lineno: int) -> None:
+        if self.captured is not None:
+            self.captured.append(text)
+            return
+        self.out.append("\n" * max(lineno - self.line, 0))
+        self.out.append(text)
+        self.line = max(lineno, self.line) + text.count("\n")
+
+    def tag(self, words: list[str], lineno: int) -> None:
+        name = words[0] if words else ""
+        self.in_trans = name in {"trans", "pluralize"} or (self.in_trans and name != "endtrans")
+        if name == "block" and len(words) > 1:
+            self._open_block(words[1], lineno)
+        elif name == "endblock" and self.captured is not None:
+            self.depth -= 1
+            if self.depth == 0:
+                # The placeholder of this very {% endblock %} is not part of the value.
+                content = "".join(self.captured).removesuffix(PLACEHOLDER)
+                value = html.escape(content, quote=True)
+                self.captured = None
+                self.emit(f'<x-block {self.capture_attribute}="{value}">', self.capture_line)
+
+    def _open_block(self, block: str, lineno: int) -> None:
+        if self.captured is not None:
+            self.depth += 1
+            return
+        site = _open_attribute("".join(self.out))
+        if site is not None:
+            self.sites[block] = site or "data-x"
+        elif block in self.attribute_blocks:
+            self.captured, self.depth = [], 1
+            self.capture_attribute = self.attribute_blocks[block]
+            self.capture_line = lineno
+
+    def feed(self, source: str) -> str:
+        words: list[str] | None = None  # names inside the current {% %} tag
+        for lineno, kind, value in _LEXER_ENV.lex(source):
+            if kind == "block_begin":
+                words = []
+            elif kind == "block_end" and words is not None:
+                self.tag(words, lineno)
+                words = None
+            elif kind == "name" and words is not None:
+                words.append(value)
+            if kind == "data" and not self.in_trans:
+                self.emit(value, lineno)
+            elif kind.endswith("_begin"):
+                self.emit(PLACEHOLDER, lineno)
+        return "".join(self.out)
+
+
+def strip_jinja(source: str, attribute_blocks: Mapping[str, str] | None = None) -> str:
     """The template with every Jinja construct replaced by PLACEHOLDER, lines kept in place.
 
     `{% trans %}` blocks are translated as a whole, so their text is dropped as well.
     """
-    out: list[str] = []
-    line = 1
-    in_trans = False
-    expect_tag_name = False
-    for lineno, kind, value in _LEXER_ENV.lex(source):
-        if expect_tag_name and kind == "name":
-            in_trans = value in {"trans", "pluralize"} or (in_trans and value != "endtrans")
-            expect_tag_name = False
-        if kind == "data" and not in_trans:
-            out.append("\n" * (lineno - line))
-            out.append(value)
-            line = lineno + value.count("\n")
-        elif kind.endswith("_begin"):
-            expect_tag_name = kind == "block_begin"
-            out.append(PLACEHOLDER)
-    return "".join(out)
+    blocks = attribute_blocks if attribute_blocks is not None else template_attribute_blocks()
+    return _Stripper(blocks).feed(source)
+
+
+@cache
+def template_attribute_blocks() -> dict[str, str]:
+    """Block name -> attribute, for every block a template opens inside an HTML attribute."""
+    sites: dict[str, str] = {}
+    for path in sorted(TEMPLATES_DIR.rglob("*.html")):
+        stripper = _Stripper({})
+        stripper.feed(path.read_text(encoding="utf-8"))
+        sites.update(stripper.sites)
+    return sites
 
 
 class _TextCollector(HTMLParser):
@@ -123,8 +206,8 @@ class _TextCollector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._invisible_depth:
             return
-        stripped = data.lstrip()
-        line = self.getpos()[0] + data[: len(data) - len(stripped)].count("\n")
+        first_letter = next((i for i, char in enumerate(data) if has_letter(char)), 0)
+        line = self.getpos()[0] + data[:first_letter].count("\n")
         self._report("text", data, line)
 
 
@@ -150,10 +233,12 @@ def untranslated_literals(source: str) -> list[Finding]:
     return findings
 
 
-def untranslated_text(source: str) -> list[Finding]:
+def untranslated_text(
+    source: str, attribute_blocks: Mapping[str, str] | None = None
+) -> list[Finding]:
     """Everything in one template source that a user would see untranslated."""
     collector = _TextCollector()
-    collector.feed(strip_jinja(source))
+    collector.feed(strip_jinja(source, attribute_blocks))
     collector.close()
     return sorted(collector.findings + untranslated_literals(source), key=lambda f: f.line)
 
@@ -212,6 +297,21 @@ def test_jinja_constructs_become_a_placeholder_and_lines_stay_in_place() -> None
         f"<b>中文</b>{PLACEHOLDER}",
     ]
     assert [(f.line, f.text) for f in untranslated_text(source)] == [(5, "中文")]
+
+
+def test_blocks_are_judged_where_the_parent_template_puts_them() -> None:
+    parent = (
+        '<body class="{% block body_class %}{% endblock %}" title="{% block tip %}{% endblock %}">'
+    )
+    stripper = _Stripper({})
+    stripper.feed(parent)
+    assert stripper.sites == {"body_class": "class", "tip": "title"}
+    child = (
+        '{% extends "base.html" %}\n{% block body_class %}counting{% endblock %}\n'
+        "{% block tip %}Help{% endblock %}\n{% block content %}<p>{{ _('好') }}</p>{% endblock %}"
+    )
+    found = [(f.line, f.where, f.text) for f in untranslated_text(child, stripper.sites)]
+    assert found == [(3, "title", "Help")]
 
 
 # --- the real templates ---------------------------------------------------------------

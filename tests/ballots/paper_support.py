@@ -32,10 +32,11 @@ from ballots.models import (
     RoundStatus,
     Stage,
 )
-from ballots.paper_count import staff_actor
+from ballots.paper_reading import staff_actor
 from tests import factories
 
 ELECTION_DAY = date(2026, 12, 20)
+ROLL_PUBLISHED = date(2026, 11, 20)
 CANDIDATES = ("甲", "乙", "丙")
 
 
@@ -103,6 +104,7 @@ def make_scene(
         profile_name="village-election",
         profile_overrides=overrides,
         election_day=ELECTION_DAY,
+        roll_published_on=ROLL_PUBLISHED,
         created_by_id=organizer.id,
     )
     db.add(election)
@@ -117,8 +119,9 @@ def make_scene(
     for position, name in enumerate(CANDIDATES, start=1):
         entry = scene.add_voter(name)
         scene.candidates.append(entry)
-        db.add(Candidate(round_id=round_.id, person_id=entry.person_id, name=name,
-                         position=position))
+        db.add(
+            Candidate(round_id=round_.id, person_id=entry.person_id, name=name, position=position)
+        )
     scene.entries = [scene.add_voter() for _ in range(voters)]
     db.flush()
     return scene
@@ -126,7 +129,9 @@ def make_scene(
 
 def paper_ballots(db: Session, round_: Round) -> list[list[str]]:
     rows = db.scalars(
-        select(Ballot.marks).where(Ballot.round_id == round_.id, Ballot.source == BallotSource.PAPER)
+        select(Ballot.marks).where(
+            Ballot.round_id == round_.id, Ballot.source == BallotSource.PAPER
+        )
     )
     return sorted(json.loads(marks) for marks in rows)
 

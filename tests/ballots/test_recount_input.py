@@ -74,3 +74,39 @@ def test_not_json_and_not_an_object():
         recount("{not json")
     with pytest.raises(RecountInputError, match="对象"):
         recount("[1, 2]")
+
+
+def test_overrides_change_the_count_the_same_way_the_app_does():
+    # A write-in wins by default; with write-ins not allowed that ballot is invalid.
+    ballots = [["丁"], ["丁"], ["甲"]]
+    assert run(ballots=ballots)["elected"] == ["丁"]
+    out = run(ballots=ballots, overrides={"write_ins_allowed": False})
+    assert out["invalid_ballots"] == 2
+    assert out["elected"] == []
+    assert out["parameters"]["write_ins_allowed"] is False
+
+
+def test_threshold_override():
+    # Two thirds needed in the first round: 2 of 3 ballots is enough, 2 of 4 is not.
+    two_thirds = {"num": 2, "den": 3, "strict": False}
+    assert run(overrides={"first_round": two_thirds})["elected"] == ["甲"]
+    four = [["甲"], ["甲"], ["乙"], []]
+    assert run(ballots=four, registered=7, overrides={"first_round": two_thirds})["elected"] == []
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"no_such_parameter": 1},
+        {"name": "other"},
+        {"write_ins_allowed": "yes"},
+        {"max_entrustments_per_proxy": -1},
+        {"first_round": {"num": 1, "den": 0, "strict": True}},
+        {"first_round": 0.5},
+        {"validity_basis": "everyone"},
+        [],
+    ],
+)
+def test_bad_overrides_are_refused(overrides):
+    with pytest.raises(RecountInputError, match="overrides"):
+        run(overrides=overrides)

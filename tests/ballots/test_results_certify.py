@@ -133,6 +133,22 @@ def test_teller_confirms_on_the_round_page_and_a_wrong_password_writes_nothing(a
     assert "结果已确认" in other.get(page).text
 
 
+def test_guessing_a_tellers_password_is_throttled_like_sign_in(app, db, settings):
+    poll, (first, _second), _outcome = announced(db)
+    page = f"/rounds/{poll.round.id}"
+    browser = signed_in(app, first)
+    token = csrf_from(browser, page)
+    for _ in range(settings.signin_max_failures_per_account):
+        wrong = browser.post(f"{page}/certify", data={"password": "guess", "csrf_token": token})
+        assert wrong.status_code == 422
+    right = browser.post(
+        f"{page}/certify", data={"password": factories.PASSWORD, "csrf_token": token}
+    )
+    assert right.status_code == 422
+    assert "登录失败次数太多" in right.text
+    assert count(db, Certification) == 0
+
+
 def test_auditor_annuls_through_the_page_and_the_reason_is_public(app, client, db):
     poll, _final = certified(db)
     auditor = factories.staff(Role.AUDITOR, township=poll.village.township)

@@ -53,6 +53,9 @@ def test_close_by_organizer_then_teller_announces_on_the_spot(app, client, db):
     assert shown.status_code == 200
     assert "当选：甲" in shown.text
     assert "投票人数" in shown.text
+    # The tally reads most votes first, as announced.
+    rows = [shown.text.index(f"<td>{name}") for name in ("甲", "乙", "丙")]
+    assert rows == sorted(rows)
     assert db.scalar(select(func.count()).select_from(RoundOutcome)) == 1
 
 

@@ -230,7 +230,7 @@ def test_a_tie_across_the_cut_is_shown_not_broken():
     message = setup_rules.tie_message(selection, 3, seats=1)
     assert message == (
         "丁、丙 的提名数相同（5 票），要列为候选人的还剩 1 个名额。请在他们中勾选 1 人，"
-        "或把候选人人数改为 2或4 人。"
+        "或把候选人人数改为 2 或 4 人。"
     )
 
 

@@ -1,0 +1,154 @@
+"""The mobile ballot box: the organizer's list, the teller's round list, a private ballot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from ballots import mobile
+from ballots.exceptions import AlreadyVoted, NotHomebound, StageError
+from ballots.models import Ballot, BallotSource, Channel, Receipt, RoundStatus, Stage
+from tests.app.helpers import signed_in, table_counts
+from tests.ballots.paper_support import audit_count, make_scene, uses
+from tests.conftest import post_form, sign_in
+
+
+def _homebound(scene, entry):  # type: ignore[no-untyped-def]
+    mobile.set_homebound(scene.db, scene.actor, entry, True)
+
+
+def test_a_homebound_voter_votes_once_with_channel_mobile(db):
+    scene = make_scene(db)
+    voter = scene.entries[0]
+    _homebound(scene, voter)
+    before = audit_count(db)
+
+    receipt = mobile.cast_at_mobile_box(db, scene.round, voter, ["乙"])
+
+    assert [u.channel for u in uses(db, scene.round)] == [Channel.MOBILE]
+    ballot = db.scalar(select(Ballot))
+    assert (ballot.source, json.loads(ballot.marks)) == (BallotSource.ONLINE, ["乙"])
+    assert db.get(Receipt, receipt) is not None
+    assert audit_count(db) == before  # nothing ties this voter to the moment
+    with pytest.raises(AlreadyVoted):
+        mobile.cast_at_mobile_box(db, scene.round, voter, ["甲"])
+    assert len(list(db.scalars(select(Ballot)))) == 1
+
+
+def test_only_listed_voters_and_only_while_voting(db):
+    scene = make_scene(db)
+    listed, unlisted = scene.entries[:2]
+    _homebound(scene, listed)
+    with pytest.raises(NotHomebound):
+        mobile.cast_at_mobile_box(db, scene.round, unlisted, ["甲"])
+    scene.set_status(RoundStatus.COUNTING)
+    with pytest.raises(StageError):
+        mobile.cast_at_mobile_box(db, scene.round, listed, ["甲"])
+    with pytest.raises(StageError, match="不能再修改流动票箱名单"):
+        mobile.set_homebound(db, scene.actor, unlisted, True)
+    assert uses(db, scene.round) == []
+
+
+def test_the_round_list_shows_who_has_voted_never_how(db):
+    scene = make_scene(db)
+    first, second = scene.entries[:2]
+    _homebound(scene, first)
+    _homebound(scene, second)
+    mobile.cast_at_mobile_box(db, scene.round, first, ["甲"])
+    rows = mobile.homebound_voters(db, scene.round)
+    assert [(r.entry.id, r.voted) for r in rows] == [
+        (first.id, Channel.MOBILE),
+        (second.id, None),
+    ]
+    assert audit_count(db, "mobile_box.mark") == 2
+
+
+def test_the_organizer_marks_and_the_teller_serves_the_ballot(db, app, client, connection):
+    scene = make_scene(db)
+    voter = scene.entries[0]
+    name = scene.person(voter).name
+    organizer = signed_in(app, scene.organizer)
+    list_page = f"/elections/{scene.election.id}/homebound"
+    found = organizer.get(list_page, params={"q": name})
+    assert "加入流动票箱名单" in found.text
+    marked = post_form(
+        organizer,
+        f"{list_page}/mark",
+        {"entry_id": str(voter.id), "homebound": "1"},
+        page=list_page,
+    )
+    assert marked.status_code == 303
+    assert f"已把 {name} 加入流动票箱名单" in organizer.get(list_page).text
+
+    sign_in(client, scene.teller().username)
+    box = client.get(f"/rounds/{scene.round.id}/mobile")
+    assert name in box.text and "打开选票" in box.text
+    ballot_url = f"/rounds/{scene.round.id}/mobile/{voter.id}"
+    ballot = client.get(ballot_url)
+    assert ballot.headers["cache-control"] == "no-store"
+    assert 'name="mark" value="甲"' in ballot.text
+
+    too_many = post_form(client, ballot_url, {"mark": ["甲", "乙"], "step": "confirm"})
+    assert too_many.status_code == 422
+    assert "最多只能选 1 人，您选了 2 人" in too_many.text
+
+    before = table_counts(connection)
+    confirm = post_form(client, ballot_url, {"mark": "丙", "step": "confirm"})
+    assert confirm.status_code == 200
+    assert "<strong>丙</strong>" in confirm.text
+    assert table_counts(connection) == before  # nothing is cast before confirming
+
+    cast = post_form(client, ballot_url, {"mark": "丙", "step": "cast"})
+    assert cast.status_code == 200
+    assert "投票成功" in cast.text
+    code = db.scalar(select(Receipt.code))
+    assert code in cast.text
+    assert cast.headers["cache-control"] == "no-store"
+    assert [u.channel for u in uses(db, scene.round)] == [Channel.MOBILE]
+
+    assert "已经投过票了，不能再投" in client.get(ballot_url).text
+    again = post_form(
+        client, ballot_url, {"mark": "甲", "step": "cast"}, page=f"/rounds/{scene.round.id}/mobile"
+    )
+    assert again.status_code == 409
+    assert len(uses(db, scene.round)) == 1
+
+
+def test_going_back_from_the_confirmation_keeps_the_choice(db, client):
+    scene = make_scene(db)
+    voter = scene.entries[0]
+    _homebound(scene, voter)
+    sign_in(client, scene.teller().username)
+    url = f"/rounds/{scene.round.id}/mobile/{voter.id}"
+    back = post_form(client, url, {"mark": "王五", "step": "back"})
+    assert back.status_code == 200
+    assert 'value="王五"' in back.text  # the written-in name is back in its box
+    assert uses(db, scene.round) == []
+
+
+def test_a_voter_not_on_the_list_gets_no_ballot(db, client):
+    scene = make_scene(db)
+    sign_in(client, scene.teller().username)
+    response = client.get(f"/rounds/{scene.round.id}/mobile/{scene.entries[0].id}")
+    assert response.status_code == 409
+    assert "不在流动票箱名单上" in response.text
+
+
+def test_the_list_is_frozen_once_voting_ends(db, app):
+    scene = make_scene(db)
+    scene.election.stage = Stage.COUNTING
+    db.flush()
+    organizer = signed_in(app, scene.organizer)
+    page = f"/elections/{scene.election.id}/homebound"
+    response = post_form(
+        organizer,
+        f"{page}/mark",
+        {"entry_id": str(scene.entries[0].id), "homebound": "1"},
+        page=page,
+    )
+    assert response.status_code == 409
+    assert "不能再修改流动票箱名单" in response.text
+    db.refresh(scene.entries[0])
+    assert not scene.entries[0].homebound

@@ -1,0 +1,164 @@
+"""Ballot secrecy, read from the migrated schema (DESIGN decision 1).
+
+A ballot or receipt row must carry nothing that could tie it to a voter, a credential,
+a person, a staff user or a moment finer than a day, and its storage order must not be
+its casting order. These tests read the database the migrations built (the SQLAlchemy
+inspector), so a column added by a model change or a hand-written migration fails here.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import Inspector
+from sqlalchemy.sql import sqltypes
+
+from ballots import results
+from ballots.models import Ballot, BallotSource
+from tests.ballots.results_support import ELECTION_DAY, make_poll
+
+SECRET_TABLES = ("ballot", "receipt")
+# Words in a column name that point at a person or a credential.
+LINKING_WORDS = (
+    "voter",
+    "person",
+    "credential",
+    "roll",
+    "slip",
+    "staff",
+    "user",
+    "teller",
+    "proxy",
+    "entrust",
+    "household",
+    "address",
+    "token",
+)
+TIME_TYPES = (sqltypes.DateTime, sqltypes.Time, sqltypes.Interval)
+NUMBER_TYPES = (sqltypes.Integer, sqltypes.Numeric, sqltypes.Float)
+
+
+def linkage_problems(inspector: Inspector, table: str) -> list[str]:
+    """Every column, key or default of `table` that could link a row to a voter or a time."""
+    problems = []
+    for column in inspector.get_columns(table):
+        name, kind = column["name"], column["type"]
+        where = f"{table}.{name}"
+        if isinstance(kind, TIME_TYPES) or "TIME" in str(kind).upper():
+            problems.append(f"{where}: a time finer than a day ({kind})")
+        if name.endswith("_id") and name != "round_id":
+            problems.append(f"{where}: an id of another record")
+        if isinstance(kind, NUMBER_TYPES) and name != "round_id":
+            problems.append(f"{where}: a number could be a time or a casting sequence")
+        if any(word in name.lower() for word in LINKING_WORDS):
+            problems.append(f"{where}: names a voter, credential or staff member")
+        default = str(column.get("default") or "").lower()
+        if "now" in default or "current_" in default:
+            problems.append(f"{where}: defaults to the current time")
+    for key in inspector.get_foreign_keys(table):
+        if key["referred_table"] != "election_round":
+            problems.append(f"{table}: foreign key to {key['referred_table']}")
+    primary = inspector.get_pk_constraint(table)["constrained_columns"]
+    types = {c["name"]: c["type"] for c in inspector.get_columns(table)}
+    if any(isinstance(types[name], NUMBER_TYPES) for name in primary):
+        problems.append(f"{table}: a numeric primary key grows in casting order")
+    return problems
+
+
+def test_ballot_and_receipt_hold_nothing_that_links_them(connection):
+    inspector = sa_inspect(connection)
+    assert set(SECRET_TABLES) <= set(inspector.get_table_names())
+    for table in SECRET_TABLES:
+        assert linkage_problems(inspector, table) == [], table
+
+
+def test_the_check_catches_linking_columns(connection):
+    """Guards the test above: a ballot table with the wrong columns is reported."""
+    metadata = MetaData()
+    # Stand-ins so the foreign keys resolve; only the cheating table is created.
+    for existing in ("election_round", "credential"):
+        Table(existing, metadata, Column("id", Integer, primary_key=True))
+    cheat = Table(
+        "cheat_ballot",
+        metadata,
+        Column("seq", Integer, primary_key=True),
+        Column("round_id", Integer, ForeignKey("election_round.id")),
+        Column("credential_id", Integer, ForeignKey("credential.id")),
+        Column("cast_at", DateTime),
+        Column("voter_name", String(50)),
+        Column("cast_on", Date),
+    )
+    metadata.create_all(connection, tables=[cheat])
+    problems = "\n".join(linkage_problems(sa_inspect(connection), "cheat_ballot"))
+    assert "cheat_ballot.cast_at: a time finer than a day" in problems
+    assert "cheat_ballot.credential_id: an id of another record" in problems
+    assert "foreign key to credential" in problems
+    assert "cheat_ballot.voter_name: names a voter" in problems
+    assert "numeric primary key" in problems
+    assert "cast_on" not in problems
+
+
+def test_a_credential_use_never_points_at_a_ballot_or_receipt(connection):
+    inspector = sa_inspect(connection)
+    referred = {key["referred_table"] for key in inspector.get_foreign_keys("credential_use")}
+    assert referred == {"credential", "election_round"}
+    names = {column["name"] for column in inspector.get_columns("credential_use")}
+    assert not [n for n in names if "ballot" in n or "receipt" in n]
+    used_on = next(c for c in inspector.get_columns("credential_use") if c["name"] == "used_on")
+    assert not isinstance(used_on["type"], TIME_TYPES)
+
+
+def test_sqlite_stores_ballots_in_random_key_order(connection):
+    if connection.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL is covered by the CLUSTER test")
+    for table in SECRET_TABLES:
+        sql = connection.scalar(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": table}
+        )
+        assert "WITHOUT ROWID" in sql.upper(), table
+
+
+def test_storage_order_after_closing_is_the_random_key_order(db, connection):
+    poll = make_poll(db, voters=1)
+    # Insert in descending key order, so insertion order and key order differ.
+    keys = sorted((secrets.token_hex(16) for _ in range(30)), reverse=True)
+    for key in keys:
+        db.add(
+            Ballot(
+                id=key,
+                round_id=poll.round.id,
+                source=BallotSource.ONLINE,
+                marks='["甲"]',
+                cast_on=ELECTION_DAY,
+            )
+        )
+        db.flush()
+    results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
+    # No ORDER BY: the rows come back in the order they are stored.
+    stored = list(
+        connection.scalars(text("SELECT id FROM ballot WHERE round_id = :r"), {"r": poll.round.id})
+    )
+    assert stored == sorted(keys)
+
+
+def test_after_closing_no_ballot_shares_a_transaction_id_with_a_credential_use(db):
+    """PostgreSQL stamps each row with its writer's transaction id (xmin): a ballot and
+    the voter's credential use share one until closing the vote reseals the ballots."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("xmin is PostgreSQL's")
+    poll = make_poll(db, voters=3)
+    for entry in poll.entries:
+        with db.begin_nested():  # each vote in its own transaction, as in requests
+            poll.vote(entry, ["甲"])
+
+    def xmins(table):
+        query = f"SELECT xmin::text FROM {table} WHERE round_id = :r"
+        return set(db.scalars(text(query), {"r": poll.round.id}))
+
+    assert xmins("ballot") == xmins("credential_use")  # the link this test is about
+    with db.begin_nested():
+        results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
+    assert not (xmins("ballot") | xmins("receipt")) & xmins("credential_use")

@@ -1,0 +1,198 @@
+"""A villager votes on a 360px phone in Chromium through the link of their QR slip, and
+reads the receipt. No script runs on these pages; a second visit says "已投票".
+
+The server is the real app in its own process, on its own fresh database in which an
+election is already open (the set-up stages take weeks by law, so they are skipped).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+from starlette.datastructures import Secret
+
+from app.accounts.models import Role
+from app.accounts.services import create_user
+from app.audit.services import SYSTEM
+from app.db import Database, make_engine
+from app.migrate import upgrade_to_head
+from app.settings import Settings
+from ballots import credentials
+from ballots.models import Ballot, Receipt
+from tests import factories
+from tests.ballots import factories_elections as fe
+from tests.browser.conftest import screenshot
+from tests.browser.server import ServerProcess, child_environment, free_port
+from tests.conftest import drop_postgres_schema, fresh_database_url
+
+pytestmark = pytest.mark.browser
+
+PHONE_WIDTH = 360
+VOTER = "王秀兰"
+ORGANIZER_PASSWORD = "voting-test-" + secrets.token_hex(6)
+
+
+@dataclass(frozen=True)
+class VotingServer:
+    base_url: str
+    database_url: str
+    link: str  # what the villager's QR code holds
+    voter: str
+    slip_page: str  # the organizer's page of that slip, with its QR code
+    process: ServerProcess
+
+    def log(self) -> str:
+        return "\n".join(self.process.output.splitlines()[-40:])
+
+
+def _seed(url: str, key: str, tmp: Path) -> tuple[str, str]:
+    """An open director election at an assembly, three voters, one slip.
+
+    Returns the slip's token and the path of the organizer's page for it."""
+    database = Database(make_engine(url))
+    settings = Settings(database_url=url, secret_key=Secret(key), data_dir=tmp)
+    try:
+        with database.transaction() as session:
+            factories.bind(session)
+            v = fe.voting(session, voters=3)
+            v.people[0].name = VOTER
+            create_user(
+                session,
+                SYSTEM,
+                username="organizer",
+                display_name="周组织",
+                password=ORGANIZER_PASSWORD,
+                role=Role.ORGANIZER,
+                township_id=v.village.township_id,
+                village_id=v.village.id,
+            )
+            (slip,) = credentials.issue_slips(
+                session, SYSTEM, v.assembly, [v.people[0].id], settings=settings
+            )
+            page = f"/assemblies/{v.assembly.id}/slips/{slip.id}"
+            return credentials.slip_token(settings, slip), page
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(scope="module")
+def voting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VotingServer]:
+    tmp = tmp_path_factory.mktemp("voting")
+    url, schema = fresh_database_url(tmp, "voting")
+    server: ServerProcess | None = None
+    try:
+        upgrade_to_head(url)
+        key = secrets.token_hex(32)
+        token, slip_page = _seed(url, key, tmp)
+        port = free_port()
+        env = child_environment(
+            CUNYI_DATABASE_URL=url, CUNYI_DATA_DIR=str(tmp), CUNYI_SECRET_KEY=key
+        )
+        command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        server = ServerProcess(command, env, cwd=tmp)
+        base_url = f"http://127.0.0.1:{port}"
+        server.wait_until_serving(base_url + "/s")
+        yield VotingServer(base_url, url, f"{base_url}/s/{token}", VOTER, slip_page, server)
+    finally:
+        if server is not None:
+            server.stop()
+        if schema:
+            drop_postgres_schema(schema)
+
+
+def _stored(url: str) -> tuple[list[str], list[str]]:
+    database = Database(make_engine(url))
+    try:
+        with database.transaction(write=False) as session:
+            return list(session.scalars(select(Ballot.marks))), list(
+                session.scalars(select(Receipt.code))
+            )
+    finally:
+        database.dispose()
+
+
+def _fits(page: Page) -> None:
+    assert int(page.evaluate("document.documentElement.scrollWidth")) <= PHONE_WIDTH
+
+
+def test_a_villager_votes_on_a_phone_and_reads_the_receipt(
+    page: Page, voting_server: VotingServer
+) -> None:
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+
+    response = page.goto(voting_server.link)  # what scanning the slip's QR code opens
+    assert response is not None and response.status == 200, voting_server.log()
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert f"{voting_server.voter}，您好" in page.inner_text("main")
+    _fits(page)
+    screenshot(page, "voting-slip-360")
+    page.get_by_role("link", name="去投票").click()
+
+    choice = page.get_by_label("李四")
+    assert choice.is_visible()
+    box = page.locator("label", has_text="李四").bounding_box()
+    assert box is not None and box["height"] >= 44 and box["width"] >= PHONE_WIDTH * 0.8
+    _fits(page)
+    screenshot(page, "voting-ballot-360")
+    # Two ticks where one seat is elected: the server refuses and says so.
+    page.locator("label", has_text="张三").click()
+    choice.check()
+    page.get_by_role("button", name="下一步：核对").click()
+    assert "最多只能选 1 人，您选了 2 人" in page.inner_text("main")
+    page.get_by_label("张三").uncheck()
+    page.get_by_role("button", name="下一步：核对").click()
+
+    assert page.get_by_role("heading", name="请核对您的选票").is_visible()
+    assert "李四" in page.inner_text("main")
+    _fits(page)
+    page.get_by_role("button", name="确认投票").click()
+
+    assert page.get_by_role("heading", name="投票成功").is_visible()
+    receipt = page.locator("#receipt").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt)
+    _fits(page)
+    screenshot(page, "voting-receipt-360")
+    assert _stored(voting_server.database_url) == (['["李四"]'], [receipt])
+
+    page.goto(voting_server.link)
+    assert "已投票" in page.inner_text("main")
+    assert page.get_by_role("link", name="去投票").count() == 0
+    assert scripts == []
+
+
+def test_the_printed_qr_code_holds_the_slip_link(
+    browser: Browser, voting_server: VotingServer, tmp_path: Path
+) -> None:
+    """Read the QR code off the organizer's slip page as a phone camera would (zbar)."""
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        pytest.skip("zbarimg not installed (apt-get install zbar-tools)")
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(voting_server.base_url + "/signin")
+        page.get_by_label("用户名").fill("organizer")
+        page.get_by_label("密码").fill(ORGANIZER_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(voting_server.base_url + "/")
+        page.goto(voting_server.base_url + voting_server.slip_page)
+        image = tmp_path / "slip-qr.png"
+        page.locator("svg.qr").screenshot(path=str(image))
+    finally:
+        context.close()
+    read = subprocess.run(
+        [zbarimg, "--raw", "-q", str(image)], capture_output=True, text=True, check=False
+    )
+    assert read.stdout.strip() == voting_server.link
