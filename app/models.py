@@ -1,6 +1,8 @@
 """Imports every model so `Base.metadata` is complete (Alembic, tests)."""
 
 import ballots.models  # noqa: F401  (elections: registers its tables)
+import meetings.models  # noqa: F401  (meetings)
+import minutes.models  # noqa: F401  (minutes)
 from app.accounts.models import SigninFailure, StaffUser
 from app.audit.models import AuditEntry
 from app.db import Base

@@ -1,0 +1,1 @@
+"""Meetings: notices, agenda, attendance and quorum, in-meeting votes, projector."""

@@ -1,0 +1,1 @@
+"""Minutes: filled in from the meeting, signed, locked, corrected only by addenda."""
