@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from functools import cache
 from io import BytesIO
@@ -58,6 +58,11 @@ def ngettext_(singular: str, plural: str, n: int, **variables: Any) -> str:
     translated = translations_for(current_locale()).ngettext(singular, plural, n)
     variables.setdefault("num", n)
     return translated % variables
+
+
+def join_list(items: Iterable[str]) -> str:
+    """Join names the way the page's language does (Chinese 、, English comma)."""
+    return gettext_("、").join(items)
 
 
 # The conventional short names, for code and templates.

@@ -136,11 +136,21 @@ def all_routes() -> list[BaseRoute]:
     from app.home import routes as home_routes
     from app.registry.views import routes as registry_routes
     from ballots.views import routes as ballot_routes
+    from meetings.views import routes as meeting_routes
+    from minutes.views import routes as minutes_routes
 
     static = Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static")
     static.permission = Permission.PUBLIC  # type: ignore[attr-defined]
     routes: list[BaseRoute] = [static]
-    for group in (home_routes, account_routes, registry_routes, audit_routes, ballot_routes):
+    for group in (
+        home_routes,
+        account_routes,
+        registry_routes,
+        audit_routes,
+        ballot_routes,
+        meeting_routes,
+        minutes_routes,
+    ):
         routes.extend(group)
     return routes
 

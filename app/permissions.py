@@ -8,6 +8,10 @@ from app.accounts.models import Role, StaffUser
 
 
 class Permission(enum.StrEnum):
+    # Minutes (package minutes). Signing is open to every role that may host or record
+    # a meeting; the service checks that the signer IS that meeting's host or recorder.
+    MINUTES_WRITE = "minutes.write"  # recorder's notes, addenda, the public posting
+    MINUTES_SIGN = "minutes.sign"  # host and recorder sign with their password
     # Open to anyone: sign-in page, language switch, static files, villager QR pages.
     PUBLIC = "public"
     # Any signed-in staff member (home, own password).
@@ -25,6 +29,11 @@ class Permission(enum.StrEnum):
     # Art 21: a result won by fraud is void; the supervision committee or township
     # records that with a reason. The one change an auditor can make, on purpose.
     ELECTION_ANNUL = "election.annul"
+    # Meetings (package meetings).
+    MEETING_READ = "meeting.read"  # see meetings, agendas, attendance figures
+    MEETING_MANAGE = "meeting.manage"  # create, notice, agenda, open and close
+    MEETING_VOTE_COUNT = "meeting.vote_count"  # tellers: enter show-of-hands counts
+    MEETING_ATTENDANCE = "meeting.attendance"  # tellers, organizers: check-in, live panel
 
 
 _READ_EVERYTHING = frozenset(
@@ -34,41 +43,66 @@ _READ_EVERYTHING = frozenset(
         Permission.STAFF_READ,
         Permission.AUDIT_READ,
         Permission.ELECTION_READ,
+        Permission.MEETING_READ,
     }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TOWNSHIP_ADMIN: _READ_EVERYTHING
     | {
+        Permission.MINUTES_SIGN,
         Permission.REGISTRY_WRITE,
         Permission.STAFF_MANAGE,
         Permission.ELECTION_MANAGE,
         Permission.ELECTION_ANNUL,
+        Permission.MEETING_MANAGE,
     },
     Role.ORGANIZER: frozenset(
         {
+            Permission.MINUTES_WRITE,
+            Permission.MINUTES_SIGN,
             Permission.SIGNED_IN,
             Permission.REGISTRY_READ,
             Permission.REGISTRY_WRITE,
             Permission.STAFF_READ,
             Permission.ELECTION_READ,
             Permission.ELECTION_MANAGE,
+            Permission.MEETING_READ,
+            Permission.MEETING_MANAGE,
+            Permission.MEETING_ATTENDANCE,
         }
     ),
     Role.GROUP_LEADER: frozenset(
-        {Permission.SIGNED_IN, Permission.REGISTRY_READ, Permission.ELECTION_READ}
+        {
+            Permission.MINUTES_SIGN,
+            Permission.SIGNED_IN,
+            Permission.REGISTRY_READ,
+            Permission.ELECTION_READ,
+            Permission.MEETING_READ,
+        }
     ),
     Role.TELLER: frozenset(
         {
+            Permission.MINUTES_SIGN,
             Permission.SIGNED_IN,
             Permission.REGISTRY_READ,
             Permission.ELECTION_READ,
             Permission.ELECTION_COUNT,
             Permission.ELECTION_CERTIFY,
+            Permission.MEETING_READ,
+            Permission.MEETING_VOTE_COUNT,
+            Permission.MEETING_ATTENDANCE,
         }
     ),
     Role.RECORDER: frozenset(
-        {Permission.SIGNED_IN, Permission.REGISTRY_READ, Permission.ELECTION_READ}
+        {
+            Permission.MINUTES_WRITE,
+            Permission.MINUTES_SIGN,
+            Permission.SIGNED_IN,
+            Permission.REGISTRY_READ,
+            Permission.ELECTION_READ,
+            Permission.MEETING_READ,
+        }
     ),
     # Auditors read everything in their scope and change nothing, except that they may
     # record an Art 21 annulment of a result, with its reason.
@@ -83,6 +117,7 @@ READ_ONLY_PERMISSIONS = frozenset(
         Permission.STAFF_READ,
         Permission.AUDIT_READ,
         Permission.ELECTION_READ,
+        Permission.MEETING_READ,
     }
 )
 

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -27,19 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, str_enum, utcnow
 from app.registry.models import Residence
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class Office(enum.StrEnum):
@@ -102,15 +90,15 @@ class Election(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    office: Mapped[Office] = mapped_column(_enum(Office, "office"))
+    office: Mapped[Office] = mapped_column(str_enum(Office, "office"))
     office_label: Mapped[str] = mapped_column(String(100), default="")
-    electorate: Mapped[Electorate] = mapped_column(_enum(Electorate, "electorate"))
+    electorate: Mapped[Electorate] = mapped_column(str_enum(Electorate, "electorate"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("village_group.id"), nullable=True)
     seats: Mapped[int] = mapped_column(Integer)
     profile_name: Mapped[str] = mapped_column(String(40))
     profile_overrides: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     election_day: Mapped[date] = mapped_column(Date)
-    stage: Mapped[Stage] = mapped_column(_enum(Stage, "election_stage"), default=Stage.DRAFT)
+    stage: Mapped[Stage] = mapped_column(str_enum(Stage, "election_stage"), default=Stage.DRAFT)
     roll_published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     candidates_published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     # The assembly at which it is voted; its QR slips open this election's ballot.
@@ -131,10 +119,10 @@ class Round(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[RoundKind] = mapped_column(_enum(RoundKind, "round_kind"))
+    kind: Mapped[RoundKind] = mapped_column(str_enum(RoundKind, "round_kind"))
     seats: Mapped[int] = mapped_column(Integer)
     status: Mapped[RoundStatus] = mapped_column(
-        _enum(RoundStatus, "round_status"), default=RoundStatus.PENDING
+        str_enum(RoundStatus, "round_status"), default=RoundStatus.PENDING
     )
     status_reason: Mapped[str] = mapped_column(Text, default="")
     # Group-meeting rounds: attendance entered by the organizer (meetings issue: check-ins).
@@ -155,7 +143,7 @@ class RollEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    category: Mapped[Residence] = mapped_column(_enum(Residence, "roll_category"))
+    category: Mapped[Residence] = mapped_column(str_enum(Residence, "roll_category"))
     struck: Mapped[bool] = mapped_column(Boolean, default=False)  # removed on objection
     note: Mapped[str] = mapped_column(Text, default="")
     # Marked by the organizer: cannot come to the assembly, so the mobile ballot box
@@ -199,7 +187,7 @@ class CredentialUse(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
     round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     used_on: Mapped[date] = mapped_column(Date)
 
 
@@ -213,7 +201,7 @@ class Ballot(Base):
     # Random, so storage and listing order reveal nothing about casting order.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
-    source: Mapped[BallotSource] = mapped_column(_enum(BallotSource, "ballot_source"))
+    source: Mapped[BallotSource] = mapped_column(str_enum(BallotSource, "ballot_source"))
     marks: Mapped[str] = mapped_column(Text)  # canonical JSON list of names
     cast_on: Mapped[date] = mapped_column(Date)
 

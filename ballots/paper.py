@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import Actor, record
 from app.db import utcnow
-from app.i18n import gettext_, lazy
+from app.i18n import gettext_, join_list, lazy
 from app.registry.models import Person
 from app.registry.rules import today_in_china
 from ballots.casting import use_credential
@@ -229,7 +229,7 @@ def describe_places(differences: Sequence[Difference], limit: int = DIFFERENCES_
     shown = [
         gettext_("“%(stack)s”第 %(n)s 张", stack=d.stack, n=d.position) for d in differences[:limit]
     ]
-    return "、".join(shown) + ("……" if len(differences) > limit else "")
+    return join_list(shown) + ("……" if len(differences) > limit else "")
 
 
 def close_paper_counting(
@@ -263,7 +263,7 @@ def close_paper_counting(
     if differences:
         raise CountsDiffer(
             lazy("第%(stacks)s叠还有计票人没有录完。请每位计票人都录完，再结束计票。"),
-            stacks="、".join(dict.fromkeys(f"“{d.stack}”" for d in differences)),
+            stacks=join_list(dict.fromkeys(f"“{d.stack}”" for d in differences)),
         )
     readings = [
         Reading.of(entry)

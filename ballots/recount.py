@@ -104,6 +104,53 @@ def parse_election(data: dict[str, Any]) -> RoundInput:
     )
 
 
+def recount_motion(data: dict[str, Any]) -> dict[str, Any]:
+    """A meeting motion or a recall vote, counted by meetings.rules.count_motion."""
+    from meetings.rules import PROFILES as BODIES
+    from meetings.rules import RECOUNT_BODIES, count_motion
+
+    body = data.get("body")
+    if body not in RECOUNT_BODIES:
+        known = "、".join(RECOUNT_BODIES)
+        raise _fail(f"body 必须是 {known} 之一", f"body must be one of {', '.join(RECOUNT_BODIES)}")
+    votes = {key: _count(data, key, required=True) or 0 for key in ("yes", "no", "abstain")}
+    voting = sum(votes.values())
+    if body == "recall":
+        registered = _count(data, "registered", required=True) or 0
+        if voting > registered:
+            raise _fail("投票人数（yes+no+abstain）不能多于 registered", "votes > registered")
+        result = count_motion(BODIES["recall"], registered=registered, **votes)
+        return result.to_json()
+    members = _count(data, "members", required=True) or 0
+    present = _count(data, "present", required=True) or 0
+    households = _count(data, "households", required=False)
+    households_present = _count(data, "households_present", required=False)
+    if (households is None) != (households_present is None):
+        raise _fail(
+            "households 和 households_present 要么都填，要么都不填",
+            "give both households and households_present, or neither",
+        )
+    if present > members:
+        raise _fail("present（到会人数）不能多于 members（应到人数）", "present > members")
+    if (
+        households is not None
+        and households_present is not None
+        and households_present > households
+    ):
+        raise _fail("households_present 不能多于 households", "households_present > households")
+    if voting > present:
+        raise _fail("表决票数（yes+no+abstain）不能多于 present（到会人数）", "votes > present")
+    result = count_motion(
+        BODIES[str(body)],
+        members=members,
+        present=present,
+        households=households,
+        households_present=households_present,
+        **votes,
+    )
+    return result.to_json()
+
+
 def recount(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
@@ -117,4 +164,6 @@ def recount(text: str) -> dict[str, Any]:
     kind = data.get("kind")
     if kind == "election":
         return count_round(parse_election(data)).to_json()
-    raise _fail('kind 必须是 "election"', 'kind must be "election"')
+    if kind == "motion":
+        return recount_motion(data)
+    raise _fail('kind 必须是 "election" 或 "motion"', 'kind must be "election" or "motion"')

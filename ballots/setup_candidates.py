@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import Actor, record
-from app.i18n import gettext_
+from app.i18n import gettext_, join_list
 from app.registry.models import Group, GroupKind, GroupMembership, Person
 from app.registry.rules import today_in_china
 from ballots import setup_rules
@@ -219,7 +219,7 @@ def _refuse_proxies_as_candidates(
         raise CandidatesRefused(
             gettext_(
                 "%(names)s 接受了别人的委托投票，候选人不能当受托人。请先撤销这些委托（委托人可以另行委托他人），再确定候选人。",
-                names="、".join(proxies),
+                names=join_list(proxies),
             )
         )
 
@@ -378,7 +378,7 @@ def _replacement(
     raise TieAtCut(
         gettext_(
             "接替的人选有并列：%(names)s 的提名数相同（%(votes)s 票）。请选定由谁接替。",
-            names="、".join(t.name for t in options),
+            names=join_list(t.name for t in options),
             votes=options[0].nominations,
         ),
         [t.nominee_key for t in options],

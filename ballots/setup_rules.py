@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from app.i18n import LazyText, gettext_, lazy
+from app.i18n import LazyText, gettext_, join_list, lazy
 from ballots.models import Electorate, Office, Stage
 from ballots.rules import PROFILES, RuleProfile
 from ballots.stages import ORDER, TransitionFacts
@@ -335,7 +335,7 @@ def select_candidates(
 
 
 def tie_message(selection: Selection, count: int, seats: int) -> str:
-    names = "、".join(t.name for t in selection.tied)
+    names = join_list(t.name for t in selection.tied)
     alternatives = [
         n for n in (len(selection.chosen), len(selection.chosen) + len(selection.tied)) if n > seats
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from app.errors import Forbidden, NotFound
-from app.i18n import LazyText, gettext_, lazy
+from app.i18n import LazyText, gettext_, join_list, lazy
 from app.permissions import can_see_village
 from app.registry.models import Village
 from app.web import Ctx
@@ -65,12 +65,12 @@ def describe(reading: Reading | None) -> str:
     if reading is None:
         return gettext_("（没有录入）")
     if reading.invalid and reading.marks:
-        return gettext_("废票（选了 %(names)s）", names="、".join(reading.marks))
+        return gettext_("废票（选了 %(names)s）", names=join_list(reading.marks))
     if reading.invalid:
         return gettext_("废票")
     if reading.blank:
         return gettext_("空白票")
-    return "、".join(reading.marks)
+    return join_list(reading.marks)
 
 
 def private(response: Response) -> Response:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, str_enum, utcnow
 from app.registry.models import Township, Village
 
 
@@ -41,16 +41,7 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(50), unique=True)
     display_name: Mapped[str] = mapped_column(String(50))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            name="role",
-            native_enum=False,
-            create_constraint=True,
-            length=32,
-            values_callable=lambda members: [m.value for m in members],
-        )
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class GroupKind(enum.StrEnum):
@@ -40,19 +39,6 @@ class Residence(enum.StrEnum):
     REGISTERED_RESIDENT = "registered_resident"  # 户籍在本村并居住
     REGISTERED_AWAY = "registered_away"  # 户籍在本村、不在本村居住
     RESIDENT_ADMITTED = "resident_admitted"  # 户籍不在本村、居住一年以上、经会议同意
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as short strings with a CHECK constraint on both databases; no native
-    # PostgreSQL enum types to migrate.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class Township(Base):
@@ -89,7 +75,7 @@ class Group(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
-    kind: Mapped[GroupKind] = mapped_column(_enum(GroupKind, "group_kind"))
+    kind: Mapped[GroupKind] = mapped_column(str_enum(GroupKind, "group_kind"))
     name: Mapped[str] = mapped_column(String(100))
 
 
@@ -130,11 +116,11 @@ class Person(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
     roll_number: Mapped[str] = mapped_column(String(32))  # 村民编号, the import key
     name: Mapped[str] = mapped_column(String(50), index=True)
-    sex: Mapped[Sex] = mapped_column(_enum(Sex, "sex"))
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex, "sex"))
     birth_year: Mapped[int] = mapped_column(Integer)
     birth_month: Mapped[int] = mapped_column(Integer)
     residence: Mapped[Residence] = mapped_column(
-        _enum(Residence, "residence"), default=Residence.REGISTERED_RESIDENT
+        str_enum(Residence, "residence"), default=Residence.REGISTERED_RESIDENT
     )
     is_household_representative: Mapped[bool] = mapped_column(Boolean, default=False)
     is_villager_representative: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -176,7 +162,7 @@ class GroupMembership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     group_id: Mapped[int] = mapped_column(Integer, index=True)
-    kind: Mapped[GroupKind] = mapped_column(_enum(GroupKind, "membership_kind"))
+    kind: Mapped[GroupKind] = mapped_column(str_enum(GroupKind, "membership_kind"))
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     group: Mapped[Group] = relationship(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from app.i18n import gettext_
+from app.i18n import gettext_, join_list
 from app.registry.models import GroupKind, Residence, Sex
 from app.registry.roll_format import (
     COLUMN_BY_KEY,
@@ -98,7 +98,7 @@ def validate(table: RawTable, today: date) -> Validation:
                 "",
                 gettext_(
                     "缺少必填的列：%(columns)s。请在表头（第 %(row)s 行）加上这些列名。",
-                    columns="、".join(headers.missing),
+                    columns=join_list(headers.missing),
                     row=table.header_row,
                 ),
             )
@@ -109,7 +109,7 @@ def validate(table: RawTable, today: date) -> Validation:
         result.warnings.append(
             gettext_(
                 "这些列认不出来，不会导入：%(columns)s。",
-                columns="、".join(headers.unknown),
+                columns=join_list(headers.unknown),
             )
         )
     if not result.ok:
