@@ -127,17 +127,31 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
     from app.audit.services import iter_entries, verify_chain
+    from minutes.integrity import check_minutes
 
     db = _database(settings)
     with db.transaction(write=False) as session:
         checked, problem = verify_chain(iter_entries(session))
+        # Signed minutes: their text must still hash to what the log recorded at signing.
+        signed, minutes_problems = check_minutes(session)
     db.dispose()
+    failed = False
     if problem is None:
         print(f"OK: {checked} audit entries, chain intact (审计链完整).")
-        return 0
-    print(f"FAILED after {checked} good entries: {problem.describe()}", file=sys.stderr)
-    print(f"审计链被破坏：第 {problem.seq} 条记录有问题。", file=sys.stderr)
-    return 1
+    else:
+        print(f"FAILED after {checked} good entries: {problem.describe()}", file=sys.stderr)
+        print(f"审计链被破坏：第 {problem.seq} 条记录有问题。", file=sys.stderr)
+        failed = True
+    for found in minutes_problems:
+        print(f"FAILED: {found.describe()}", file=sys.stderr)
+        print(
+            f"会议记录被改动：第 {found.minutes_id} 号会议记录（{found.title}）与签名时的哈希不符。",
+            file=sys.stderr,
+        )
+        failed = True
+    if not minutes_problems:
+        print(f"OK: {signed} signed minutes and addenda match the log (签名的会议记录未被改动).")
+    return 1 if failed else 0
 
 
 def cmd_recount(settings: Settings | None, args: argparse.Namespace) -> int:

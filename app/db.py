@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -63,6 +63,26 @@ def str_enum(cls: type[enum.Enum], name: str, length: int = 32) -> Enum:
         create_constraint=True,
         length=length,
         values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def reseal(session: Any, column: Any, *criteria: Any) -> None:
+    """Rewrite matching rows unchanged so PostgreSQL stamps them with this transaction.
+
+    A secret vote and the record that someone voted are written in one transaction and
+    so share PostgreSQL's hidden row id `xmin`, which would link them. Rewriting the vote
+    rows in the transaction that closes the vote gives them that transaction's id
+    instead. The immutability triggers let a no-op UPDATE through. SQLite keeps no
+    transaction ids: nothing to do.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    table = column.class_
+    session.execute(
+        update(table)
+        .where(*criteria)
+        .values({column.key: column})
+        .execution_options(synchronize_session=False)
     )
 
 

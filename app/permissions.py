@@ -10,8 +10,6 @@ from app.accounts.models import Role, StaffUser
 class Permission(enum.StrEnum):
     # Minutes (package minutes). Signing is open to every role that may host or record
     # a meeting; the service checks that the signer IS that meeting's host or recorder.
-    MINUTES_WRITE = "minutes.write"  # recorder's notes, addenda, the public posting
-    MINUTES_SIGN = "minutes.sign"  # host and recorder sign with their password
     # Open to anyone: sign-in page, language switch, static files, villager QR pages.
     PUBLIC = "public"
     # Any signed-in staff member (home, own password).
@@ -34,6 +32,8 @@ class Permission(enum.StrEnum):
     MEETING_MANAGE = "meeting.manage"  # create, notice, agenda, open and close
     MEETING_VOTE_COUNT = "meeting.vote_count"  # tellers: enter show-of-hands counts
     MEETING_ATTENDANCE = "meeting.attendance"  # tellers, organizers: check-in, live panel
+    MINUTES_WRITE = "minutes.write"  # recorder's notes, addenda, the public posting
+    MINUTES_SIGN = "minutes.sign"  # host and recorder sign with their password
 
 
 _READ_EVERYTHING = frozenset(

@@ -21,10 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.db import reseal
 from app.i18n import lazy
 from app.registry.models import Person
 from app.registry.rules import today_in_china
@@ -229,16 +230,8 @@ def reseal_round(session: Session, round_: Round) -> None:
     VACUUM; a CLUSTER after the close (a separate transaction) removes them and the
     insertion order along with them. SQLite keeps no transaction ids: nothing to do.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for column in (Ballot.id, Receipt.code):
-        table = column.class_
-        session.execute(
-            update(table)
-            .where(table.round_id == round_.id)
-            .values({column.key: column})
-            .execution_options(synchronize_session=False)
-        )
+    reseal(session, Ballot.id, Ballot.round_id == round_.id)
+    reseal(session, Receipt.code, Receipt.round_id == round_.id)
 
 
 # --- what a slip opens ---------------------------------------------------------------

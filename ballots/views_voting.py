@@ -26,6 +26,8 @@ from ballots.forms_voting import MAX_WRITE_INS_SHOWN, parse_ballot, parse_code
 from ballots.models import Round, Stage
 from ballots.setup_rules import resolve_profile
 from ballots.views_assemblies import routes as assembly_routes
+from meetings.attendance import slip_meetings
+from meetings.votes import slip_motions
 
 
 def villager_page(view: View) -> View:
@@ -126,6 +128,9 @@ def slip(ctx: Ctx) -> Response:
             b.election for b in ballots if not b.proxy and b.election.stage is Stage.NOMINATIONS
         ],
         token=ctx.path["token"],
+        # Hook for the meetings package: open meetings this slip checks in to.
+        meetings=slip_meetings(ctx.db, access),
+        slip_motions=slip_motions(ctx.db, access.assembly.id, access.person),
     )
 
 

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -21,18 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-    )
+from app.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class MeetingKind(enum.StrEnum):
@@ -81,7 +69,7 @@ class Meeting(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
-    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind, "meeting_kind"))
+    kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind, "meeting_kind"))
     title: Mapped[str] = mapped_column(String(200))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("village_group.id"), nullable=True)
     convener: Mapped[str] = mapped_column(String(100))  # e.g. 村民委员会
@@ -94,7 +82,7 @@ class Meeting(Base):
     notice_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     short_notice_reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[MeetingStatus] = mapped_column(
-        _enum(MeetingStatus, "meeting_status"), default=MeetingStatus.DRAFT
+        str_enum(MeetingStatus, "meeting_status"), default=MeetingStatus.DRAFT
     )
     profile_overrides: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     # The QR slips of this assembly check attendees in (and open its ballots).
@@ -116,7 +104,7 @@ class AgendaItem(Base):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
+    kind: Mapped[ItemKind] = mapped_column(str_enum(ItemKind, "item_kind"))
     # Art 28: important matters go to the village Party organization for study first.
     party_studied: Mapped[bool] = mapped_column(Boolean, default=False)
     party_studied_on: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -137,7 +125,7 @@ class AttendanceEvent(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     arrived: Mapped[bool] = mapped_column(Boolean)  # True = arrival, False = departure
-    method: Mapped[CheckInMethod] = mapped_column(_enum(CheckInMethod, "checkin_method"))
+    method: Mapped[CheckInMethod] = mapped_column(str_enum(CheckInMethod, "checkin_method"))
     # Checked in as their household's representative (household-count quorums).
     for_household: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -152,7 +140,7 @@ class Motion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
-    method: Mapped[VoteMethod] = mapped_column(_enum(VoteMethod, "vote_method"))
+    method: Mapped[VoteMethod] = mapped_column(str_enum(VoteMethod, "vote_method"))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Frozen when the vote closes: who was eligible and present at that moment.
@@ -200,4 +188,4 @@ class MotionVote(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     motion_id: Mapped[int] = mapped_column(ForeignKey("motion.id"), index=True)
-    choice: Mapped[Choice] = mapped_column(_enum(Choice, "motion_choice"))
+    choice: Mapped[Choice] = mapped_column(str_enum(Choice, "motion_choice"))

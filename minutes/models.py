@@ -10,10 +10,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class SignerRole(enum.StrEnum):
@@ -58,16 +58,7 @@ class Signature(Base):
     addendum_id: Mapped[int | None] = mapped_column(
         ForeignKey("minutes_addendum.id"), nullable=True
     )
-    role: Mapped[SignerRole] = mapped_column(
-        Enum(
-            SignerRole,
-            name="signer_role",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda members: [m.value for m in members],
-        )
-    )
+    role: Mapped[SignerRole] = mapped_column(str_enum(SignerRole, "signer_role", length=16))
     signer_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     signed_sha256: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

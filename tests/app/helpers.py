@@ -123,6 +123,10 @@ def existing_ids(db: Session, village_id: int, uploader: StaffUser) -> dict[str,
         ids.setdefault(key, value)
     for key, value in voting_ids(db, ids["election_id"], person.id).items():
         ids.setdefault(key, value)
+    for key, value in meeting_vote_ids(db, village.id, uploader, ids.get("meeting_id")).items():
+        ids.setdefault(key, value)
+    for key, value in minutes_ids(db, ids["meeting_id"], uploader).items():
+        ids.setdefault(key, value)
     return ids
 
 
@@ -233,6 +237,57 @@ def voting_ids(db: Session, election_id: int, person_id: int) -> dict[str, Any]:
         # the walk gives them a link no slip answers to: they must refuse and write nothing.
         "token": "not-a-signed-slip-link",
     }
+
+
+def meeting_vote_ids(
+    db: Session, village_id: int, staff: StaffUser, meeting_id: int | None
+) -> dict[str, int]:
+    """A meeting (unless one exists already), a motion agenda item and a motion (votes)."""
+    from app.db import utcnow
+    from meetings.models import AgendaItem, ItemKind, Meeting, MeetingKind, Motion, VoteMethod
+
+    if meeting_id is None:
+        meeting = Meeting(
+            village_id=village_id,
+            kind=MeetingKind.VILLAGERS_ASSEMBLY,
+            title="测试会议",
+            convener="村民委员会",
+            host_id=staff.id,
+            recorder_id=staff.id,
+            place="村委会",
+            starts_at=utcnow(),
+            created_by_id=staff.id,
+        )
+        db.add(meeting)
+        db.flush()
+        meeting_id = meeting.id
+    position = len(db.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)).all())
+    item = AgendaItem(
+        meeting_id=meeting_id, position=position + 1, title="测试议程", kind=ItemKind.MOTION
+    )
+    db.add(item)
+    db.flush()
+    motion = Motion(item_id=item.id, text="测试表决", method=VoteMethod.QR, result_json="")
+    db.add(motion)
+    db.flush()
+    return {"meeting_id": meeting_id, "item_id": item.id, "motion_id": motion.id}
+
+
+def minutes_ids(db: Session, meeting_id: int, staff: StaffUser) -> dict[str, int]:
+    """The meeting's minutes and one (unsigned) addendum to them (minutes routes)."""
+    from minutes.models import Addendum, Minutes
+
+    minutes = db.scalar(select(Minutes).where(Minutes.meeting_id == meeting_id))
+    if minutes is None:
+        minutes = Minutes(meeting_id=meeting_id, draft_json="{}")
+        db.add(minutes)
+        db.flush()
+    addendum = Addendum(
+        minutes_id=minutes.id, number=1, text="测试更正", sha256="0" * 64, created_by_id=staff.id
+    )
+    db.add(addendum)
+    db.flush()
+    return {"minutes_id": minutes.id, "addendum_id": addendum.id}
 
 
 def table_counts(connection: Connection) -> dict[str, int]:

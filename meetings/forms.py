@@ -1,0 +1,202 @@
+"""Parsing the meeting forms into values and per-field messages (Chinese)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+from app.forms import FormResult, required_text
+from app.i18n import gettext_, lazy
+from app.templating import CHINA_TIME
+from meetings.agenda import ItemInput
+from meetings.models import ItemKind, MeetingKind
+from meetings.services import MeetingInput
+
+MEETING_FIELDS = (
+    "kind",
+    "title",
+    "group_id",
+    "convener",
+    "host_id",
+    "recorder_id",
+    "place",
+    "starts_at",
+    "notice_text",
+    "assembly_id",
+)
+ITEM_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "party_studied_on",
+    "party_studied_note",
+    "compact_version_ref",
+)
+TEXT_LIMIT = 4000
+
+KIND_LABELS = {
+    MeetingKind.VILLAGERS_ASSEMBLY: lazy("村民会议"),
+    MeetingKind.HOUSEHOLD_ASSEMBLY: lazy("户代表会议"),
+    MeetingKind.REPRESENTATIVES_ASSEMBLY: lazy("村民代表会议"),
+    MeetingKind.GROUP_MEETING: lazy("村民小组会议"),
+    MeetingKind.ASSOCIATION_CONGRESS: lazy("协会会员代表大会"),
+    MeetingKind.ASSOCIATION_COUNCIL: lazy("协会理事会"),
+}
+ITEM_KIND_LABELS = {
+    ItemKind.DISCUSSION: lazy("讨论"),
+    ItemKind.MOTION: lazy("表决事项"),
+    ItemKind.ELECTION: lazy("选举"),
+    ItemKind.COMPACT_ADOPTION: lazy("通过村规民约"),
+}
+
+
+def _whole(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _choice(result: FormResult, name: str, value: str, message: str) -> int | None:
+    result.raw[name] = value
+    number = _whole(value) if value else None
+    if number is None:
+        result.error(name, message)
+    return number
+
+
+def parse_starts_at(value: str) -> datetime | None:
+    """'2026-12-01T09:00' (or with a space) read as China time, returned in UTC."""
+    try:
+        local = datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        return None
+    if local.tzinfo is not None:
+        return None
+    return local.replace(tzinfo=CHINA_TIME).astimezone(UTC)
+
+
+def parse_meeting(fields: Mapping[str, str]) -> FormResult:
+    result = FormResult()
+    kind_raw = fields.get("kind", "")
+    result.raw["kind"] = kind_raw
+    kinds = {k.value: k for k in MeetingKind}
+    if kind_raw not in kinds:
+        result.error("kind", gettext_("请选择会议类型。"))
+    title = required_text(
+        result, "title", fields.get("title", ""), label=gettext_("会议名称"), max_length=200
+    )
+    convener = required_text(
+        result, "convener", fields.get("convener", ""), label=gettext_("召集人"), max_length=100
+    )
+    place = required_text(
+        result, "place", fields.get("place", ""), label=gettext_("开会地点"), max_length=200
+    )
+    host = _choice(result, "host_id", fields.get("host_id", ""), gettext_("请选择主持人。"))
+    recorder = _choice(
+        result, "recorder_id", fields.get("recorder_id", ""), gettext_("请选择记录人。")
+    )
+    group_raw = fields.get("group_id", "")
+    result.raw["group_id"] = group_raw
+    group_id = _whole(group_raw) if group_raw else None
+    assembly_raw = fields.get("assembly_id", "")
+    result.raw["assembly_id"] = assembly_raw
+    assembly_id = _whole(assembly_raw) if assembly_raw else None
+    if assembly_raw and assembly_id is None:
+        result.error("assembly_id", gettext_("请从列表里选择本村的投票大会，或者不选。"))
+    starts_raw = fields.get("starts_at", "")
+    result.raw["starts_at"] = starts_raw
+    starts_at = parse_starts_at(starts_raw) if starts_raw else None
+    if not starts_raw:
+        result.error("starts_at", gettext_("请填写开会时间，例如 2026-12-01 09:00。"))
+    elif starts_at is None:
+        result.error("starts_at", gettext_("时间格式不对，请写成 2026-12-01 09:00 这样。"))
+    notice = fields.get("notice_text", "")
+    result.raw["notice_text"] = notice
+    if len(notice) > TEXT_LIMIT:
+        result.error("notice_text", gettext_("通知内容最多 %(n)s 个字。", n=TEXT_LIMIT))
+    if result.ok and host is not None and recorder is not None and starts_at is not None:
+        result.values["input"] = MeetingInput(
+            kind=kinds[kind_raw],
+            title=title,
+            group_id=group_id,
+            convener=convener,
+            host_id=host,
+            recorder_id=recorder,
+            place=place,
+            starts_at=starts_at,
+            notice_text=notice,
+            assembly_id=assembly_id,
+        )
+    return result
+
+
+def _day(result: FormResult, name: str, value: str, *, required: bool) -> date | None:
+    result.raw[name] = value
+    if not value:
+        if required:
+            result.error(name, gettext_("请填写日期，格式如 2026-05-01。"))
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        result.error(name, gettext_("日期格式不对，请写成 2026-05-01 这样的年-月-日。"))
+        return None
+
+
+def parse_item(fields: Mapping[str, str]) -> FormResult:
+    result = FormResult()
+    title = required_text(
+        result, "title", fields.get("title", ""), label=gettext_("议程名称"), max_length=200
+    )
+    description = fields.get("description", "")
+    result.raw["description"] = description
+    if len(description) > TEXT_LIMIT:
+        result.error("description", gettext_("说明最多 %(n)s 个字。", n=TEXT_LIMIT))
+    kind_raw = fields.get("kind", "")
+    result.raw["kind"] = kind_raw
+    kinds = {k.value: k for k in ItemKind}
+    if kind_raw not in kinds:
+        result.error("kind", gettext_("请选择议程类型。"))
+    studied = _day(result, "party_studied_on", fields.get("party_studied_on", ""), required=False)
+    note = fields.get("party_studied_note", "")
+    result.raw["party_studied_note"] = note
+    if note and studied is None and "party_studied_on" not in result.errors:
+        result.error("party_studied_on", gettext_("写了研究情况，也请填写村党组织研究的日期。"))
+    ref = fields.get("compact_version_ref", "")
+    result.raw["compact_version_ref"] = ref
+    if kind_raw == ItemKind.COMPACT_ADOPTION.value and not ref:
+        result.error(
+            "compact_version_ref", gettext_("请填写要通过的村规民约版本，例如 2026 修订稿。")
+        )
+    elif len(ref) > 60:
+        result.error("compact_version_ref", gettext_("版本名称最多 60 个字。"))
+    if result.ok:
+        result.values["input"] = ItemInput(
+            title=title,
+            description=description,
+            kind=kinds[kind_raw],
+            party_studied_on=studied,
+            party_studied_note=note,
+            compact_version_ref=ref,
+        )
+    return result
+
+
+def parse_party_study(on: str, note: str) -> FormResult:
+    result = FormResult()
+    result.values["on"] = _day(result, "party_studied_on", on, required=True)
+    result.raw["party_studied_note"] = note
+    if len(note) > TEXT_LIMIT:
+        result.error("party_studied_note", gettext_("研究情况最多 %(n)s 个字。", n=TEXT_LIMIT))
+    result.values["note"] = note
+    return result
+
+
+def parse_short_reason(reason: str) -> FormResult:
+    result = FormResult()
+    result.raw["short_notice_reason"] = reason
+    if len(reason) > TEXT_LIMIT:
+        result.error("short_notice_reason", gettext_("原因最多 %(n)s 个字。", n=TEXT_LIMIT))
+    result.values["reason"] = reason
+    return result

@@ -1,0 +1,368 @@
+"""Meetings core: who may attend, quorum now, and the meeting's life (draft → notified →
+open → closed) with its agenda. Services never commit; every change is audited.
+
+Who is eligible, per kind (from the registry, active people only):
+- villagers' assembly: adults (18+ today) of the village;
+- household assembly: the households' representatives;
+- representatives' assembly: villager representatives and village committee members
+  (cadres) — Art 30's "members";
+- group meeting: adults of the meeting's villagers' group;
+- association congress: association members; association council: the cadres among
+  association members (kept simple: the registry has no council roster).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import StaffUser
+from app.audit.services import Actor, record
+from app.db import utcnow
+from app.i18n import lazy
+from app.registry.models import Group, GroupKind, GroupMembership, Person, Sex, Village
+from app.templating import CHINA_TIME
+from ballots.models import Assembly
+from meetings import attendance, projector, rules
+from meetings.exceptions import InvalidMeetingInput, MeetingNotFound, MeetingStateError
+from meetings.models import Meeting, MeetingKind, MeetingStatus
+
+ADULT_AGE = 18
+EDITABLE = frozenset({MeetingStatus.DRAFT})
+
+
+# --- rules and eligibility ---------------------------------------------------------------
+
+
+def profile_for(meeting: Meeting) -> rules.MeetingProfile:
+    """The kind's profile (profile names are the kinds, hyphenated) with overrides."""
+    profile = rules.PROFILES[meeting.kind.value.replace("_", "-")]
+    return profile.with_overrides(json.loads(meeting.profile_overrides or "{}"))
+
+
+def _adult(person: Person, today: date) -> bool:
+    return person.age_on(today.year, today.month) >= ADULT_AGE
+
+
+def eligible_people(session: Session, meeting: Meeting) -> list[Person]:
+    """The people this meeting is for, by name (see the module docstring)."""
+    query = select(Person).where(Person.village_id == meeting.village_id, Person.active.is_(True))
+    kind = meeting.kind
+    if kind is MeetingKind.HOUSEHOLD_ASSEMBLY:
+        query = query.where(Person.is_household_representative.is_(True))
+    elif kind is MeetingKind.REPRESENTATIVES_ASSEMBLY:
+        query = query.where(Person.is_villager_representative.is_(True) | Person.is_cadre.is_(True))
+    elif kind is MeetingKind.GROUP_MEETING:
+        members = select(GroupMembership.person_id).where(
+            GroupMembership.group_id == (meeting.group_id or -1)
+        )
+        query = query.where(Person.id.in_(members))
+    elif kind is MeetingKind.ASSOCIATION_CONGRESS:
+        query = query.where(Person.is_association_member.is_(True))
+    elif kind is MeetingKind.ASSOCIATION_COUNCIL:
+        query = query.where(Person.is_association_member.is_(True), Person.is_cadre.is_(True))
+    people = list(session.scalars(query.order_by(Person.name, Person.id)))
+    if kind in (MeetingKind.VILLAGERS_ASSEMBLY, MeetingKind.GROUP_MEETING):
+        today = datetime.now(CHINA_TIME).date()
+        people = [p for p in people if _adult(p, today)]
+    return people
+
+
+@dataclass(frozen=True)
+class QuorumState:
+    present: int
+    eligible: int
+    households: int
+    households_present: int
+    holds: bool
+    rule: str
+    reason: str
+
+
+def quorum_state(session: Session, meeting: Meeting) -> QuorumState:
+    """Quorum right now, from the check-ins (only eligible people count as present)."""
+    eligible = eligible_people(session, meeting)
+    ids = {p.id for p in eligible}
+    present = sum(1 for p in attendance.present_people(session, meeting) if p.id in ids)
+    households = len({p.household_id for p in eligible})
+    households_present = min(attendance.households_present(session, meeting), households)
+    check = rules.check_quorum(
+        profile_for(meeting), len(eligible), present, households, households_present
+    )
+    return QuorumState(
+        present,
+        len(eligible),
+        households,
+        households_present,
+        check.holds,
+        check.rule,
+        check.reason,
+    )
+
+
+def composition_warnings(session: Session, meeting: Meeting) -> list[str]:
+    """Art 29, for a representatives' assembly: representatives ≥ 4/5, women ≥ 1/3."""
+    if meeting.kind is not MeetingKind.REPRESENTATIVES_ASSEMBLY:
+        return []
+    body = eligible_people(session, meeting)
+    representatives = sum(1 for p in body if p.is_villager_representative)
+    women = sum(1 for p in body if p.sex is Sex.FEMALE)
+    return rules.representatives_body_warnings(len(body), representatives, women)
+
+
+# --- looking things up ---------------------------------------------------------------------
+
+
+def meeting_in(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise MeetingNotFound(lazy("没有这个会议，它可能已被删除，或链接有误。"))
+    return meeting
+
+
+def village_meetings(session: Session, village_id: int) -> list[Meeting]:
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.village_id == village_id)
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        )
+    )
+
+
+def staff_choices(session: Session, village: Village) -> list[StaffUser]:
+    """Active staff who may host or record: the village's own and the township's."""
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(StaffUser.active.is_(True))
+            .where(
+                (StaffUser.village_id == village.id)
+                | (StaffUser.village_id.is_(None) & (StaffUser.township_id == village.township_id))
+            )
+            .order_by(StaffUser.display_name, StaffUser.id)
+        )
+    )
+
+
+def group_choices(session: Session, village_id: int) -> list[Group]:
+    return list(
+        session.scalars(
+            select(Group)
+            .where(Group.village_id == village_id, Group.kind == GroupKind.VILLAGERS)
+            .order_by(Group.name)
+        )
+    )
+
+
+# --- creating and editing --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    kind: MeetingKind
+    title: str
+    group_id: int | None
+    convener: str
+    host_id: int
+    recorder_id: int
+    place: str
+    starts_at: datetime
+    notice_text: str
+    # The voting assembly whose QR slips check attendees in (ballots.models.Assembly).
+    assembly_id: int | None = None
+
+
+def assembly_choices(session: Session, village_id: int) -> list[Assembly]:
+    return list(
+        session.scalars(
+            select(Assembly)
+            .where(Assembly.village_id == village_id)
+            .order_by(Assembly.held_on.desc(), Assembly.id.desc())
+        )
+    )
+
+
+def _check_input(session: Session, village: Village, values: MeetingInput) -> None:
+    errors: dict[str, str] = {}
+    staff_ids = {u.id for u in staff_choices(session, village)}
+    if values.host_id not in staff_ids:
+        errors["host_id"] = str(lazy("请从列表里选择主持人（本村或本乡镇的工作人员）。"))
+    if values.recorder_id not in staff_ids:
+        errors["recorder_id"] = str(lazy("请从列表里选择记录人（本村或本乡镇的工作人员）。"))
+    groups = {g.id for g in group_choices(session, village.id)}
+    if values.kind is MeetingKind.GROUP_MEETING and values.group_id not in groups:
+        errors["group_id"] = str(lazy("村民小组会议要选择是哪个村民小组。"))
+    if values.starts_at <= utcnow():
+        errors["starts_at"] = str(lazy("开会时间要在现在之后。"))
+    assemblies = {a.id for a in assembly_choices(session, village.id)}
+    if values.assembly_id is not None and values.assembly_id not in assemblies:
+        errors["assembly_id"] = str(lazy("请从列表里选择本村的投票大会，或者不选。"))
+    if errors:
+        raise InvalidMeetingInput(errors)
+
+
+def _fields(values: MeetingInput) -> dict[str, object]:
+    group_id = values.group_id if values.kind is MeetingKind.GROUP_MEETING else None
+    return {
+        "kind": values.kind,
+        "title": values.title,
+        "group_id": group_id,
+        "convener": values.convener,
+        "host_id": values.host_id,
+        "recorder_id": values.recorder_id,
+        "place": values.place,
+        "starts_at": values.starts_at,
+        "notice_text": values.notice_text,
+        "assembly_id": values.assembly_id,
+    }
+
+
+def _summary(meeting: Meeting) -> dict[str, object]:
+    return {
+        "kind": meeting.kind.value,
+        "title": meeting.title,
+        "group_id": meeting.group_id,
+        "host_id": meeting.host_id,
+        "recorder_id": meeting.recorder_id,
+        "place": meeting.place,
+        "starts_at": meeting.starts_at.isoformat(),
+    }
+
+
+def create_meeting(
+    session: Session, actor: Actor, village: Village, values: MeetingInput
+) -> Meeting:
+    _check_input(session, village, values)
+    meeting = Meeting(village_id=village.id, created_by_id=actor.user_id, **_fields(values))
+    session.add(meeting)
+    session.flush()
+    record(
+        session,
+        actor,
+        "meeting.create",
+        "meeting",
+        meeting.id,
+        _summary(meeting),
+        village_id=village.id,
+    )
+    # Minutes are created with the meeting (filled in by the platform as it goes).
+    from minutes.services import ensure_minutes
+
+    ensure_minutes(session, meeting, actor)
+    return meeting
+
+
+def update_meeting(
+    session: Session, actor: Actor, meeting: Meeting, village: Village, values: MeetingInput
+) -> None:
+    """Only a draft changes: once the notice is out, villagers have read it."""
+    if meeting.status not in EDITABLE:
+        raise MeetingStateError(
+            lazy("会议通知已经发布，不能再修改会议。如需改期，请另开一次会议。")
+        )
+    _check_input(session, village, values)
+    for key, value in _fields(values).items():
+        setattr(meeting, key, value)
+    session.flush()
+    record(
+        session,
+        actor,
+        "meeting.update",
+        "meeting",
+        meeting.id,
+        _summary(meeting),
+        village_id=meeting.village_id,
+    )
+
+
+# --- notice, opening, closing ------------------------------------------------------------------
+
+
+def days_of_notice(meeting: Meeting, today: date) -> int:
+    """Whole days between today and the meeting day (China time)."""
+    return (meeting.starts_at.astimezone(CHINA_TIME).date() - today).days
+
+
+def publish_notice(
+    session: Session, actor: Actor, meeting: Meeting, short_reason: str, today: date
+) -> None:
+    """Publish the notice; shorter than the profile's notice period needs a recorded reason."""
+    if meeting.status is not MeetingStatus.DRAFT:
+        raise MeetingStateError(lazy("这个会议的通知已经发布过了。"))
+    if not meeting.notice_text.strip():
+        raise InvalidMeetingInput(
+            {"notice_text": str(lazy("请先在“修改会议”里写好通知内容，再发布通知。"))}
+        )
+    days = days_of_notice(meeting, today)
+    profile = profile_for(meeting)
+    if days < 0:
+        raise InvalidMeetingInput(
+            {"short_notice_reason": str(lazy("开会日期已经过了，请先修改开会时间。"))}
+        )
+    short = rules.notice_is_short(profile, days)
+    if short and not short_reason:
+        message = lazy(
+            "离开会只有 %(days)s 天，按规定要提前 %(need)s 天通知。确需临时召开的，请写明原因。"
+        )
+        raise InvalidMeetingInput(
+            {"short_notice_reason": str(message) % {"days": days, "need": profile.notice_days}}
+        )
+    meeting.notice_published_at = utcnow()
+    meeting.short_notice_reason = short_reason if short else ""
+    meeting.status = MeetingStatus.NOTIFIED
+    session.flush()
+    record(
+        session,
+        actor,
+        "meeting.notice",
+        "meeting",
+        meeting.id,
+        {"days_before": days, "required_days": profile.notice_days, "short_reason": short_reason},
+        village_id=meeting.village_id,
+    )
+
+
+def open_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
+    if meeting.status is not MeetingStatus.NOTIFIED:
+        raise MeetingStateError(lazy("会议通知发布后才能开始开会。"))
+    meeting.status = MeetingStatus.OPEN
+    session.flush()
+    projector.announce(session, meeting.id)
+    state = quorum_state(session, meeting)
+    record(
+        session,
+        actor,
+        "meeting.open",
+        "meeting",
+        meeting.id,
+        {"eligible": state.eligible},
+        village_id=meeting.village_id,
+    )
+
+
+def close_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
+    if meeting.status is not MeetingStatus.OPEN:
+        raise MeetingStateError(lazy("会议还没有开始，不能结束。"))
+    from meetings.votes import open_motions
+
+    if open_motions(session, meeting):
+        raise MeetingStateError(lazy("还有表决没有结束。请先结束表决，再结束会议。"))
+    state = quorum_state(session, meeting)
+    meeting.status = MeetingStatus.CLOSED
+    meeting.ends_at = utcnow()
+    session.flush()
+    projector.announce(session, meeting.id)
+    record(
+        session,
+        actor,
+        "meeting.close",
+        "meeting",
+        meeting.id,
+        {"eligible": state.eligible, "present": state.present, "quorum": state.holds},
+        village_id=meeting.village_id,
+    )

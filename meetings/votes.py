@@ -1,0 +1,405 @@
+"""Votes in the meeting: motions by QR or by show of hands, election rounds, compacts.
+
+Secrecy of QR votes follows ballots.casting: `MotionVoteUse` records that an attendee
+voted (its unique constraint refuses a second vote) and `MotionVote` what was voted,
+with a random key and nothing linking the two. Casting writes no audit entry on purpose
+(an entry's time next to the order of uses would tell who voted how); the append-only
+rows are the record. Opening, hand counts and closing are audited.
+
+At close the figures (members, present, households) are frozen on the motion and the
+decision is computed by meetings.rules.count_motion: quorum, then more than half of
+THOSE PRESENT, so abstentions and people who did not vote count against.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.audit.services import Actor, record
+from app.db import reseal, utcnow
+from app.errors import Conflict, Forbidden, NotFound
+from app.i18n import lazy
+from app.registry.models import Person
+from meetings import projector, rules
+from meetings.attendance import present_people
+from meetings.models import (
+    AgendaItem,
+    Choice,
+    HandCount,
+    ItemKind,
+    Meeting,
+    MeetingStatus,
+    Motion,
+    MotionVote,
+    MotionVoteUse,
+    VoteMethod,
+)
+from meetings.services import profile_for, quorum_state
+
+MOTION_ITEM_KINDS = frozenset({ItemKind.MOTION, ItemKind.COMPACT_ADOPTION})
+
+
+class VoteRefused(Conflict):
+    title = lazy("现在不能这样表决")
+
+
+class MotionAlreadyVoted(Conflict):
+    title = lazy("已投票")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Who may attend and who is in the hall, at one moment."""
+
+    members: int
+    present: int
+    households: int
+    households_present: int
+
+
+def figures_now(session: Session, meeting: Meeting) -> Figures:
+    """From the meetings core's quorum_state: only eligible people count as present."""
+    state = quorum_state(session, meeting)
+    return Figures(state.eligible, state.present, state.households, state.households_present)
+
+
+def meeting_profile(meeting: Meeting) -> rules.MeetingProfile:
+    """The meeting's rule profile (kept for callers of this module; the core decides)."""
+    return profile_for(meeting)
+
+
+# --- looking things up -------------------------------------------------------------
+
+
+def motion_item(session: Session, motion: Motion) -> tuple[AgendaItem, Meeting]:
+    item = session.get(AgendaItem, motion.item_id)
+    if item is None:  # the foreign key makes this impossible; keeps mypy honest
+        raise NotFound(lazy("找不到这项议程。"))
+    return item, item.meeting
+
+
+def item_motions(session: Session, item: AgendaItem) -> list[Motion]:
+    return list(
+        session.scalars(select(Motion).where(Motion.item_id == item.id).order_by(Motion.id))
+    )
+
+
+def is_open(motion: Motion) -> bool:
+    return motion.opened_at is not None and motion.closed_at is None
+
+
+def open_motions(session: Session, meeting: Meeting) -> list[Motion]:
+    """Motions being voted on now (at most one, see open_motion)."""
+    stmt = (
+        select(Motion)
+        .join(AgendaItem, AgendaItem.id == Motion.item_id)
+        .where(
+            AgendaItem.meeting_id == meeting.id,
+            Motion.opened_at.is_not(None),
+            Motion.closed_at.is_(None),
+        )
+        .order_by(Motion.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def result_of(motion: Motion) -> dict[str, object] | None:
+    """The stored decision of a closed motion (for pages, projector and minutes)."""
+    if not motion.result_json:
+        return None
+    loaded: dict[str, object] = json.loads(motion.result_json)
+    return loaded
+
+
+# --- creating, opening ---------------------------------------------------------------
+
+
+def require_meeting_not_over(meeting: Meeting) -> None:
+    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED):
+        raise VoteRefused(lazy("会议已经结束或取消了，不能再增加或进行表决。"))
+
+
+def create_motion(
+    session: Session, actor: Actor, item: AgendaItem, text: str, method: VoteMethod
+) -> Motion:
+    """A motion put to the vote under a motion or compact-adoption item."""
+    meeting = item.meeting
+    require_meeting_not_over(meeting)
+    if item.kind not in MOTION_ITEM_KINDS:
+        raise VoteRefused(lazy("这项议程不是表决事项，不能在这里提出表决。"))
+    text = text.strip()
+    if item.kind is ItemKind.COMPACT_ADOPTION:
+        ref = item.compact_version_ref.strip()
+        if not ref:
+            raise VoteRefused(lazy("请先在议程里写明要通过的村规民约版本，再提出表决。"))
+        if ref not in text:
+            raise VoteRefused(
+                lazy("表决内容要写明村规民约的版本“%(ref)s”，请把版本写进表决内容。"), ref=ref
+            )
+    motion = Motion(item_id=item.id, text=text, method=method, result_json="")
+    session.add(motion)
+    session.flush()
+    record(
+        session,
+        actor,
+        "motion.create",
+        "motion",
+        motion.id,
+        {"item_id": item.id, "method": method.value, "text": text},
+        village_id=meeting.village_id,
+    )
+    return motion
+
+
+def open_motion(session: Session, actor: Actor, motion: Motion) -> None:
+    item, meeting = motion_item(session, motion)
+    if meeting.status is not MeetingStatus.OPEN:
+        raise VoteRefused(lazy("会议还没有开始（或已经结束），要先宣布开会，才能开始表决。"))
+    if motion.opened_at is not None:
+        raise VoteRefused(lazy("这项表决已经开始过了，不能再开始一次。"))
+    if open_motions(session, meeting):
+        raise VoteRefused(lazy("另一项表决还在进行。请先结束那一项，再开始这一项。"))
+    motion.opened_at = utcnow()
+    session.flush()
+    projector.announce(session, meeting.id)
+    record(
+        session,
+        actor,
+        "motion.open",
+        "motion",
+        motion.id,
+        {"item_id": item.id, "method": motion.method.value},
+        village_id=meeting.village_id,
+    )
+
+
+# --- voting by QR --------------------------------------------------------------------
+
+
+def _lock_open(session: Session, motion: Motion) -> None:
+    """Refuse unless the motion is open, holding it open until this transaction ends.
+
+    FOR SHARE lets attendees vote side by side while closing (an UPDATE of the motion)
+    waits for every vote in flight, as in ballots.casting. SQLite ignores the clause.
+    """
+    row = session.execute(
+        select(Motion.opened_at, Motion.closed_at)
+        .where(Motion.id == motion.id)
+        .with_for_update(read=True)
+    ).one()
+    if row.opened_at is None or row.closed_at is not None:
+        raise VoteRefused(lazy("这项表决还没有开始，或者已经结束了。请听主持人宣布。"))
+
+
+def has_voted(session: Session, motion: Motion, person: Person) -> bool:
+    found = session.scalar(
+        select(MotionVoteUse.id).where(
+            MotionVoteUse.motion_id == motion.id, MotionVoteUse.person_id == person.id
+        )
+    )
+    return found is not None
+
+
+def is_present(session: Session, meeting: Meeting, person: Person) -> bool:
+    return any(p.id == person.id for p in present_people(session, meeting))
+
+
+def check_may_vote(session: Session, motion: Motion, person: Person) -> None:
+    """Why this attendee cannot vote on the motion now, as a DomainError; else nothing."""
+    if motion.method is not VoteMethod.QR:
+        raise VoteRefused(lazy("这项表决是举手表决，不用扫码。请听主持人的安排举手。"))
+    if has_voted(session, motion, person):
+        raise MotionAlreadyVoted(lazy("您已经投过这一项的票了，每人只能投一次。这次提交没有保存。"))
+    if not is_open(motion):
+        raise VoteRefused(lazy("这项表决还没有开始，或者已经结束了。请听主持人宣布。"))
+    _item, meeting = motion_item(session, motion)
+    if not is_present(session, meeting, person):
+        raise Forbidden(
+            lazy("只有已经签到、还在会场的人才能表决。如果您在会场，请先找工作人员签到。")
+        )
+
+
+def cast_qr_vote(session: Session, motion: Motion, person: Person, choice: Choice) -> None:
+    """One attendee's secret vote. All in the caller's transaction, no audit entry."""
+    check_may_vote(session, motion, person)
+    _lock_open(session, motion)
+    already = MotionAlreadyVoted(lazy("您已经投过这一项的票了，每人只能投一次。这次提交没有保存。"))
+    try:
+        # The unique constraint is what refuses a second vote racing the first.
+        with session.begin_nested():
+            session.add(MotionVoteUse(motion_id=motion.id, person_id=person.id))
+    except IntegrityError:
+        raise already from None
+    session.add(MotionVote(id=secrets.token_hex(16), motion_id=motion.id, choice=choice))
+    session.flush()
+    projector.announce(session, motion_item(session, motion)[1].id)
+
+
+def qr_tally(session: Session, motion: Motion) -> dict[Choice, int]:
+    rows = session.execute(
+        select(MotionVote.choice, func.count())
+        .where(MotionVote.motion_id == motion.id)
+        .group_by(MotionVote.choice)
+    )
+    tally = {choice: 0 for choice in Choice}
+    for choice, count in rows:
+        tally[choice] = int(count)
+    return tally
+
+
+def votes_cast(session: Session, motion: Motion) -> int:
+    """How many attendees voted (shown while a QR vote is open; choices stay hidden)."""
+    count = session.scalar(
+        select(func.count()).select_from(MotionVoteUse).where(MotionVoteUse.motion_id == motion.id)
+    )
+    return int(count or 0)
+
+
+# --- show of hands -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandsState:
+    counts: list[HandCount]
+    agreed: bool  # at least two tellers, all with the same figures
+    differing: frozenset[str]  # which of yes/no/abstain the tellers disagree on
+
+    @property
+    def figures(self) -> tuple[int, int, int] | None:
+        if not self.agreed:
+            return None
+        first = self.counts[0]
+        return first.yes, first.no, first.abstain
+
+
+def hands_state(session: Session, motion: Motion) -> HandsState:
+    counts = list(
+        session.scalars(
+            select(HandCount).where(HandCount.motion_id == motion.id).order_by(HandCount.id)
+        )
+    )
+    differing = frozenset(
+        name for name in ("yes", "no", "abstain") if len({getattr(c, name) for c in counts}) > 1
+    )
+    return HandsState(counts, len(counts) >= 2 and not differing, differing)
+
+
+def record_hand_count(
+    session: Session, actor: Actor, motion: Motion, teller_id: int, yes: int, no: int, abstain: int
+) -> HandCount:
+    """A teller's count of the show of hands; counting again replaces their own count."""
+    if motion.method is not VoteMethod.HANDS:
+        raise VoteRefused(lazy("这项表决是扫码表决，不用录入举手人数。"))
+    if not is_open(motion):
+        raise VoteRefused(lazy("这项表决还没有开始，或者已经结束了，不能录入举手人数。"))
+    _item, meeting = motion_item(session, motion)
+    present = len(present_people(session, meeting))
+    if yes + no + abstain > present:
+        raise VoteRefused(
+            lazy(
+                "赞成、反对、弃权加起来有 %(total)s 人，比现在在场的 %(present)s 人还多。请重新数一次。"
+            ),
+            total=yes + no + abstain,
+            present=present,
+        )
+    count = session.scalar(
+        select(HandCount).where(HandCount.motion_id == motion.id, HandCount.teller_id == teller_id)
+    )
+    if count is None:
+        count = HandCount(motion_id=motion.id, teller_id=teller_id, yes=yes, no=no, abstain=abstain)
+        session.add(count)
+    else:
+        count.yes, count.no, count.abstain, count.at = yes, no, abstain, utcnow()
+    session.flush()
+    record(
+        session,
+        actor,
+        "motion.hand_count",
+        "motion",
+        motion.id,
+        {"teller_id": teller_id, "yes": yes, "no": no, "abstain": abstain},
+        village_id=meeting.village_id,
+    )
+    return count
+
+
+# --- closing -------------------------------------------------------------------------
+
+
+def _figures(session: Session, motion: Motion) -> tuple[int, int, int]:
+    if motion.method is VoteMethod.QR:
+        tally = qr_tally(session, motion)
+        return tally[Choice.YES], tally[Choice.NO], tally[Choice.ABSTAIN]
+    state = hands_state(session, motion)
+    if len(state.counts) < 2:
+        raise VoteRefused(
+            lazy("举手表决要有两位计票员分别录入人数，现在只有 %(n)s 位。"), n=len(state.counts)
+        )
+    if state.figures is None:
+        raise VoteRefused(lazy("计票员录入的人数不一致，请一起重新数一次，改好以后再结束表决。"))
+    return state.figures
+
+
+def close_motion(session: Session, actor: Actor, motion: Motion) -> rules.MotionResult:
+    """Freeze who was eligible and present now, count, store the decision."""
+    item, meeting = motion_item(session, motion)
+    if not is_open(motion):
+        raise VoteRefused(lazy("这项表决没有在进行，不能结束。"))
+    yes, no, abstain = _figures(session, motion)
+    now = figures_now(session, meeting)
+    result = rules.count_motion(
+        profile_for(meeting),
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        members=now.members,
+        present=now.present,
+        households=now.households,
+        households_present=now.households_present,
+    )
+    motion.closed_at = utcnow()
+    motion.members_at_close = now.members
+    motion.present_at_close = now.present
+    motion.households_at_close = now.households
+    motion.households_present_at_close = now.households_present
+    stored = {
+        **result.to_json(),
+        **asdict(now),
+        "item_id": item.id,
+        "method": motion.method.value,
+        # Voted by QR and then left: their vote stands, the base is who is present now.
+        "not_voting": max(now.present - yes - no - abstain, 0),
+    }
+    motion.result_json = json.dumps(stored, ensure_ascii=False, sort_keys=True)
+    # Unlink each QR vote from the record that its voter voted (see app.db.reseal).
+    reseal(session, MotionVote.id, MotionVote.motion_id == motion.id)
+    session.flush()
+    projector.announce(session, meeting.id)
+    record(
+        session, actor, "motion.close", "motion", motion.id, stored, village_id=meeting.village_id
+    )
+    return result
+
+
+def slip_motions(session: Session, assembly_id: int, person: Person) -> list[tuple[Motion, bool]]:
+    """Open QR motions of the meetings a slip's assembly checks in at, for the slip page:
+    each with whether this person has voted on it. Only for people in the hall."""
+    meetings = session.scalars(
+        select(Meeting).where(
+            Meeting.assembly_id == assembly_id, Meeting.status == MeetingStatus.OPEN
+        )
+    )
+    found: list[tuple[Motion, bool]] = []
+    for meeting in meetings:
+        if not is_present(session, meeting, person):
+            continue
+        for motion in open_motions(session, meeting):
+            if motion.method is VoteMethod.QR:
+                found.append((motion, has_voted(session, motion, person)))
+    return found

@@ -1,0 +1,303 @@
+"""Minutes pages: the draft and its notes, signing, addenda, posting, print, public edition."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from app.accounts.exceptions import InvalidCredentials, SigninThrottled
+from app.accounts.models import StaffUser
+from app.accounts.services import ThrottlePolicy, authenticate, record_failure
+from app.errors import Forbidden
+from app.i18n import gettext_, lazy
+from app.permissions import Permission, allows, can_see_village
+from app.registry.models import Village
+from app.registry.rules import today_in_china
+from app.web import Ctx, route
+from meetings.models import AgendaItem, Meeting, MeetingStatus
+from minutes import forms, rules, services, signing
+from minutes.exceptions import MinutesNotFound, WrongPassword
+from minutes.labels import ITEM_KIND_LABELS, MEETING_KIND_LABELS, ROLE_LABELS
+from minutes.models import Addendum, Minutes
+
+
+def _meeting(ctx: Ctx) -> Meeting:
+    user = ctx.require_user()
+    meeting = ctx.db.get(Meeting, ctx.path["meeting_id"])
+    if meeting is None:
+        raise MinutesNotFound(lazy("没有这次会议，请从会议列表进入。"))
+    village = ctx.db.get(Village, meeting.village_id)
+    assert village is not None
+    if not can_see_village(user, village.id, village.township_id):
+        raise Forbidden(lazy("这次会议不在您的管辖范围内。"))
+    return meeting
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "kind_labels": {k.value: v for k, v in MEETING_KIND_LABELS.items()},
+        "item_labels": {k.value: v for k, v in ITEM_KIND_LABELS.items()},
+        "role_labels": {k.value: v for k, v in ROLE_LABELS.items()},
+    }
+
+
+def _addenda_rows(ctx: Ctx, minutes: Minutes | None) -> list[dict[str, Any]]:
+    rows = []
+    for addendum in services.addenda_of(ctx.db, minutes):
+        assert minutes is not None
+        signed = signing.signatures_for(ctx.db, minutes, addendum.sha256, addendum)
+        rows.append({"addendum": addendum, "signed": {r.value for r in signed}})
+    return rows
+
+
+def _page(
+    ctx: Ctx,
+    meeting: Meeting,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    failed: str = "",
+) -> Response:
+    user = ctx.require_user()
+    minutes = services.find_minutes(ctx.db, meeting)
+    doc = services.document(ctx.db, meeting, minutes)
+    locked = services.is_locked(minutes)
+    sha256 = rules.digest(rules.canonical(doc))
+    if minutes is not None and minutes.locked_sha256 is not None:
+        sha256 = minutes.locked_sha256
+    signed = signing.signatures_for(ctx.db, minutes, sha256) if minutes else {}
+    my_roles = signing.signer_roles(meeting, user)
+    today = today_in_china()
+    return ctx.render(
+        "minutes/minutes.html",
+        status_code,
+        meeting=meeting,
+        minutes=minutes,
+        doc=doc,
+        locked=locked,
+        sha256=sha256,
+        signed={r.value for r in signed},
+        my_roles=[r.value for r in my_roles],
+        may_write=allows(user, Permission.MINUTES_WRITE) and user.id == meeting.recorder_id,
+        may_sign=allows(user, Permission.MINUTES_SIGN) and bool(my_roles),
+        may_post=allows(user, Permission.MINUTES_WRITE),
+        closed=meeting.status is MeetingStatus.CLOSED,
+        addenda=_addenda_rows(ctx, minutes),
+        posting=signing.latest_posting(ctx.db, minutes),
+        errors=errors or {},
+        form=form
+        or {"posted_on": today.isoformat(), "until": rules.earliest_end(today).isoformat()},
+        failed=failed,
+        note_field=forms.note_field,
+        **_labels(),
+    )
+
+
+def minutes_page(ctx: Ctx) -> Response:
+    return _page(ctx, _meeting(ctx))
+
+
+def notes_post(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx)
+    item_ids = [item.id for item in ctx.db.scalars(_items(meeting))]
+    fields = {forms.note_field(i): ctx.field(forms.note_field(i)) for i in item_ids}
+    result = forms.parse_notes(item_ids, fields)
+    if not result.ok:
+        return _page(ctx, meeting, status_code=422, errors=result.errors, failed="notes")
+    services.save_notes(ctx.db, ctx.actor, ctx.require_user(), meeting, result.values["notes"])
+    ctx.flash(gettext_("会议记录已保存。"))
+    return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
+
+
+def _items(meeting: Meeting) -> Select[AgendaItem]:
+    return select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+
+
+def _password_problem(ctx: Ctx, user: StaffUser, password: str) -> str | None:
+    """The sign-in throttle guards the password re-entry too: a session left open on
+    a shared computer must not let anyone guess the signatory's password."""
+    settings = ctx.settings
+    policy = ThrottlePolicy(
+        max_per_account=settings.signin_max_failures_per_account,
+        max_per_address=settings.signin_max_failures_per_address,
+        window=timedelta(seconds=settings.signin_window_seconds),
+    )
+    address = ctx.request.client.host if ctx.request.client else "unknown"
+    try:
+        authenticate(ctx.db, user.username, password, address, policy)
+    except SigninThrottled as error:
+        return error.render_message()
+    except InvalidCredentials:
+        ctx.on_failure.append(
+            lambda session: record_failure(session, user.username, address, policy)
+        )
+        return str(signing.WRONG_PASSWORD)
+    return None
+
+
+def _checked_password(ctx: Ctx) -> tuple[str, dict[str, str]]:
+    user = ctx.require_user()
+    result = forms.parse_password(ctx.secret_field("password"))
+    if result.ok:
+        problem = _password_problem(ctx, user, result.values["password"])
+        if problem:
+            result.error("password", problem)
+    return result.values["password"], result.errors
+
+
+def sign_post(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx)
+    password, errors = _checked_password(ctx)
+    if errors:
+        return _page(ctx, meeting, status_code=422, errors=errors, failed="sign")
+    try:
+        locked = signing.sign(ctx.db, ctx.require_user(), meeting, password)
+    except WrongPassword as error:
+        errors = {"password": error.render_message()}
+        return _page(ctx, meeting, status_code=422, errors=errors, failed="sign")
+    if locked:
+        ctx.flash(gettext_("双方都已签名，会议记录已锁定。"))
+    else:
+        ctx.flash(gettext_("您已签名，还要等另一位签名。"))
+    return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
+
+
+def addendum_post(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx)
+    result = forms.parse_addendum(ctx.field("text"))
+    if not result.ok:
+        return _page(
+            ctx, meeting, status_code=422, errors=result.errors, form=result.raw, failed="addendum"
+        )
+    signing.add_addendum(ctx.db, ctx.require_user(), meeting, result.values["text"])
+    ctx.flash(gettext_("更正说明已写好，请主持人和记录人签名。"))
+    return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
+
+
+def addendum_sign_post(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx)
+    addendum = ctx.db.get(Addendum, ctx.path["addendum_id"])
+    minutes = services.find_minutes(ctx.db, meeting)
+    if addendum is None or minutes is None or addendum.minutes_id != minutes.id:
+        raise MinutesNotFound(lazy("这次会议没有这份更正说明。"))
+    password, errors = _checked_password(ctx)
+    if errors:
+        return _page(ctx, meeting, status_code=422, errors=errors, failed=f"a{addendum.id}")
+    try:
+        locked = signing.sign_addendum(ctx.db, ctx.require_user(), meeting, addendum, password)
+    except WrongPassword as error:
+        errors = {"password": error.render_message()}
+        return _page(ctx, meeting, status_code=422, errors=errors, failed=f"a{addendum.id}")
+    if locked:
+        ctx.flash(gettext_("更正说明已由双方签名锁定。"))
+    else:
+        ctx.flash(gettext_("您已签名，还要等另一位签名。"))
+    return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
+
+
+def post_post(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx)
+    result = forms.parse_posting(ctx.field("posted_on"), ctx.field("until"))
+    if not result.ok:
+        return _page(
+            ctx, meeting, status_code=422, errors=result.errors, form=result.raw, failed="post"
+        )
+    signing.post(
+        ctx.db,
+        ctx.actor,
+        ctx.require_user(),
+        meeting,
+        result.values["posted_on"],
+        result.values["until"],
+    )
+    ctx.flash(gettext_("公开版已在村务公开栏发布。"))
+    return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
+
+
+def print_page(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx)
+    minutes = services.find_minutes(ctx.db, meeting)
+    doc = services.document(ctx.db, meeting, minutes)
+    sha256 = minutes.locked_sha256 if minutes and minutes.locked_sha256 else ""
+    addenda = [row["addendum"] for row in _addenda_rows(ctx, minutes)]
+    return ctx.render(
+        "minutes/print.html",
+        meeting=meeting,
+        doc=doc,
+        sha256=sha256,
+        addenda=[a for a in addenda if a.locked_at is not None],
+        **_labels(),
+    )
+
+
+def public_page(ctx: Ctx) -> Response:
+    """The notice-board edition (村务公开): only once posted, as it was posted."""
+    meeting = ctx.db.get(Meeting, ctx.path["meeting_id"])
+    minutes = services.find_minutes(ctx.db, meeting) if meeting is not None else None
+    posting = signing.latest_posting(ctx.db, minutes)
+    if meeting is None or posting is None:
+        raise MinutesNotFound(lazy("这次会议的记录还没有公开。"))
+    village = ctx.db.get(Village, meeting.village_id)
+    return ctx.render(
+        "minutes/public.html",
+        meeting=meeting,
+        village=village,
+        doc=json.loads(posting.public_json),
+        posting=posting,
+        **_labels(),
+    )
+
+
+_BASE = "/meetings/{meeting_id:int}/minutes"
+
+routes: list[BaseRoute] = [
+    route(_BASE, minutes_page, name="minutes:minutes", permission=Permission.MEETING_READ),
+    route(
+        f"{_BASE}/notes",
+        notes_post,
+        name="minutes:notes",
+        permission=Permission.MINUTES_WRITE,
+        methods=["POST"],
+    ),
+    route(
+        f"{_BASE}/sign",
+        sign_post,
+        name="minutes:sign",
+        permission=Permission.MINUTES_SIGN,
+        methods=["POST"],
+    ),
+    route(
+        f"{_BASE}/addenda",
+        addendum_post,
+        name="minutes:addendum",
+        permission=Permission.MINUTES_WRITE,
+        methods=["POST"],
+    ),
+    route(
+        f"{_BASE}/addenda/{{addendum_id:int}}/sign",
+        addendum_sign_post,
+        name="minutes:addendum_sign",
+        permission=Permission.MINUTES_SIGN,
+        methods=["POST"],
+    ),
+    route(
+        f"{_BASE}/post",
+        post_post,
+        name="minutes:post",
+        permission=Permission.MINUTES_WRITE,
+        methods=["POST"],
+    ),
+    route(f"{_BASE}/print", print_page, name="minutes:print", permission=Permission.MEETING_READ),
+    route(
+        "/public/meetings/{meeting_id:int}/minutes",
+        public_page,
+        name="minutes:public",
+        permission=Permission.PUBLIC,
+    ),
+]

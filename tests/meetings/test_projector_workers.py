@@ -1,0 +1,164 @@
+"""Two server processes on one PostgreSQL database: a check-in posted to one reaches a
+projector event stream served by the other (NOTIFY/LISTEN), well before the stream's
+periodic re-read could have found it."""
+
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import json
+import os
+import queue
+import re
+import secrets
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from starlette.datastructures import Secret
+
+from app.accounts.models import Role
+from app.audit.services import SYSTEM
+from app.db import Database, make_engine, utcnow
+from app.migrate import upgrade_to_head
+from app.settings import Settings
+from ballots import credentials
+from meetings import projector
+from meetings.models import Meeting, MeetingKind, MeetingStatus
+from tests import factories
+from tests.ballots import factories_elections as fe
+from tests.browser.server import ServerProcess, child_environment, free_port
+from tests.conftest import drop_postgres_schema, fresh_database_url
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CUNYI_TEST_DATABASE") != "postgresql",
+    reason="NOTIFY/LISTEN across worker processes needs PostgreSQL",
+)
+
+DEADLINE = 20.0  # seconds for anything the test waits on
+
+
+def _seed(url: str, key: str, tmp: Path) -> tuple[int, str]:
+    """An open villagers' assembly of three adults; the first one's slip token."""
+    database = Database(make_engine(url))
+    settings = Settings(database_url=url, secret_key=Secret(key), data_dir=tmp)
+    try:
+        with database.transaction() as session:
+            factories.bind(session)
+            village = factories.VillageFactory()
+            organizer = factories.staff(Role.ORGANIZER, village)
+            assembly = fe.assembly(session, village, title="村民会议")
+            people = fe.adults(village, 3)
+            meeting = Meeting(
+                village_id=village.id,
+                kind=MeetingKind.VILLAGERS_ASSEMBLY,
+                title="两个进程的村民会议",
+                convener="村民委员会",
+                host_id=organizer.id,
+                recorder_id=organizer.id,
+                place="村委会",
+                starts_at=utcnow() + timedelta(hours=1),
+                status=MeetingStatus.OPEN,
+                assembly_id=assembly.id,
+                created_by_id=organizer.id,
+            )
+            session.add(meeting)
+            session.flush()
+            (slip,) = credentials.issue_slips(
+                session, SYSTEM, assembly, [people[0].id], settings=settings
+            )
+            return meeting.id, credentials.slip_token(settings, slip)
+    finally:
+        database.dispose()
+
+
+def _start(url: str, key: str, tmp: Path) -> tuple[ServerProcess, int]:
+    port = free_port()
+    env = child_environment(CUNYI_DATABASE_URL=url, CUNYI_DATA_DIR=str(tmp), CUNYI_SECRET_KEY=key)
+    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    server = ServerProcess(command, env, cwd=tmp)
+    server.wait_until_serving(f"http://127.0.0.1:{port}/signin", timeout=DEADLINE)
+    return server, port
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[tuple[int, int, int, str]]:
+    url, schema = fresh_database_url(tmp_path, "workers")
+    servers: list[ServerProcess] = []
+    try:
+        upgrade_to_head(url)
+        key = secrets.token_hex(32)
+        meeting_id, token = _seed(url, key, tmp_path)
+        first, port_a = _start(url, key, tmp_path)
+        servers.append(first)
+        second, port_b = _start(url, key, tmp_path)
+        servers.append(second)
+        yield port_a, port_b, meeting_id, token
+    finally:
+        for server in servers:
+            server.stop()
+        if schema:
+            drop_postgres_schema(schema)
+
+
+def _read_states(response: http.client.HTTPResponse, found: queue.Queue[dict[str, object]]) -> None:
+    """Background reader: each `state` event's JSON goes into the queue."""
+    event = ""
+    try:
+        while line := response.readline().decode():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ").strip()
+            elif line.startswith("data: ") and event == "state":
+                found.put(json.loads(line.removeprefix("data: ")))
+    except (OSError, ValueError, AttributeError):
+        return  # the test closed the connection (http.client then drops its file)
+
+
+def _next_state(found: queue.Queue[dict[str, object]], until: float) -> dict[str, object]:
+    return found.get(timeout=max(until - time.monotonic(), 0.01))
+
+
+def _villager_check_in(port: int, token: str, meeting_id: int) -> int:
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    url = f"http://127.0.0.1:{port}/s/{token}/meetings/{meeting_id}/checkin"
+    with opener.open(url, timeout=DEADLINE) as page:
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
+    assert match, "no check-in form"
+    data = urllib.parse.urlencode({"csrf_token": match.group(1)}).encode()
+    with opener.open(url, data=data, timeout=DEADLINE) as done:
+        assert "签到成功" in done.read().decode()
+        return int(done.status)
+
+
+def test_a_check_in_on_one_worker_reaches_the_projector_stream_of_another(two_workers):
+    port_a, port_b, meeting_id, token = two_workers
+    connection = http.client.HTTPConnection("127.0.0.1", port_b, timeout=DEADLINE)
+    try:
+        connection.request("GET", f"/meetings/{meeting_id}/projector/events")
+        response = connection.getresponse()
+        assert response.status == 200
+        assert response.getheader("content-type", "").startswith("text/event-stream")
+        found: queue.Queue[dict[str, object]] = queue.Queue()
+        threading.Thread(target=_read_states, args=(response, found), daemon=True).start()
+        until = time.monotonic() + DEADLINE
+        assert _next_state(found, until)["present"] == 0
+        time.sleep(0.5)  # let worker B's LISTEN start before the check-in
+        posted = time.monotonic()
+        assert _villager_check_in(port_a, token, meeting_id) == 200
+        state = _next_state(found, until)
+        while state["present"] != 1:
+            state = _next_state(found, until)
+        # Faster than the stream's periodic re-read: it came by NOTIFY.
+        assert time.monotonic() - posted < projector.REFRESH_SECONDS / 2
+        assert state["present_text"] == "实到 1 人 / 应到 3 人"
+    finally:
+        connection.close()

@@ -1,0 +1,203 @@
+"""Votes through the real app: the villager's QR vote under the slip link, and the
+organizers' and tellers' motion pages (create, open, hands, close)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.accounts.models import Role
+from app.audit.services import Actor
+from ballots import credentials
+from meetings.models import Motion, MotionVote, MotionVoteUse, VoteMethod
+from tests import factories
+from tests.app.helpers import signed_in
+from tests.conftest import csrf_from, post_form, sign_in
+from tests.meetings.votes_support import arrive, hall, leave, motion
+
+ACTOR = Actor(label="测试")
+
+
+def _token(db, settings, h, person):
+    (slip,) = credentials.issue_slips(db, ACTOR, h.assembly, [person.id], settings=settings)
+    return credentials.slip_token(settings, slip)
+
+
+def _post(client, path, data):
+    csrf = csrf_from(client, "/s")  # one token per browser session; any form page has it
+    return client.post(path, data={**data, "csrf_token": csrf})
+
+
+def _stored(db, model):
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_an_attendee_votes_by_qr_confirms_and_a_replay_stores_nothing(client, db, settings):
+    h = hall(db, 3)
+    arrive(db, h.meeting, *h.people)
+    m = motion(db, h.item)
+    base = f"/s/{_token(db, settings, h, h.people[0])}/motions/{m.id}"
+
+    page = client.get(base)
+    assert page.status_code == 200 and "同意修建村东水渠" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    missing = _post(client, base + "/confirm", {})
+    assert missing.status_code == 422 and "请选一项：同意、不同意或弃权。" in missing.text
+    confirm = _post(client, base + "/confirm", {"choice": "no"})
+    assert confirm.status_code == 200 and "<strong>不同意</strong>" in confirm.text
+    assert _stored(db, MotionVote) == 0  # confirming stores nothing
+
+    done = _post(client, base + "/vote", {"choice": "no", "action": "vote"})
+    assert done.status_code == 200 and "已投票" in done.text
+    assert "不同意" not in done.text  # the answer page never says which way
+    assert db.scalars(select(MotionVote.choice)).all() == ["no"]
+
+    replay = _post(client, base + "/vote", {"choice": "yes", "action": "vote"})
+    assert replay.status_code == 409 and "每人只能投一次" in replay.text
+    assert _stored(db, MotionVote) == 1 and _stored(db, MotionVoteUse) == 1
+
+
+def test_someone_who_left_the_hall_cannot_vote_by_qr(client, db, settings):
+    h = hall(db, 3)
+    arrive(db, h.meeting, h.people[0])
+    leave(db, h.meeting, h.people[0])
+    m = motion(db, h.item)
+    base = f"/s/{_token(db, settings, h, h.people[0])}/motions/{m.id}"
+    page = client.get(base)
+    assert page.status_code == 403 and "只有已经签到、还在会场的人才能表决" in page.text
+    refused = _post(client, base + "/vote", {"choice": "yes", "action": "vote"})
+    assert refused.status_code == 403
+    assert _stored(db, MotionVote) == 0 and _stored(db, MotionVoteUse) == 0
+
+
+def test_a_slip_of_another_assembly_opens_no_motion(client, db, settings):
+    h, other = hall(db, 2), hall(db, 2)
+    arrive(db, h.meeting, *h.people)
+    m = motion(db, h.item)
+    page = client.get(f"/s/{_token(db, settings, other, other.people[0])}/motions/{m.id}")
+    assert page.status_code == 404 and "不能参加这项表决" in page.text
+
+
+def test_organizer_puts_a_motion_tellers_count_hands_and_the_result_shows(client, app, db):
+    h = hall(db, 10)
+    arrive(db, h.meeting, *h.people[:8])
+    sign_in(client, h.organizer.username)
+    item_page = f"/meetings/items/{h.item.id}/votes"
+    empty = post_form(
+        client, f"/meetings/items/{h.item.id}/motions", {"method": "hands"}, page=item_page
+    )
+    assert empty.status_code == 422 and "请填写表决内容。" in empty.text
+    assert _stored(db, Motion) == 0
+
+    made = post_form(
+        client,
+        f"/meetings/items/{h.item.id}/motions",
+        {"text": "同意修建村东水渠", "method": "hands"},
+        page=item_page,
+    )
+    assert made.status_code == 303
+    path = made.headers["location"]
+    assert post_form(client, path + "/open", {}, page=path).status_code == 303
+
+    first, second = (signed_in(app, t) for t in h.tellers[:2])
+    assert (
+        post_form(
+            first, path + "/hands", {"yes": "5", "no": "2", "abstain": "1"}, page=path
+        ).status_code
+        == 303
+    )
+    assert (
+        post_form(
+            second, path + "/hands", {"yes": "4", "no": "2", "abstain": "1"}, page=path
+        ).status_code
+        == 303
+    )
+    shown = client.get(path)
+    assert "计票员数的人数不一致" in shown.text
+    refused = post_form(client, path + "/close", {}, page=path)
+    assert refused.status_code == 409 and "重新数一次" in refused.text
+
+    assert (
+        post_form(
+            second, path + "/hands", {"yes": "5", "no": "2", "abstain": "1"}, page=path
+        ).status_code
+        == 303
+    )
+    assert post_form(client, path + "/close", {}, page=path).status_code == 303
+    result = client.get(path)
+    assert "通过" in result.text and "赞成 5" in result.text and "结束时在场 8 人" in result.text
+    closed = db.scalar(select(Motion))
+    assert closed.method is VoteMethod.HANDS and closed.present_at_close == 8
+
+
+def test_a_teller_counts_but_cannot_open_or_close_and_an_auditor_only_reads(client, app, db):
+    h = hall(db, 4)
+    arrive(db, h.meeting, *h.people)
+    m = motion(db, h.item, VoteMethod.HANDS)
+    path = f"/meetings/motions/{m.id}"
+    teller = signed_in(app, h.tellers[0])
+    assert post_form(teller, path + "/close", {}, page=path).status_code == 403
+    bad = post_form(teller, path + "/hands", {"yes": "x", "no": "", "abstain": "0"}, page=path)
+    assert (
+        bad.status_code == 422 and "赞成要填一个整数" in bad.text and "请填写反对的人数" in bad.text
+    )
+    auditor = signed_in(app, factories.staff(Role.AUDITOR, h.village))
+    assert auditor.get(path).status_code == 200
+    assert (
+        post_form(
+            auditor, path + "/hands", {"yes": "1", "no": "0", "abstain": "0"}, page=path
+        ).status_code
+        == 403
+    )
+    assert m.closed_at is None
+
+
+def test_staff_of_another_village_cannot_see_its_motions(client, db):
+    h = hall(db, 2)
+    m = motion(db, h.item)
+    sign_in(client, factories.staff(Role.ORGANIZER, factories.VillageFactory()).username)
+    assert client.get(f"/meetings/motions/{m.id}").status_code == 403
+    assert client.get(f"/meetings/items/{h.item.id}/votes").status_code == 403
+
+
+def test_the_slip_page_offers_the_open_motion_to_attendees_in_the_hall(client, db, settings):
+    h = hall(db, 3)
+    arrive(db, h.meeting, h.people[0])
+    m = motion(db, h.item)
+    inside = client.get(f"/s/{_token(db, settings, h, h.people[0])}")
+    assert inside.status_code == 200
+    assert f"/motions/{m.id}" in inside.text
+    outside = client.get(f"/s/{_token(db, settings, h, h.people[1])}")
+    assert f"/motions/{m.id}" not in outside.text  # not checked in: no vote link
+
+
+def test_after_closing_no_qr_vote_shares_a_transaction_id_with_its_use(db):
+    """PostgreSQL stamps rows with their writer's transaction id (xmin); a vote and the
+    record that its voter voted share one until closing the motion reseals the votes."""
+    import pytest
+    from sqlalchemy import text
+
+    from meetings import votes
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("xmin is PostgreSQL's")
+    h = hall(db, 3)
+    arrive(db, h.meeting, *h.people)
+    m = motion(db, h.item)
+    for person in h.people:
+        with db.begin_nested():  # each vote in its own (sub)transaction, as in requests
+            votes.cast_qr_vote(db, m, person, votes.Choice.YES)
+
+    def xmins(table):
+        query = f"SELECT xmin::text FROM {table} WHERE motion_id = :m"
+        return set(db.scalars(text(query), {"m": m.id}))
+
+    # Before the close each vote carries its own writer's id, next to its use's id:
+    # ordering the two tables by xmin pairs every vote with its voter.
+    before = sorted(int(x) for x in xmins("motion_vote"))
+    uses = sorted(int(x) for x in xmins("motion_vote_use"))
+    assert len(before) == 3 and all(abs(v - u) <= 1 for v, u in zip(before, uses, strict=True))
+    with db.begin_nested():
+        votes.close_motion(db, ACTOR, m)
+    after = xmins("motion_vote")
+    assert len(after) == 1  # all rewritten by the closing transaction: no order, no pairs
+    assert not after & xmins("motion_vote_use")
