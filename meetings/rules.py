@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from app.i18n import _
+from app.i18n import _, lazy
 from ballots.rules import AT_LEAST_TWO_THIRDS, MORE_THAN_HALF, Threshold, _check_threshold
 
 AT_LEAST_FOUR_FIFTHS = Threshold(4, 5, strict=False)
@@ -104,12 +104,18 @@ PROFILES: dict[str, MeetingProfile] = {
 # The bodies `cunyi recount` accepts (the contract in README "cunyi recount").
 RECOUNT_BODIES = ("villagers-assembly", "representatives-assembly", "group-meeting", "recall")
 
-_FRACTIONS = {(1, 2): "一半", (2, 3): "三分之二", (4, 5): "五分之四", (1, 3): "三分之一"}
+_FRACTIONS = {
+    (1, 2): lazy("一半"),
+    (2, 3): lazy("三分之二"),
+    (4, 5): lazy("五分之四"),
+    (1, 3): lazy("三分之一"),
+}
 
 
 def describe(threshold: Threshold, base: str) -> str:
     """'超过应到人数的一半': how the rule reads in a notice or the minutes."""
-    frac = _FRACTIONS.get((threshold.num, threshold.den), f"{threshold.num}/{threshold.den}")
+    known = _FRACTIONS.get((threshold.num, threshold.den))
+    frac = str(known) if known else f"{threshold.num}/{threshold.den}"
     if threshold.strict:
         return _("超过%(base)s的%(frac)s", base=base, frac=frac)
     return _("不少于%(base)s的%(frac)s", base=base, frac=frac)
