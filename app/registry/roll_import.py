@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -93,6 +93,21 @@ def analyse(
     return analysis
 
 
+# Uploads previewed but never applied are dropped after this long: each can hold up to
+# 10 MB, and the audit log keeps the upload's name and SHA-256 anyway.
+ABANDONED_AFTER = timedelta(days=7)
+
+
+def _drop_abandoned_uploads(session: Session, village: Village) -> None:
+    session.execute(
+        delete(RollImport).where(
+            RollImport.village_id == village.id,
+            RollImport.applied_at.is_(None),
+            RollImport.created_at < utcnow() - ABANDONED_AFTER,
+        )
+    )
+
+
 def store_upload(
     session: Session,
     actor: Actor,
@@ -101,6 +116,7 @@ def store_upload(
     filename: str,
     content: bytes,
 ) -> RollImport:
+    _drop_abandoned_uploads(session, village)
     digest = hashlib.sha256(content).hexdigest()
     roll_import = RollImport(
         village_id=village.id,

@@ -205,3 +205,31 @@ def test_a_big_reimport_with_changes_is_previewed_right(db: Session) -> None:
     assert analysis.ok and analysis.diff is not None
     assert (len(analysis.diff.added), len(analysis.diff.changed)) == (0, 50)
     assert len(analysis.diff.unchanged) == 950
+
+
+def test_uploads_abandoned_for_a_week_are_dropped_at_the_next_upload(db: Session) -> None:
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.registry.models import RollImport
+    from app.registry.roll_import import ABANDONED_AFTER
+
+    village = factories.VillageFactory()
+    staff = factories.staff(Role.ORGANIZER, village)
+    actor = Actor(label="测试", user_id=staff.id)
+    old = store_upload(db, actor, village, staff.id, "old.csv", FIRST)
+    recent = store_upload(db, actor, village, staff.id, "recent.csv", FIRST)
+    applied = store_upload(db, actor, village, staff.id, "applied.csv", FIRST)
+    apply_import(db, actor, village, applied)
+    long_ago = utcnow() - ABANDONED_AFTER - timedelta(hours=1)
+    for row in (old, applied):
+        row.created_at = long_ago
+    recent.created_at = utcnow() - ABANDONED_AFTER + timedelta(hours=1)
+    db.flush()
+    store_upload(db, actor, village, staff.id, "new.csv", FIRST)
+    db.expire_all()
+    kept = set(db.scalars(select(RollImport.filename).where(RollImport.village_id == village.id)))
+    assert kept == {"recent.csv", "applied.csv", "new.csv"}
+    uploads = db.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "roll.upload"))  # fmt: skip
+    assert uploads == 4  # the audit log still names the dropped upload
