@@ -37,3 +37,21 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status_code = 409
     title = lazy("与现有记录冲突")
+
+
+class InvalidInput(DomainError):
+    """Input that breaks a rule, with a message per form field.
+
+    Views show each message beside its field (status 422); anywhere else it becomes an
+    error page. Raised before anything is written.
+    """
+
+    status_code = 422
+    title = lazy("填写的内容需要修改")
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("；".join(errors.values()))
+        self.errors = dict(errors)
+
+    def render_message(self) -> str:
+        return "；".join(self.errors.values())

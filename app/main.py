@@ -136,6 +136,7 @@ def all_routes() -> list[BaseRoute]:
     from app.home import routes as home_routes
     from app.registry.views import routes as registry_routes
     from ballots.views import routes as ballot_routes
+    from compacts.views import routes as compact_routes
     from meetings.views import routes as meeting_routes
     from minutes.views import routes as minutes_routes
 
@@ -150,6 +151,7 @@ def all_routes() -> list[BaseRoute]:
         ballot_routes,
         meeting_routes,
         minutes_routes,
+        compact_routes,
     ):
         routes.extend(group)
     return routes

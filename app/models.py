@@ -1,6 +1,7 @@
 """Imports every model so `Base.metadata` is complete (Alembic, tests)."""
 
 import ballots.models  # noqa: F401  (elections: registers its tables)
+import compacts.models  # noqa: F401  (compacts)
 import meetings.models  # noqa: F401  (meetings)
 import minutes.models  # noqa: F401  (minutes)
 from app.accounts.models import SigninFailure, StaffUser

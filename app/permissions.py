@@ -34,6 +34,11 @@ class Permission(enum.StrEnum):
     MEETING_ATTENDANCE = "meeting.attendance"  # tellers, organizers: check-in, live panel
     MINUTES_WRITE = "minutes.write"  # recorder's notes, addenda, the public posting
     MINUTES_SIGN = "minutes.sign"  # host and recorder sign with their password
+    # Compacts (package compacts).
+    COMPACT_READ = "compact.read"  # versions, rounds, coverage, history
+    COMPACT_MANAGE = "compact.manage"  # draft, version, rounds, answers, adoption, delivery
+    COMPACT_LEAD = "compact.lead"  # group leaders: paper opinions and votes, group summary
+    COMPACT_FILE = "compact.file"  # township: acknowledge a filing or order a correction
 
 
 _READ_EVERYTHING = frozenset(
@@ -44,6 +49,7 @@ _READ_EVERYTHING = frozenset(
         Permission.AUDIT_READ,
         Permission.ELECTION_READ,
         Permission.MEETING_READ,
+        Permission.COMPACT_READ,
     }
 )
 
@@ -56,6 +62,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.ELECTION_MANAGE,
         Permission.ELECTION_ANNUL,
         Permission.MEETING_MANAGE,
+        Permission.COMPACT_MANAGE,
+        Permission.COMPACT_FILE,
     },
     Role.ORGANIZER: frozenset(
         {
@@ -70,6 +78,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MEETING_READ,
             Permission.MEETING_MANAGE,
             Permission.MEETING_ATTENDANCE,
+            Permission.COMPACT_READ,
+            Permission.COMPACT_MANAGE,
         }
     ),
     Role.GROUP_LEADER: frozenset(
@@ -79,6 +89,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REGISTRY_READ,
             Permission.ELECTION_READ,
             Permission.MEETING_READ,
+            Permission.COMPACT_READ,
+            Permission.COMPACT_LEAD,
         }
     ),
     Role.TELLER: frozenset(
@@ -92,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MEETING_READ,
             Permission.MEETING_VOTE_COUNT,
             Permission.MEETING_ATTENDANCE,
+            Permission.COMPACT_READ,
         }
     ),
     Role.RECORDER: frozenset(
@@ -102,6 +115,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REGISTRY_READ,
             Permission.ELECTION_READ,
             Permission.MEETING_READ,
+            Permission.COMPACT_READ,
         }
     ),
     # Auditors read everything in their scope and change nothing, except that they may
@@ -118,6 +132,7 @@ READ_ONLY_PERMISSIONS = frozenset(
         Permission.AUDIT_READ,
         Permission.ELECTION_READ,
         Permission.MEETING_READ,
+        Permission.COMPACT_READ,
     }
 )
 

@@ -27,7 +27,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app.accounts.models import StaffUser
-from app.audit.services import Actor
+from app.audit.services import Actor, actor_for
 from app.db import Database
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import lazy
@@ -91,12 +91,7 @@ class Ctx:
     def actor(self) -> Actor:
         if self.user is None:
             return Actor(label="anonymous")
-        return Actor(
-            label=f"{self.user.display_name} ({self.user.username})",
-            user_id=self.user.id,
-            township_id=self.user.township_id,
-            village_id=self.user.village_id,
-        )
+        return actor_for(self.user)
 
     def url(self, name: str, /, **params: Any) -> str:
         return str(self.request.url_for(name, **params).path)
@@ -182,8 +177,23 @@ def _check_scope(ctx: Ctx) -> None:
     village = ctx.db.get(Village, village_id)
     if village is None:
         raise NotFound(lazy("没有这个村。"))
-    if not can_see_village(ctx.user, village.id, village.township_id):
+    check_village_scope(ctx, village)
+
+
+def check_village_scope(ctx: Ctx, village: Village) -> None:
+    """Staff reach only villages their scope covers; anything else is a 403 saying so."""
+    user = ctx.require_user()
+    if not can_see_village(user, village.id, village.township_id):
         raise Forbidden(lazy("这个村不在您的管辖范围内。"))
+
+
+def village_of(ctx: Ctx) -> Village:
+    """The village named in the path. _check_scope has loaded and scope-checked it
+    already, so this hits the identity map."""
+    village = ctx.db.get(Village, ctx.path["village_id"])
+    if village is None:
+        raise NotFound(lazy("没有这个村。"))
+    return village
 
 
 def _declared_length(request: Request) -> int:

@@ -5,7 +5,7 @@ Areas add their classes below their heading; keep one class per distinct situati
 
 from __future__ import annotations
 
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.i18n import lazy
 
 
@@ -41,22 +41,8 @@ class ElectionNotFound(NotFound):
     title = lazy("找不到这个选举")
 
 
-class InvalidElectionInput(ElectionError):
-    """Input that breaks a set-up rule, with a message per form field.
-
-    Views show each message beside its field (status 422); anywhere else it becomes an
-    error page. Raised before anything is written.
-    """
-
-    status_code = 422
-    title = lazy("填写的内容需要修改")
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("；".join(errors.values()))
-        self.errors = dict(errors)
-
-    def render_message(self) -> str:
-        return "；".join(self.errors.values())
+class InvalidElectionInput(InvalidInput, ElectionError):
+    """Input that breaks a set-up rule, with a message per form field (see InvalidInput)."""
 
 
 class StageBlocked(StageError):

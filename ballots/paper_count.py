@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.services import record
+from app.audit.services import actor_for, record
 from app.i18n import lazy
 from ballots.exceptions import CountClosed, NotYourCount, PaperEntryRefused
 from ballots.models import PaperCount, PaperCountEntry, Round, RoundStatus, RoundTeller
@@ -25,7 +25,6 @@ from ballots.paper_reading import (
     count_entries,
     require_status,
     round_counts,
-    staff_actor,
 )
 from ballots.setup import profile_for
 
@@ -75,7 +74,7 @@ def start_count(session: Session, teller: StaffUser, round_: Round, stack: str) 
     session.flush()
     record(
         session,
-        staff_actor(teller),
+        actor_for(teller),
         "paper_count.start",
         "paper_count",
         count.id,
@@ -238,7 +237,7 @@ def _audit_entry(
     assert teller is not None
     record(
         session,
-        staff_actor(teller),
+        actor_for(teller),
         action,
         "paper_count",
         count.id,

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from app.accounts.models import StaffUser
-from app.audit.services import Actor
 from app.i18n import lazy
 from ballots.exceptions import StageError
 from ballots.models import (
@@ -36,16 +34,6 @@ def invalid_marks(seats: int) -> list[str]:
 def canonical_marks(names: Iterable[str]) -> str:
     """Sorted canonical JSON, the form every Ballot.marks is stored in."""
     return json.dumps(sorted(names), ensure_ascii=False, separators=(",", ":"))
-
-
-def staff_actor(user: StaffUser) -> Actor:
-    """The same label the request layer gives a signed-in user."""
-    return Actor(
-        label=f"{user.display_name} ({user.username})",
-        user_id=user.id,
-        township_id=user.township_id,
-        village_id=user.village_id,
-    )
 
 
 def ballot_candidates(session: Session, round_: Round) -> list[Candidate]:

@@ -22,7 +22,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import StaffUser
 from app.audit.services import Actor, record
 from app.i18n import LazyText, lazy
 from app.registry.rules import today_in_china
@@ -62,16 +61,6 @@ def result_text(result: RoundResult) -> str:
 
 def describe_void(reasons: Sequence[str]) -> str:
     return "；".join(str(VOID_REASONS.get(reason, reason)) for reason in reasons)
-
-
-def actor_for(user: StaffUser) -> Actor:
-    """The same label the request layer gives a signed-in user."""
-    return Actor(
-        label=f"{user.display_name} ({user.username})",
-        user_id=user.id,
-        township_id=user.township_id,
-        village_id=user.village_id,
-    )
 
 
 def audit_round(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, StaffUser
 from app.accounts.services import verify_password
-from app.audit.services import Actor
+from app.audit.services import Actor, actor_for
 from app.i18n import lazy
 from app.registry.rules import today_in_china
 from ballots.exceptions import Conflict, ElectionError, NotNamedTeller, WrongPassword
@@ -33,7 +33,6 @@ from ballots.results import (
     ANNOUNCED,
     ANNULLED,
     CERTIFIED,
-    actor_for,
     audit_round,
     is_latest,
     latest_outcome,

@@ -13,11 +13,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from app.db import utcnow
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.i18n import gettext_, lazy
-from app.permissions import Permission, can_see_village
+from app.permissions import Permission
 from app.registry.models import Person, Village
-from app.web import Ctx, route
+from app.web import Ctx, check_village_scope, route, village_of
 from ballots import credentials, slips
 from ballots.exceptions import AssemblyRefused
 from ballots.forms_voting import parse_assembly, parse_choice, parse_reason
@@ -26,22 +26,13 @@ from ballots.models import Assembly, Election, Slip, Stage
 SEARCH_LIMIT = 30
 
 
-def _village(ctx: Ctx) -> Village:
-    village = ctx.db.get(Village, ctx.path["village_id"])
-    if village is None:
-        raise NotFound(lazy("没有这个村。"))
-    return village
-
-
 def _assembly(ctx: Ctx) -> tuple[Assembly, Village]:
     """The assembly in the path, if the user may see its village."""
     assembly = ctx.db.get(Assembly, ctx.path["assembly_id"])
     village = ctx.db.get(Village, assembly.village_id) if assembly else None
     if assembly is None or village is None:
         raise NotFound(lazy("没有这个投票大会。"))
-    user = ctx.require_user()
-    if not can_see_village(user, village.id, village.township_id):
-        raise Forbidden(lazy("这个村不在您的管辖范围内。"))
+    check_village_scope(ctx, village)
     return assembly, village
 
 
@@ -64,7 +55,7 @@ def _link_for(ctx: Ctx) -> Callable[[str], str]:
 
 
 def assemblies(ctx: Ctx) -> Response:
-    village = _village(ctx)
+    village = village_of(ctx)
     found = list(
         ctx.db.scalars(
             select(Assembly)
@@ -76,7 +67,7 @@ def assemblies(ctx: Ctx) -> Response:
 
 
 def assembly_new(ctx: Ctx) -> Response:
-    village = _village(ctx)
+    village = village_of(ctx)
     if ctx.request.method == "GET":
         return ctx.render("ballots/voting_assembly_new.html", village=village, form={}, errors={})
     result = parse_assembly(

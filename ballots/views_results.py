@@ -5,16 +5,12 @@ are in views_results_public; `routes` here carries both."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.responses import Response
 
-from app.accounts import services as accounts
-from app.accounts.exceptions import InvalidCredentials, SigninThrottled
-from app.accounts.models import StaffUser
+from app.accounts.views import password_problem
 from app.db import Database
 from app.errors import Forbidden, NotFound
 from app.forms import FormResult
@@ -185,30 +181,6 @@ def announce_post(ctx: Ctx) -> Response:
     return ctx.redirect("ballots:round", round_id=round_.id)
 
 
-def _password_problem(ctx: Ctx, teller: StaffUser, password: str) -> str | None:
-    """Check the teller's password under the sign-in throttle: a session left open must
-    not let anyone guess it. A message for the form, or None when the password is right."""
-    settings = ctx.settings
-    policy = accounts.ThrottlePolicy(
-        max_per_account=settings.signin_max_failures_per_account,
-        max_per_address=settings.signin_max_failures_per_address,
-        window=timedelta(seconds=settings.signin_window_seconds),
-    )
-    address = ctx.request.client.host if ctx.request.client else "unknown"
-    try:
-        accounts.authenticate(ctx.db, teller.username, password, address, policy)
-    except SigninThrottled as error:
-        return error.render_message()
-    except InvalidCredentials:
-
-        def remember(session: Session) -> None:
-            accounts.record_failure(session, teller.username, address, policy)
-
-        ctx.on_failure.append(remember)
-        return gettext_("密码不对，结果没有确认。请输入您登录时用的密码。")
-    return None
-
-
 def certify_post(ctx: Ctx) -> Response:
     round_ = _round(ctx)
     teller = ctx.require_user()
@@ -217,7 +189,12 @@ def certify_post(ctx: Ctx) -> Response:
     if outcome is None:
         raise NotFound(lazy("这一轮的结果还没有公布，不能确认。"))
     if result.ok:
-        problem = _password_problem(ctx, teller, result.values["password"])
+        problem = password_problem(
+            ctx,
+            teller,
+            result.values["password"],
+            gettext_("密码不对，结果没有确认。请输入您登录时用的密码。"),
+        )
         if problem:
             result.error("password", problem)
     if not result.ok:

@@ -26,6 +26,7 @@ from ballots.forms_voting import MAX_WRITE_INS_SHOWN, parse_ballot, parse_code
 from ballots.models import Round, Stage
 from ballots.setup_rules import resolve_profile
 from ballots.views_assemblies import routes as assembly_routes
+from compacts.rounds import open_rounds_for
 from meetings.attendance import slip_meetings
 from meetings.votes import slip_motions
 
@@ -131,6 +132,8 @@ def slip(ctx: Ctx) -> Response:
         # Hook for the meetings package: open meetings this slip checks in to.
         meetings=slip_meetings(ctx.db, access),
         slip_motions=slip_motions(ctx.db, access.assembly.id, access.person),
+        # Hook for the compacts package: deliberation rounds this slip's holder speaks in.
+        compact_rounds=open_rounds_for(ctx.db, access.assembly.id, access.person),
     )
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, NotFound
 from app.i18n import gettext_, lazy
-from app.permissions import Permission, can_see_village
+from app.permissions import Permission
 from app.registry.models import Person, Village
-from app.web import Ctx, route
+from app.web import Ctx, check_village_scope, route
 from ballots import credentials
 from ballots.views_voting import villager_page
 from meetings import attendance, projector
@@ -24,9 +24,7 @@ def _meeting(ctx: Ctx) -> Meeting:
     village = ctx.db.get(Village, meeting.village_id) if meeting else None
     if meeting is None or village is None:
         raise NotFound(lazy("没有这个会议。"))
-    user = ctx.require_user()
-    if not can_see_village(user, village.id, village.township_id):
-        raise Forbidden(lazy("这个村不在您的管辖范围内。"))
+    check_village_scope(ctx, village)
     return meeting
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
 from app.accounts.services import verify_password
-from app.audit.services import Actor, record
+from app.audit.services import Actor, actor_for, record
 from app.db import utcnow
 from app.i18n import lazy
 from meetings.models import Meeting, MeetingStatus
@@ -26,15 +26,6 @@ from minutes.exceptions import Conflict, MinutesError, NotSignatory, WrongPasswo
 from minutes.models import Addendum, Minutes, Posting, Signature, SignerRole
 
 WRONG_PASSWORD = lazy("密码不对，没有签名。请输入您登录时用的密码。")
-
-
-def actor_for(user: StaffUser) -> Actor:
-    return Actor(
-        label=f"{user.display_name} ({user.username})",
-        user_id=user.id,
-        township_id=user.township_id,
-        village_id=user.village_id,
-    )
 
 
 def signer_roles(meeting: Meeting, user: StaffUser) -> list[SignerRole]:

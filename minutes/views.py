@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from app.accounts.exceptions import InvalidCredentials, SigninThrottled
-from app.accounts.models import StaffUser
-from app.accounts.services import ThrottlePolicy, authenticate, record_failure
+from app.accounts.views import password_problem
 from app.errors import Forbidden
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, allows, can_see_village
@@ -119,33 +116,13 @@ def _items(meeting: Meeting) -> Select[AgendaItem]:
     return select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
 
 
-def _password_problem(ctx: Ctx, user: StaffUser, password: str) -> str | None:
-    """The sign-in throttle guards the password re-entry too: a session left open on
-    a shared computer must not let anyone guess the signatory's password."""
-    settings = ctx.settings
-    policy = ThrottlePolicy(
-        max_per_account=settings.signin_max_failures_per_account,
-        max_per_address=settings.signin_max_failures_per_address,
-        window=timedelta(seconds=settings.signin_window_seconds),
-    )
-    address = ctx.request.client.host if ctx.request.client else "unknown"
-    try:
-        authenticate(ctx.db, user.username, password, address, policy)
-    except SigninThrottled as error:
-        return error.render_message()
-    except InvalidCredentials:
-        ctx.on_failure.append(
-            lambda session: record_failure(session, user.username, address, policy)
-        )
-        return str(signing.WRONG_PASSWORD)
-    return None
-
-
 def _checked_password(ctx: Ctx) -> tuple[str, dict[str, str]]:
     user = ctx.require_user()
     result = forms.parse_password(ctx.secret_field("password"))
     if result.ok:
-        problem = _password_problem(ctx, user, result.values["password"])
+        problem = password_problem(
+            ctx, user, result.values["password"], str(signing.WRONG_PASSWORD)
+        )
         if problem:
             result.error("password", problem)
     return result.values["password"], result.errors

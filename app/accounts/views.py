@@ -37,6 +37,35 @@ def _client_address(ctx: Ctx) -> str:
     return ctx.request.client.host if ctx.request.client else "unknown"
 
 
+def _throttle_policy(ctx: Ctx) -> services.ThrottlePolicy:
+    settings = ctx.settings
+    return services.ThrottlePolicy(
+        max_per_account=settings.signin_max_failures_per_account,
+        max_per_address=settings.signin_max_failures_per_address,
+        window=timedelta(seconds=settings.signin_window_seconds),
+    )
+
+
+def password_problem(ctx: Ctx, user: StaffUser, password: str, wrong: str) -> str | None:
+    """Check a signed-in user's password typed again (to certify, to sign) under the
+    sign-in throttle: a session left open on a shared computer must not let anyone guess
+    it. A message for the form (`wrong` when the password is wrong), or None when right."""
+    address = _client_address(ctx)
+    policy = _throttle_policy(ctx)
+    try:
+        services.authenticate(ctx.db, user.username, password, address, policy)
+    except SigninThrottled as error:
+        return error.render_message()
+    except InvalidCredentials:
+
+        def remember(session: Session) -> None:
+            services.record_failure(session, user.username, address, policy)
+
+        ctx.on_failure.append(remember)
+        return wrong
+    return None
+
+
 def signin(ctx: Ctx) -> Response:
     next_url = _safe_next(ctx.request.query_params.get("next", ""), ctx.url("home"))
     if ctx.user is not None and ctx.request.method == "GET":
@@ -50,12 +79,7 @@ def signin(ctx: Ctx) -> Response:
             "accounts/signin.html", 422, form=result.raw, errors=result.errors, next=next_url
         )
     address = _client_address(ctx)
-    settings = ctx.settings
-    policy = services.ThrottlePolicy(
-        max_per_account=settings.signin_max_failures_per_account,
-        max_per_address=settings.signin_max_failures_per_address,
-        window=timedelta(seconds=settings.signin_window_seconds),
-    )
+    policy = _throttle_policy(ctx)
     username = result.values["username"]
     try:
         user = services.authenticate(ctx.db, username, result.values["password"], address, policy)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.accounts.models import StaffUser
 from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.registry.models import Village
@@ -37,6 +38,16 @@ class Actor:
 
 
 SYSTEM = Actor(label="system")
+
+
+def actor_for(user: StaffUser) -> Actor:
+    """A signed-in staff user as audit entries name them, wherever the action starts."""
+    return Actor(
+        label=f"{user.display_name} ({user.username})",
+        user_id=user.id,
+        township_id=user.township_id,
+        village_id=user.village_id,
+    )
 
 
 def canonical_summary(summary: Mapping[str, Any]) -> str:

@@ -9,28 +9,19 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from app.errors import NotFound
-from app.i18n import gettext_, lazy
+from app.i18n import gettext_
 from app.labels import GROUP_KIND_LABELS, SEX_LABELS
 from app.permissions import Permission
 from app.registry import roll_export, roll_import
 from app.registry.models import RollImport, Village
 from app.registry.roll_format import COLUMN_LABELS, COLUMNS
 from app.registry.roll_read import MAX_BYTES, MAX_ROWS
-from app.web import Ctx, route
+from app.web import Ctx, route, village_of
 
 FILE_FIELD = "roll_file"
 # A file wrong in every row would make a page of tens of thousands of lines; the first
 # ones show what to fix, and the count says how many there are.
 MAX_PROBLEMS_SHOWN = 1000
-
-
-def _village(ctx: Ctx) -> Village:
-    # The request layer has already checked that the user may see this village.
-    village = ctx.db.get(Village, ctx.path["village_id"])
-    if village is None:
-        raise NotFound(lazy("没有这个村。"))
-    return village
 
 
 def _upload_page(ctx: Ctx, village: Village, status: int = 200, **context: Any) -> Response:
@@ -56,7 +47,7 @@ def _basename(filename: str) -> str:
 
 
 def import_roll(ctx: Ctx) -> Response:
-    village = _village(ctx)
+    village = village_of(ctx)
     if ctx.request.method == "GET":
         return _upload_page(ctx, village)
     upload = ctx.files.get(FILE_FIELD)
@@ -106,7 +97,7 @@ def _preview_page(
 
 
 def import_preview(ctx: Ctx) -> Response:
-    village = _village(ctx)
+    village = village_of(ctx)
     stored = roll_import.get_import(ctx.db, village, ctx.path["import_id"])
     if stored.applied_at is not None:
         return _preview_page(ctx, village, stored, None)
@@ -116,7 +107,7 @@ def import_preview(ctx: Ctx) -> Response:
 
 
 def import_apply(ctx: Ctx) -> Response:
-    village = _village(ctx)
+    village = village_of(ctx)
     stored = roll_import.get_import(ctx.db, village, ctx.path["import_id"])
     try:
         analysis = roll_import.apply_import(ctx.db, ctx.actor, village, stored)
@@ -137,7 +128,7 @@ def import_apply(ctx: Ctx) -> Response:
 
 
 def _download(ctx: Ctx, file_format: roll_export.ExportFormat) -> Response:
-    village = _village(ctx)
+    village = village_of(ctx)
     exported = roll_export.export_roll(ctx.db, ctx.actor, village, file_format)
     # Header values must be ASCII; the Chinese name travels in filename*.
     fallback = re.sub(r"[^A-Za-z0-9_-]", "_", f"roll-{village.code}") + f".{file_format}"

@@ -8,7 +8,6 @@ from typing import Any
 
 from starlette.responses import Response
 
-from app.errors import NotFound
 from app.forms import FormResult
 from app.i18n import gettext_, lazy
 from app.labels import GROUP_KIND_LABELS, RESIDENCE_LABELS, SEX_LABELS
@@ -16,7 +15,7 @@ from app.registry import forms, rules, services, structure
 from app.registry.exceptions import InvalidRegistryInput
 from app.registry.models import GroupKind, Person, Residence, Village
 from app.registry.services import GROUP_FIELDS
-from app.web import Ctx
+from app.web import Ctx, village_of
 
 _FLAG_ATTRIBUTES = {
     "villager_representative": "is_villager_representative",
@@ -39,14 +38,6 @@ class PersonRow:
     age: int
     villagers_group: str
     flags: list[str]
-
-
-def village_of(ctx: Ctx) -> Village:
-    # The request layer has loaded and scope-checked it already: this hits the identity map.
-    village = ctx.db.get(Village, ctx.path["village_id"])
-    if village is None:
-        raise NotFound(lazy("没有这个村。"))
-    return village
 
 
 def _raw(ctx: Ctx, names: tuple[str, ...]) -> dict[str, str]:

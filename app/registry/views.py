@@ -25,9 +25,8 @@ from app.registry.people_views import (
     person_move,
     person_new,
     person_reactivate,
-    village_of,
 )
-from app.web import Ctx, route
+from app.web import Ctx, route, village_of
 
 # Households ---------------------------------------------------------------------------
 

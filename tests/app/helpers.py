@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,8 @@ def existing_ids(db: Session, village_id: int, uploader: StaffUser) -> dict[str,
     for key, value in meeting_vote_ids(db, village.id, uploader, ids.get("meeting_id")).items():
         ids.setdefault(key, value)
     for key, value in minutes_ids(db, ids["meeting_id"], uploader).items():
+        ids.setdefault(key, value)
+    for key, value in deliberation_ids(db, village.id, uploader, ids).items():
         ids.setdefault(key, value)
     return ids
 
@@ -288,6 +290,49 @@ def minutes_ids(db: Session, meeting_id: int, staff: StaffUser) -> dict[str, int
     db.add(addendum)
     db.flush()
     return {"minutes_id": minutes.id, "addendum_id": addendum.id}
+
+
+def deliberation_ids(
+    db: Session, village_id: int, staff: StaffUser, ids: dict[str, Any]
+) -> dict[str, int]:
+    """A compact version sent to the village's group in an open deliberation round."""
+    from compacts.models import Comment, Compact, DeliberationRound, RoundGroup, Version
+
+    compact = db.get(Compact, ids["compact_id"]) if "compact_id" in ids else None
+    if compact is None:
+        compact = Compact(village_id=village_id, title="测试公约", created_by_id=staff.id)
+        db.add(compact)
+        db.flush()
+    structure = '{"articles": [{"number": 1, "title": "", "clauses": ["测试"]}]}'
+    version = Version(
+        compact_id=compact.id,
+        number=900,
+        source="## \n测试",
+        structure_json=structure,
+        sha256="0" * 64,
+        author_id=staff.id,
+    )
+    db.add(version)
+    db.flush()
+    round_ = DeliberationRound(
+        compact_id=compact.id,
+        version_id=version.id,
+        deadline=date(2099, 1, 1),
+        assembly_id=ids.get("assembly_id"),
+    )
+    db.add(round_)
+    db.flush()
+    comment = Comment(
+        round_id=round_.id, group_id=ids["group_id"], person_id=ids["person_id"], text="测试意见"
+    )
+    db.add_all([RoundGroup(round_id=round_.id, group_id=ids["group_id"]), comment])
+    db.flush()
+    return {
+        "compact_id": compact.id,
+        "version_id": version.id,
+        "deliberation_id": round_.id,
+        "comment_id": comment.id,
+    }
 
 
 def table_counts(connection: Connection) -> dict[str, int]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role, StaffUser
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
+from app.audit.services import actor_for as staff_actor
 from app.registry.models import Person, Residence, Village
 from ballots.models import (
     Ballot,
@@ -32,7 +33,6 @@ from ballots.models import (
     RoundStatus,
     Stage,
 )
-from ballots.paper_reading import staff_actor
 from tests import factories
 
 ELECTION_DAY = date(2026, 12, 20)

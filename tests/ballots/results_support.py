@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, StaffUser
-from app.audit.services import Actor
+from app.audit.services import Actor, actor_for
 from app.registry.models import Group, GroupMembership, Residence, Village
 from ballots.models import (
     Ballot,
@@ -34,7 +34,6 @@ from ballots.models import (
     RoundStatus,
     Stage,
 )
-from ballots.results import actor_for
 from tests import factories
 
 ELECTION_DAY = date(2026, 12, 20)

@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from app.settings import PROJECT_ROOT
 from ballots import results, tracker
 from tests.ballots.results_support import ELECTION_DAY, make_poll
-
-
-def cunyi_recount(tmp_path, *args, stdin=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUNYI_")}
-    env.update(CUNYI_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(PROJECT_ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", "recount", *args],
-        cwd=tmp_path,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
+from tests.browser.server import run_recount
 
 
 def test_recount_of_the_export_prints_the_published_result(db, tmp_path):
@@ -37,7 +18,7 @@ def test_recount_of_the_export_prints_the_published_result(db, tmp_path):
     outcome = results.announce(db, poll.actor, poll.round, ELECTION_DAY)
     export = tmp_path / "export.json"
     export.write_bytes(tracker.published_export(db, poll.round) or b"")
-    done = cunyi_recount(tmp_path, str(export))
+    done = run_recount(tmp_path, str(export))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == json.loads(outcome.result_json)
     assert json.loads(done.stdout)["elected"] == ["甲", "乙"]
@@ -54,7 +35,7 @@ def test_recount_reads_standard_input(tmp_path):
         "registered": 5,
         "ballots": [["甲"], ["甲"], ["乙"]],
     }
-    done = cunyi_recount(tmp_path, "-", stdin=json.dumps(record, ensure_ascii=False))
+    done = run_recount(tmp_path, "-", stdin=json.dumps(record, ensure_ascii=False))
     assert done.returncode == 0, done.stderr
     output = json.loads(done.stdout)
     assert (output["valid"], output["elected"], output["counts"]) == (
@@ -84,16 +65,16 @@ def test_recount_reads_standard_input(tmp_path):
     ],
 )
 def test_bad_input_is_explained_on_stderr_with_status_2(tmp_path, record, chinese, english):
-    done = cunyi_recount(tmp_path, "-", stdin=json.dumps(record, ensure_ascii=False))
+    done = run_recount(tmp_path, "-", stdin=json.dumps(record, ensure_ascii=False))
     assert done.returncode == 2
     assert chinese in done.stderr and english in done.stderr
     assert done.stdout == ""
 
 
 def test_an_unreadable_file_or_broken_json_gives_status_2(tmp_path):
-    missing = cunyi_recount(tmp_path, str(tmp_path / "nope.json"))
+    missing = run_recount(tmp_path, str(tmp_path / "nope.json"))
     assert missing.returncode == 2
     assert "读不到文件" in missing.stderr and "cannot read" in missing.stderr
-    broken = cunyi_recount(tmp_path, "-", stdin="{not json")
+    broken = run_recount(tmp_path, "-", stdin="{not json")
     assert broken.returncode == 2
     assert "不是有效的 JSON" in broken.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +22,10 @@ from app.accounts.models import Role
 from app.accounts.services import create_user
 from app.audit.services import SYSTEM
 from app.db import Database, make_engine
-from app.migrate import upgrade_to_head
 from app.registry.models import Township, Village
 from app.settings import PROJECT_ROOT
-from tests.browser.server import ServerProcess, child_environment, free_port
-from tests.conftest import drop_postgres_schema, fresh_database_url
+from tests.app.helpers import fresh_migrated_database
+from tests.browser.server import ServerProcess, running_app
 
 CHROMIUM = os.environ.get("CUNYI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,48 +65,36 @@ def _seed(session: Session) -> tuple[int, str]:
     village = Village(township=township, code="001", name="试点村")
     session.add_all([township, village])
     session.flush()
+    create_organizer(session, village, ORGANIZER_PASSWORD)
+    return village.id, village.name
+
+
+def create_organizer(session: Session, village: Village, password: str) -> None:
+    """The village's organizer, signing in as "organizer" with `password`."""
     create_user(
         session,
         SYSTEM,
         username="organizer",
         display_name="周组织",
-        password=ORGANIZER_PASSWORD,
+        password=password,
         role=Role.ORGANIZER,
-        township_id=township.id,
+        township_id=village.township_id,
         village_id=village.id,
     )
-    return village.id, village.name
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("live")
-    url, schema = fresh_database_url(tmp, "browser")
-    server: ServerProcess | None = None
-    try:
-        upgrade_to_head(url)
+    with fresh_migrated_database(tmp, "browser") as url:
         database = Database(make_engine(url))
         with database.transaction() as session:
             village_id, village_name = _seed(session)
         database.dispose()
-        port = free_port()
-        env = child_environment(
-            CUNYI_DATABASE_URL=url, CUNYI_DATA_DIR=str(tmp), CUNYI_SECRET_KEY=secrets.token_hex(32)
-        )
-        command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
-        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-        # cwd=tmp: a developer's .env in the checkout must not leak into the test server.
-        server = ServerProcess(command, env, cwd=tmp)
-        base_url = f"http://127.0.0.1:{port}"
-        server.wait_until_serving(base_url + "/signin")
-        yield LiveServer(
-            base_url, village_id, village_name, "organizer", ORGANIZER_PASSWORD, server
-        )
-    finally:
-        if server is not None:
-            server.stop()
-        if schema:
-            drop_postgres_schema(schema)
+        with running_app(url, tmp, secrets.token_hex(32), ready_path="/signin") as app:
+            yield LiveServer(
+                app.base_url, village_id, village_name, "organizer", ORGANIZER_PASSWORD, app.process
+            )
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,14 @@ import os
 import queue
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.settings import PROJECT_ROOT
@@ -98,3 +101,51 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    process: ServerProcess
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def running_app(
+    database_url: str, data_dir: Path, secret_key: str, ready_path: str, timeout: float = 60
+) -> Iterator[RunningApp]:
+    """The real app under uvicorn on a free port, once it answers `ready_path`; stopped after."""
+    port = free_port()
+    env = child_environment(
+        CUNYI_DATABASE_URL=database_url, CUNYI_DATA_DIR=str(data_dir), CUNYI_SECRET_KEY=secret_key
+    )
+    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    # cwd=data_dir: a developer's .env in the checkout must not leak into the test server.
+    app = RunningApp(ServerProcess(command, env, cwd=data_dir), port)
+    try:
+        app.process.wait_until_serving(app.base_url + ready_path, timeout=timeout)
+        yield app
+    finally:
+        app.process.stop()
+
+
+def run_recount(
+    cwd: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`cunyi recount ARGS` as a separate process. It needs no settings, so only a data
+    directory is set (under `cwd`), one the tests check it never makes."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "recount", *args],
+        cwd=cwd,
+        env=child_environment(CUNYI_DATA_DIR=str(cwd / "data")),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )

@@ -6,7 +6,6 @@ the hall's projector page, open in a second page, updates its present count live
 from __future__ import annotations
 
 import secrets
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,15 +18,15 @@ from starlette.datastructures import Secret
 from app.accounts.models import Role
 from app.audit.services import SYSTEM
 from app.db import Database, make_engine, utcnow
-from app.migrate import upgrade_to_head
 from app.settings import Settings
 from ballots import credentials
-from meetings.models import Meeting, MeetingKind, MeetingStatus
+from meetings.models import MeetingStatus
 from tests import factories
+from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
 from tests.browser.conftest import screenshot
-from tests.browser.server import ServerProcess, child_environment, free_port
-from tests.conftest import drop_postgres_schema, fresh_database_url
+from tests.browser.server import ServerProcess, running_app
+from tests.meetings.meetings_support import villagers_assembly
 
 pytestmark = pytest.mark.browser
 
@@ -60,21 +59,17 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[str, int]:
             assembly = fe.assembly(session, village, title=TITLE)
             people = fe.adults(village, 3)
             people[0].name = VILLAGER
-            meeting = Meeting(
-                village_id=village.id,
-                kind=MeetingKind.VILLAGERS_ASSEMBLY,
+            meeting = villagers_assembly(
+                session,
+                village,
+                organizer,
+                organizer,
                 title=TITLE,
-                convener="村民委员会",
-                host_id=organizer.id,
-                recorder_id=organizer.id,
                 place="村委会礼堂",
                 starts_at=utcnow() + timedelta(hours=1),
                 status=MeetingStatus.OPEN,
                 assembly_id=assembly.id,
-                created_by_id=organizer.id,
             )
-            session.add(meeting)
-            session.flush()
             (slip,) = credentials.issue_slips(
                 session, SYSTEM, assembly, [people[0].id], settings=settings
             )
@@ -86,33 +81,18 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[str, int]:
 @pytest.fixture(scope="module")
 def meeting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeetingServer]:
     tmp = tmp_path_factory.mktemp("meeting")
-    url, schema = fresh_database_url(tmp, "meeting")
-    server: ServerProcess | None = None
-    try:
-        upgrade_to_head(url)
-        key = secrets.token_hex(32)
+    key = secrets.token_hex(32)
+    with fresh_migrated_database(tmp, "meeting") as url:
         token, meeting_id = _seed(url, key, tmp)
-        port = free_port()
-        env = child_environment(
-            CUNYI_DATABASE_URL=url, CUNYI_DATA_DIR=str(tmp), CUNYI_SECRET_KEY=key
-        )
-        command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
-        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-        server = ServerProcess(command, env, cwd=tmp)
-        base_url = f"http://127.0.0.1:{port}"
-        server.wait_until_serving(base_url + "/s")
-        yield MeetingServer(
-            base_url,
-            f"{base_url}/s/{token}",
-            f"{base_url}/meetings/{meeting_id}/projector",
-            f"{base_url}/s/{token}/meetings/{meeting_id}/checkin",
-            server,
-        )
-    finally:
-        if server is not None:
-            server.stop()
-        if schema:
-            drop_postgres_schema(schema)
+        with running_app(url, tmp, key, ready_path="/s") as app:
+            base_url = app.base_url
+            yield MeetingServer(
+                base_url,
+                f"{base_url}/s/{token}",
+                f"{base_url}/meetings/{meeting_id}/projector",
+                f"{base_url}/s/{token}/meetings/{meeting_id}/checkin",
+                app.process,
+            )
 
 
 def test_a_phone_check_in_updates_the_projector_without_reload(

@@ -11,7 +11,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,19 +20,16 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 from starlette.datastructures import Secret
 
-from app.accounts.models import Role
-from app.accounts.services import create_user
 from app.audit.services import SYSTEM
 from app.db import Database, make_engine
-from app.migrate import upgrade_to_head
 from app.settings import Settings
 from ballots import credentials
 from ballots.models import Ballot, Receipt
 from tests import factories
+from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
-from tests.browser.conftest import screenshot
-from tests.browser.server import ServerProcess, child_environment, free_port
-from tests.conftest import drop_postgres_schema, fresh_database_url
+from tests.browser.conftest import create_organizer, screenshot
+from tests.browser.server import ServerProcess, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -66,16 +62,7 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[str, str]:
             factories.bind(session)
             v = fe.voting(session, voters=3)
             v.people[0].name = VOTER
-            create_user(
-                session,
-                SYSTEM,
-                username="organizer",
-                display_name="周组织",
-                password=ORGANIZER_PASSWORD,
-                role=Role.ORGANIZER,
-                township_id=v.village.township_id,
-                village_id=v.village.id,
-            )
+            create_organizer(session, v.village, ORGANIZER_PASSWORD)
             (slip,) = credentials.issue_slips(
                 session, SYSTEM, v.assembly, [v.people[0].id], settings=settings
             )
@@ -88,27 +75,12 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def voting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VotingServer]:
     tmp = tmp_path_factory.mktemp("voting")
-    url, schema = fresh_database_url(tmp, "voting")
-    server: ServerProcess | None = None
-    try:
-        upgrade_to_head(url)
-        key = secrets.token_hex(32)
+    key = secrets.token_hex(32)
+    with fresh_migrated_database(tmp, "voting") as url:
         token, slip_page = _seed(url, key, tmp)
-        port = free_port()
-        env = child_environment(
-            CUNYI_DATABASE_URL=url, CUNYI_DATA_DIR=str(tmp), CUNYI_SECRET_KEY=key
-        )
-        command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
-        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-        server = ServerProcess(command, env, cwd=tmp)
-        base_url = f"http://127.0.0.1:{port}"
-        server.wait_until_serving(base_url + "/s")
-        yield VotingServer(base_url, url, f"{base_url}/s/{token}", VOTER, slip_page, server)
-    finally:
-        if server is not None:
-            server.stop()
-        if schema:
-            drop_postgres_schema(schema)
+        with running_app(url, tmp, key, ready_path="/s") as app:
+            link = f"{app.base_url}/s/{token}"
+            yield VotingServer(app.base_url, url, link, VOTER, slip_page, app.process)
 
 
 def _stored(url: str) -> tuple[list[str], list[str]]:

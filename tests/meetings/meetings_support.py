@@ -14,7 +14,7 @@ from app.audit.services import Actor
 from app.db import utcnow
 from app.registry.models import Person, Village
 from meetings import services
-from meetings.models import AttendanceEvent, CheckInMethod, Meeting, MeetingKind
+from meetings.models import AttendanceEvent, CheckInMethod, Meeting, MeetingKind, MeetingStatus
 from tests import factories
 
 
@@ -62,6 +62,38 @@ def values(
 
 def meeting(db: Session, where: Place, **kwargs: object) -> Meeting:
     return services.create_meeting(db, where.actor, where.village, values(where, **kwargs))  # type: ignore[arg-type]
+
+
+def villagers_assembly(
+    db: Session,
+    village: Village,
+    host: StaffUser,
+    recorder: StaffUser,
+    *,
+    title: str,
+    place: str,
+    starts_at: datetime,
+    status: MeetingStatus,
+    assembly_id: int | None = None,
+) -> Meeting:
+    """A villagers' assembly made straight from the model, skipping the services' checks,
+    for tests that need a meeting already in `status`."""
+    row = Meeting(
+        village_id=village.id,
+        kind=MeetingKind.VILLAGERS_ASSEMBLY,
+        title=title,
+        convener="村民委员会",
+        host_id=host.id,
+        recorder_id=recorder.id,
+        place=place,
+        starts_at=starts_at,
+        status=status,
+        assembly_id=assembly_id,
+        created_by_id=host.id,
+    )
+    db.add(row)
+    db.flush()
+    return row
 
 
 def adults(village: Village, n: int, **kwargs: object) -> list[Person]:

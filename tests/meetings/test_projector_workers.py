@@ -11,7 +11,6 @@ import os
 import queue
 import re
 import secrets
-import sys
 import threading
 import time
 import urllib.parse
@@ -26,15 +25,15 @@ from starlette.datastructures import Secret
 from app.accounts.models import Role
 from app.audit.services import SYSTEM
 from app.db import Database, make_engine, utcnow
-from app.migrate import upgrade_to_head
 from app.settings import Settings
 from ballots import credentials
 from meetings import projector
-from meetings.models import Meeting, MeetingKind, MeetingStatus
+from meetings.models import MeetingStatus
 from tests import factories
+from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
-from tests.browser.server import ServerProcess, child_environment, free_port
-from tests.conftest import drop_postgres_schema, fresh_database_url
+from tests.browser.server import running_app
+from tests.meetings.meetings_support import villagers_assembly
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CUNYI_TEST_DATABASE") != "postgresql",
@@ -55,21 +54,17 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[int, str]:
             organizer = factories.staff(Role.ORGANIZER, village)
             assembly = fe.assembly(session, village, title="村民会议")
             people = fe.adults(village, 3)
-            meeting = Meeting(
-                village_id=village.id,
-                kind=MeetingKind.VILLAGERS_ASSEMBLY,
+            meeting = villagers_assembly(
+                session,
+                village,
+                organizer,
+                organizer,
                 title="两个进程的村民会议",
-                convener="村民委员会",
-                host_id=organizer.id,
-                recorder_id=organizer.id,
                 place="村委会",
                 starts_at=utcnow() + timedelta(hours=1),
                 status=MeetingStatus.OPEN,
                 assembly_id=assembly.id,
-                created_by_id=organizer.id,
             )
-            session.add(meeting)
-            session.flush()
             (slip,) = credentials.issue_slips(
                 session, SYSTEM, assembly, [people[0].id], settings=settings
             )
@@ -78,34 +73,16 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[int, str]:
         database.dispose()
 
 
-def _start(url: str, key: str, tmp: Path) -> tuple[ServerProcess, int]:
-    port = free_port()
-    env = child_environment(CUNYI_DATABASE_URL=url, CUNYI_DATA_DIR=str(tmp), CUNYI_SECRET_KEY=key)
-    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    server = ServerProcess(command, env, cwd=tmp)
-    server.wait_until_serving(f"http://127.0.0.1:{port}/signin", timeout=DEADLINE)
-    return server, port
-
-
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[tuple[int, int, int, str]]:
-    url, schema = fresh_database_url(tmp_path, "workers")
-    servers: list[ServerProcess] = []
-    try:
-        upgrade_to_head(url)
-        key = secrets.token_hex(32)
+    key = secrets.token_hex(32)
+    with fresh_migrated_database(tmp_path, "workers") as url:
         meeting_id, token = _seed(url, key, tmp_path)
-        first, port_a = _start(url, key, tmp_path)
-        servers.append(first)
-        second, port_b = _start(url, key, tmp_path)
-        servers.append(second)
-        yield port_a, port_b, meeting_id, token
-    finally:
-        for server in servers:
-            server.stop()
-        if schema:
-            drop_postgres_schema(schema)
+        with (
+            running_app(url, tmp_path, key, "/signin", timeout=DEADLINE) as first,
+            running_app(url, tmp_path, key, "/signin", timeout=DEADLINE) as second,
+        ):
+            yield first.port, second.port, meeting_id, token
 
 
 def _read_states(response: http.client.HTTPResponse, found: queue.Queue[dict[str, object]]) -> None:

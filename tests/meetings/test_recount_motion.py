@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.settings import PROJECT_ROOT
 from ballots.recount import RecountInputError, recount
+from tests.browser.server import run_recount
 
 BASE: dict[str, Any] = {
     "kind": "motion",
@@ -93,28 +90,12 @@ def test_unknown_kind_names_both_kinds() -> None:
         run(kind="vote")
 
 
-def _cli(tmp_path: Path, stdin: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUNYI_")}
-    env.update(CUNYI_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(PROJECT_ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", "recount", "-"],
-        cwd=tmp_path,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
-
-
 def test_cunyi_recount_counts_a_motion_and_exits_2_on_bad_input(tmp_path: Path) -> None:
-    done = _cli(tmp_path, json.dumps({**BASE, "present": 50, "yes": 25}))
+    done = run_recount(tmp_path, "-", stdin=json.dumps({**BASE, "present": 50, "yes": 25}))
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert (out["quorum"], out["passed"]) == (False, False)
     assert "未达到法定人数" in out["reason"]
-    bad = _cli(tmp_path, json.dumps({**BASE, "body": "township"}))
+    bad = run_recount(tmp_path, "-", stdin=json.dumps({**BASE, "body": "township"}))
     assert bad.returncode == 2
     assert "body 必须是" in bad.stderr and bad.stdout == ""

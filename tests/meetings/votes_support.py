@@ -18,12 +18,12 @@ from meetings.models import (
     CheckInMethod,
     ItemKind,
     Meeting,
-    MeetingKind,
     MeetingStatus,
     Motion,
     VoteMethod,
 )
 from tests import factories
+from tests.meetings.meetings_support import villagers_assembly
 
 
 @dataclass
@@ -61,21 +61,17 @@ def hall(
     )
     db.add(assembly)
     db.flush()
-    meeting = Meeting(
-        village_id=village.id,
-        kind=MeetingKind.VILLAGERS_ASSEMBLY,
+    meeting = villagers_assembly(
+        db,
+        village,
+        organizer,
+        organizer,
         title="村民会议",
-        convener="村民委员会",
-        host_id=organizer.id,
-        recorder_id=organizer.id,
         place="礼堂",
         starts_at=utcnow(),
         status=status,
         assembly_id=assembly.id,
-        created_by_id=organizer.id,
     )
-    db.add(meeting)
-    db.flush()
     item = AgendaItem(meeting_id=meeting.id, position=1, title="修建水渠", kind=kind)
     db.add(item)
     db.flush()

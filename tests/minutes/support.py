@@ -17,12 +17,12 @@ from meetings.models import (
     CheckInMethod,
     ItemKind,
     Meeting,
-    MeetingKind,
     MeetingStatus,
     Motion,
     VoteMethod,
 )
 from tests import factories
+from tests.meetings.meetings_support import villagers_assembly
 
 STARTS = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)  # 09:30 China time
 
@@ -39,21 +39,16 @@ def meeting(
     recorder: StaffUser,
     status: MeetingStatus = MeetingStatus.CLOSED,
 ) -> Meeting:
-    found = Meeting(
-        village_id=village.id,
-        kind=MeetingKind.VILLAGERS_ASSEMBLY,
+    return villagers_assembly(
+        db,
+        village,
+        host,
+        recorder,
         title="2026年冬季村民会议",
-        convener="村民委员会",
-        host_id=host.id,
-        recorder_id=recorder.id,
         place="村委会大院",
         starts_at=STARTS,
         status=status,
-        created_by_id=host.id,
     )
-    db.add(found)
-    db.flush()
-    return found
 
 
 def item(

@@ -1,0 +1,1 @@
+"""Compacts: drafting, versions and diffs, group-by-group deliberation, adoption, filing."""

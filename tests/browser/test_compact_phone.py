@@ -1,0 +1,105 @@
+"""A member on a 360px phone opens their QR slip link, reads the compact article by
+article, comments on one article and votes once. The villager's pages run no script."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+from sqlalchemy import select
+from starlette.datastructures import Secret
+
+from app.db import Database, make_engine
+from app.settings import Settings
+from compacts.models import Comment, MemberVote, VoteChoice
+from tests import factories
+from tests.app.helpers import fresh_migrated_database
+from tests.browser.conftest import screenshot
+from tests.browser.server import ServerProcess, running_app
+from tests.compacts.rounds_support import open_round, setting
+
+pytestmark = pytest.mark.browser
+
+PHONE_WIDTH = 360
+
+
+@dataclass(frozen=True)
+class CompactServer:
+    url: str  # the database, to check what was written
+    link: str  # what the member's QR code holds
+    round_id: int
+    process: ServerProcess
+
+    def log(self) -> str:
+        return "\n".join(self.process.output.splitlines()[-40:])
+
+
+def _seed(url: str, key: str, tmp: Path) -> tuple[str, int]:
+    """An open round of a two-chapter compact, and 王建国's slip link."""
+    database = Database(make_engine(url))
+    settings = Settings(database_url=url, secret_key=Secret(key), data_dir=tmp)
+    try:
+        with database.transaction() as session:
+            factories.bind(session)
+            s = setting(session, settings)
+            round_ = open_round(session, s)
+            return s.tokens[1], round_.id
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(scope="module")
+def compact_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CompactServer]:
+    tmp = tmp_path_factory.mktemp("compact")
+    key = secrets.token_hex(32)
+    with fresh_migrated_database(tmp, "compact") as url:
+        token, round_id = _seed(url, key, tmp)
+        with running_app(url, tmp, key, ready_path="/s") as app:
+            yield CompactServer(url, f"{app.base_url}/s/{token}", round_id, app.process)
+
+
+def _written(url: str) -> tuple[list[tuple[str, str]], list[VoteChoice]]:
+    database = Database(make_engine(url))
+    try:
+        with database.transaction() as session:
+            comments = [(c.article, c.text) for c in session.scalars(select(Comment))]
+            votes = [v.choice for v in session.scalars(select(MemberVote))]
+            return comments, votes
+    finally:
+        database.dispose()
+
+
+def test_a_member_reads_comments_and_votes_on_a_phone(
+    page: Page, compact_server: CompactServer
+) -> None:
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    page.goto(compact_server.link)  # what scanning the slip's QR code opens
+    assert "王建国，您好" in page.inner_text("main"), compact_server.log()
+    page.get_by_role("link", name="村规民约征求意见").click()
+    main = page.inner_text("main")
+    assert "第一章" in main and "第二条 邻里" in main and "第三条 施行" in main
+    assert int(page.evaluate("document.documentElement.scrollWidth")) <= PHONE_WIDTH
+
+    page.get_by_text("对第二条提意见").click()
+    page.locator("#f-text-2").fill("邻里互助最好有人牵头")
+    page.locator("#art-2 ~ details").first.get_by_role("button", name="提交意见").click()
+    assert "您的意见已经收到" in page.inner_text("main"), compact_server.log()
+    assert "您的意见：邻里互助最好有人牵头" in page.inner_text("main")
+
+    page.get_by_label("修改后同意").check()
+    page.get_by_role("button", name="确认表态").click()
+    main = page.inner_text("main")
+    assert "已投票" in main and "修改后同意" in main
+    assert page.get_by_role("button", name="确认表态").count() == 0
+    assert int(page.evaluate("document.documentElement.scrollWidth")) <= PHONE_WIDTH
+    screenshot(page, "compact-round-360")
+    assert scripts == []
+
+    comments, votes = _written(compact_server.url)
+    assert comments == [("2", "邻里互助最好有人牵头")]
+    assert votes == [VoteChoice.APPROVE_WITH_CHANGES]

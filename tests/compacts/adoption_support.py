@@ -1,0 +1,76 @@
+"""Rows for the answers and adoption tests, made directly with the models: a compact
+with versions, a round with comments, and a villagers' assembly to adopt it at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role, StaffUser
+from app.audit.services import Actor, actor_for
+from app.registry.models import Group, Person, Village
+from compacts.models import Comment, Compact, DeliberationRound, Version
+from tests import factories
+
+SOURCE = "# 总则\n## 宗旨\n本村村民自愿订立本公约。\n## 议事\n大事由村民会议商量决定。\n"
+
+
+@dataclass
+class Book:
+    village: Village
+    organizer: StaffUser
+    compact: Compact
+    group: Group
+    people: list[Person]
+
+    @property
+    def actor(self) -> Actor:
+        return actor_for(self.organizer)
+
+
+def book(db: Session, people: int = 3) -> Book:
+    village = factories.VillageFactory()
+    organizer = factories.staff(Role.ORGANIZER, village)
+    compact = Compact(village_id=village.id, title="村规民约", created_by_id=organizer.id)
+    group = factories.GroupFactory(village_id=village.id)
+    db.add(compact)
+    db.flush()
+    members = []
+    for _ in range(people):
+        household = factories.HouseholdFactory(village_id=village.id)
+        person = factories.PersonFactory(household=household)
+        factories.MembershipFactory(person_id=person.id, group_id=group.id, kind=group.kind)
+        members.append(person)
+    return Book(village, organizer, compact, group, members)
+
+
+def version(db: Session, b: Book, number: int, *, answers_filing_id: int | None = None) -> Version:
+    row = Version(
+        compact_id=b.compact.id,
+        number=number,
+        source=SOURCE,
+        structure_json="{}",
+        sha256=f"{number:064d}",
+        change_note=f"第{number}版",
+        answers_filing_id=answers_filing_id,
+        author_id=b.organizer.id,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def round_on(db: Session, b: Book, v: Version) -> DeliberationRound:
+    row = DeliberationRound(compact_id=b.compact.id, version_id=v.id, deadline=date(2099, 1, 1))
+    db.add(row)
+    db.flush()
+    return row
+
+
+def comment(db: Session, b: Book, r: DeliberationRound, person: Person, text: str) -> Comment:
+    row = Comment(round_id=r.id, group_id=b.group.id, person_id=person.id, article="2", text=text)
+    db.add(row)
+    db.flush()
+    return row

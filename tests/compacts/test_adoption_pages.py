@@ -1,0 +1,203 @@
+"""The answers, adoption, filing and delivery pages, and the villager's own pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from app.accounts.models import Role
+from app.audit.services import SYSTEM, actor_for
+from app.settings import Settings
+from ballots import credentials
+from compacts import adoption, answers, delivery
+from compacts.models import (
+    Adoption,
+    Answer,
+    AnswerOutcome,
+    DeliveryMethod,
+    DeliveryReceipt,
+    Filing,
+    FilingDecision,
+    Version,
+)
+from tests import factories
+from tests.ballots import factories_elections as fe
+from tests.compacts.adoption_support import Book, book, comment, round_on, version
+from tests.conftest import csrf_from, post_form, sign_in
+
+
+def _published(db: Session, b: Book, v: Version) -> None:
+    """Adopted, acknowledged and published, with rows made directly (no meeting needed)."""
+    db.add(
+        Adoption(
+            version_id=v.id,
+            adopted=True,
+            figures_json='{"members": 10, "present": 7, "yes": 6, "no": 1, "abstain": 0}',
+            adopted_on=adoption.today(),
+            recorded_by_id=b.organizer.id,
+        )
+    )
+    db.flush()
+    township = actor_for(factories.staff(Role.TOWNSHIP_ADMIN, b.village))
+    filing = adoption.submit_filing(db, b.actor, v)
+    adoption.decide_filing(db, township, filing, FilingDecision.ACKNOWLEDGED)
+    delivery.publish(db, b.actor, v)
+
+
+def test_answer_form_requires_a_reason_and_writes_nothing(db: Session, client: TestClient) -> None:
+    b = book(db)
+    v1 = version(db, b, 1)
+    c = comment(db, b, round_on(db, b, v1), b.people[0], "第二条请写清楚")
+    v2 = version(db, b, 2)
+    sign_in(client, b.organizer.username)
+    page = f"/compacts/versions/{v2.id}/answers"
+    shown = client.get(page)
+    assert "还有 1 条意见没有答复" in shown.text
+    assert "第二条请写清楚" in shown.text
+
+    bad = post_form(client, f"{page}/{c.id}", {"outcome": "accepted", "reason": ""}, page=page)
+    assert bad.status_code == 422
+    assert "请填写理由" in bad.text
+    assert db.scalars(select(Answer)).all() == []
+
+    good = post_form(
+        client, f"{page}/{c.id}", {"outcome": "partly", "reason": "已补充第二条"}, page=page
+    )
+    assert good.status_code == 303
+    saved = db.scalar(select(Answer).where(Answer.comment_id == c.id))
+    assert saved is not None and (saved.outcome, saved.version_id) == (AnswerOutcome.PARTLY, v2.id)
+    assert "所有意见都已答复" in client.get(page).text
+
+
+def test_other_village_staff_cannot_answer(db: Session, client: TestClient) -> None:
+    b = book(db)
+    v1 = version(db, b, 1)
+    c = comment(db, b, round_on(db, b, v1), b.people[0], "意见")
+    stranger = factories.staff(Role.ORGANIZER, factories.VillageFactory())
+    sign_in(client, stranger.username)
+    token = csrf_from(client, "/")
+    response = client.post(
+        f"/compacts/versions/{v1.id}/answers/{c.id}",
+        data={"outcome": "accepted", "reason": "好", "csrf_token": token},
+    )
+    assert response.status_code == 403
+    assert db.scalars(select(Answer)).all() == []
+
+
+def test_member_reads_the_answer_through_their_slip(
+    db: Session, client: TestClient, settings: Settings
+) -> None:
+    b = book(db)
+    c = comment(db, b, round_on(db, b, version(db, b, 1)), b.people[0], "我建议改第二条")
+    answers.answer(db, b.actor, c, AnswerOutcome.ACCEPTED, "已按您的意见修改")
+    assembly = fe.assembly(db, b.village, title="征求意见")
+    (slip,) = credentials.issue_slips(db, SYSTEM, assembly, [b.people[0].id], settings=settings)
+    token = credentials.slip_token(settings, slip)
+
+    slip_page = client.get(f"/s/{token}")
+    assert f"/s/{token}/compacts/answers" in slip_page.text
+    page = client.get(f"/s/{token}/compacts/answers")
+    assert page.status_code == 200
+    assert "我建议改第二条" in page.text and "已按您的意见修改" in page.text
+    assert "采纳" in page.text
+
+
+def test_public_page_shows_answers_and_keeps_the_text_inert(
+    db: Session, client: TestClient
+) -> None:
+    b = book(db)
+    c = comment(db, b, round_on(db, b, version(db, b, 1)), b.people[0], "<script>alert(1)</script>")
+    v2 = version(db, b, 2)
+    answers.answer(db, b.actor, c, AnswerOutcome.NOT_ACCEPTED, "<b>不</b>采纳", v2)
+    page = client.get(f"/public/compacts/versions/{v2.id}")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "&lt;b&gt;不&lt;/b&gt;采纳" in page.text
+    assert "本村村民自愿订立本公约" in page.text
+    assert client.get(f"/public/compacts/versions/{v2.id}/print").status_code == 404
+
+
+def test_township_orders_a_correction_on_the_page(db: Session, client: TestClient) -> None:
+    b = book(db)
+    v = version(db, b, 1)
+    db.add(
+        Adoption(
+            version_id=v.id,
+            adopted=True,
+            figures_json="{}",
+            adopted_on=adoption.today(),
+            recorded_by_id=b.organizer.id,
+        )
+    )
+    db.flush()
+    adoption.submit_filing(db, b.actor, v)
+    township = factories.staff(Role.TOWNSHIP_ADMIN, b.village)
+    sign_in(client, township.username)
+    page = f"/compacts/versions/{v.id}/adoption"
+    missing = post_form(
+        client,
+        f"/compacts/versions/{v.id}/filing/decide",
+        {"decision": "correction_ordered", "order_text": "第三条不合法", "articles": ""},
+        page=page,
+    )
+    assert missing.status_code == 422
+    assert "请写出要改正的条款号" in missing.text
+    ordered = post_form(
+        client,
+        f"/compacts/versions/{v.id}/filing/decide",
+        {"decision": "correction_ordered", "order_text": "第三条不合法", "articles": "第3条、5"},
+        page=page,
+    )
+    assert ordered.status_code == 303
+    filing = db.scalar(select(Filing).where(Filing.version_id == v.id))
+    assert filing is not None
+    assert filing.decision is FilingDecision.CORRECTION_ORDERED
+    assert adoption.filing_articles(filing) == ["3", "5"]
+    assert "第三条不合法" in client.get(page).text
+
+
+def test_household_confirms_receipt_by_slip_once(
+    db: Session, client: TestClient, settings: Settings
+) -> None:
+    b = book(db)
+    v = version(db, b, 1)
+    _published(db, b, v)
+    assembly = fe.assembly(db, b.village, title="送达")
+    (slip,) = credentials.issue_slips(db, SYSTEM, assembly, [b.people[0].id], settings=settings)
+    token = credentials.slip_token(settings, slip)
+    page = f"/s/{token}/compacts/{v.id}/received"
+    assert f"/s/{token}/compacts/{v.id}/received" in client.get(f"/s/{token}/compacts/answers").text
+    token_csrf = csrf_from(client, page)
+    assert "我家已收到" in client.get(page).text
+    done = client.post(page, data={"csrf_token": token_csrf})
+    assert done.status_code == 200
+    assert "已登记" in done.text
+    assert "我家已收到" not in client.get(page).text
+    repeat = client.post(page, data={"csrf_token": token_csrf})
+    assert repeat.status_code == 409
+    assert "已经登记收到了" in repeat.text
+    receipts = db.scalars(select(DeliveryReceipt)).all()
+    assert [(r.household_id, r.method) for r in receipts] == [
+        (b.people[0].household_id, DeliveryMethod.QR)
+    ]
+
+
+def test_leader_ticks_households_and_sees_the_share(db: Session, client: TestClient) -> None:
+    b = book(db, people=4)
+    v = version(db, b, 1)
+    _published(db, b, v)
+    leader = factories.staff(Role.GROUP_LEADER, b.village)
+    sign_in(client, leader.username)
+    page = f"/compacts/versions/{v.id}/delivery"
+    token = csrf_from(client, page)
+    empty = client.post(f"{page}/tick", data={"csrf_token": token})
+    assert empty.status_code == 422
+    assert "请至少勾选一户" in empty.text
+    ticked = [str(p.household_id) for p in b.people[:2]]
+    done = client.post(f"{page}/tick", data={"household": ticked, "csrf_token": token})
+    assert done.status_code == 303
+    assert "已送达 2 户，共 4 户（50%）" in client.get(page).text
+    organizer_view = client.get(f"/compacts/versions/{v.id}/adoption")
+    assert "已送达 2 户" in organizer_view.text

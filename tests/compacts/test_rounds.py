@@ -1,0 +1,200 @@
+"""Deliberation rounds, service level: who may speak, once-only votes, paper entries by the
+leader, the coverage matrix and the rule for closing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEntry
+from app.audit.services import actor_for
+from app.errors import Conflict, DomainError, Forbidden
+from app.registry.rules import today_in_china
+from compacts import rounds
+from compacts import rounds_lookup as lookup
+from compacts.models import Comment, MemberVote, RoundGroup, VoteChoice
+from compacts.rounds_coverage import coverage
+from tests import factories
+from tests.compacts.rounds_support import open_round, setting
+
+
+@pytest.fixture
+def s(db, settings):
+    return setting(db, settings)
+
+
+def _actions(db) -> list[str]:
+    return list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+
+
+def test_opening_a_round_names_its_groups_and_is_audited(db, s):
+    round_ = open_round(db, s)
+    assert [g.name for g in lookup.groups_of(db, round_)] == [
+        "第一村民小组",
+        "妇女小组",
+        "老年协会联户组",
+    ]
+    assert "compact.round_open" in _actions(db)
+
+
+def test_a_round_refuses_groups_of_another_village_and_a_past_deadline(db, s):
+    stranger = factories.GroupFactory(village_id=factories.VillageFactory().id)
+    actor = actor_for(s.organizer)
+    with pytest.raises(DomainError, match="只能选择本村的小组"):
+        rounds.open_round(db, actor, s.compact, s.version, [stranger.id], today_in_china(), None)
+    with pytest.raises(DomainError, match="截止日期已经过去了"):
+        rounds.open_round(
+            db,
+            actor,
+            s.compact,
+            s.version,
+            [s.villagers.id],
+            today_in_china() - timedelta(days=1),
+            None,
+        )
+    assert db.scalars(select(RoundGroup)).all() == []
+
+
+def test_a_member_of_two_groups_speaks_for_the_first_one(db, s):
+    round_ = open_round(db, s)
+    both = s.members[0]  # in the villagers' group and in the women's group
+    assert lookup.member_group(db, round_, both) == s.villagers
+    assert lookup.member_group(db, round_, s.members[3]) == s.women
+    comment = rounds.add_comment(db, rounds.VILLAGER_QR, round_, both, "2", "邻里互助要写具体")
+    assert comment.group_id == s.villagers.id and comment.entered_by_id is None
+
+
+def test_an_outsider_may_not_comment(db, s):
+    round_ = open_round(db, s)
+    outsider = factories.PersonFactory(
+        household=factories.HouseholdFactory(village_id=s.village.id)
+    )
+    with pytest.raises(Forbidden, match="您不在这一轮征求意见的小组里"):
+        rounds.add_comment(db, rounds.VILLAGER_QR, round_, outsider, "1", "我也想说")
+    assert db.scalars(select(Comment)).all() == []
+
+
+def test_a_comment_must_name_an_article_of_the_version(db, s):
+    round_ = open_round(db, s)
+    with pytest.raises(DomainError, match="没有这一条"):
+        rounds.add_comment(db, rounds.VILLAGER_QR, round_, s.members[1], "99", "意见")
+
+
+def test_a_member_votes_once(db, s):
+    round_ = open_round(db, s)
+    rounds.cast_vote(db, rounds.VILLAGER_QR, round_, s.members[1], VoteChoice.APPROVE)
+    with pytest.raises(Conflict, match="已投票"):
+        rounds.cast_vote(db, rounds.VILLAGER_QR, round_, s.members[1], VoteChoice.REJECT)
+    votes = db.scalars(select(MemberVote)).all()
+    assert [(v.person_id, v.choice) for v in votes] == [(s.members[1].id, VoteChoice.APPROVE)]
+
+
+def test_the_database_refuses_a_second_vote_even_past_the_check(db, s):
+    round_ = open_round(db, s)
+    rounds.cast_vote(db, rounds.VILLAGER_QR, round_, s.members[1], VoteChoice.APPROVE)
+    db.add(
+        MemberVote(
+            round_id=round_.id,
+            group_id=s.villagers.id,
+            person_id=s.members[1].id,
+            choice=VoteChoice.REJECT,
+        )
+    )
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        db.flush()
+
+
+def test_members_cannot_speak_after_the_deadline_but_leaders_can_enter_paper(db, s):
+    round_ = open_round(db, s)
+    round_.deadline = today_in_china() - timedelta(days=1)
+    with pytest.raises(Conflict, match="截止了"):
+        rounds.cast_vote(db, rounds.VILLAGER_QR, round_, s.members[1], VoteChoice.APPROVE)
+    vote = rounds.cast_vote(
+        db,
+        actor_for(s.leader),
+        round_,
+        s.members[1],
+        VoteChoice.REJECT,
+        entered_by=s.leader,
+        group_id=s.villagers.id,
+    )
+    assert vote.entered_by_id == s.leader.id
+
+
+def test_a_leader_enters_only_for_members_of_the_named_group(db, s):
+    round_ = open_round(db, s)
+    with pytest.raises(DomainError, match="不是这个小组在这一轮的成员"):
+        rounds.add_comment(
+            db,
+            actor_for(s.leader),
+            round_,
+            s.members[3],
+            "1",
+            "纸上写的",
+            entered_by=s.leader,
+            group_id=s.villagers.id,
+        )
+
+
+def test_a_leader_of_another_village_is_refused(db, s):
+    from app.accounts.models import Role
+
+    round_ = open_round(db, s)
+    stranger = factories.staff(Role.GROUP_LEADER, factories.VillageFactory())
+    with pytest.raises(Forbidden, match="这个村不在您的管辖范围内"):
+        rounds.file_summary(db, stranger, actor_for(stranger), round_, s.villagers.id, "同意")
+
+
+def test_coverage_counts_comments_votes_and_reach_per_group(db, s):
+    round_ = open_round(db, s)
+    qr = rounds.VILLAGER_QR
+    rounds.add_comment(db, qr, round_, s.members[0], "2", "第一条意见")
+    rounds.add_comment(db, qr, round_, s.members[1], "2", "第二条意见")
+    rounds.add_comment(db, qr, round_, s.members[3], "", "整体意见")
+    rounds.cast_vote(db, qr, round_, s.members[1], VoteChoice.APPROVE_WITH_CHANGES)
+    rounds.cast_vote(
+        db,
+        actor_for(s.leader),
+        round_,
+        s.members[2],
+        VoteChoice.APPROVE,
+        entered_by=s.leader,
+        group_id=s.villagers.id,
+    )
+    cov = coverage(db, round_)
+    assert cov.count("2", s.villagers.id) == 2
+    assert cov.count("", s.women.id) == 1
+    assert cov.count("1", s.villagers.id) == 0
+    villagers, women, association = cov.groups
+    assert (villagers.members, villagers.reached, villagers.share) == (3, 3, 100)
+    assert villagers.votes == {VoteChoice.APPROVE_WITH_CHANGES: 1, VoteChoice.APPROVE: 1}
+    assert villagers.paper == 1
+    assert (women.members, women.reached, women.share) == (2, 1, 50)
+    assert (association.members, association.reached, association.share) == (0, 0, 0)
+    assert [key for key, _label in cov.articles] == ["", "1", "2", "3"]
+
+
+def test_closing_refuses_while_a_group_is_silent_unless_a_reason_is_given(db, s):
+    round_ = open_round(db, s)
+    rounds.cast_vote(db, rounds.VILLAGER_QR, round_, s.members[1], VoteChoice.APPROVE)
+    rounds.file_summary(db, s.leader, actor_for(s.leader), round_, s.women.id, "妇女小组基本同意")
+    with pytest.raises(Conflict) as refused:
+        rounds.close_round(db, actor_for(s.organizer), round_)
+    assert refused.value.render_message().startswith("老年协会联户组 还没有汇总意见")
+    assert round_.closed_at is None
+    rounds.close_round(db, actor_for(s.organizer), round_, "协会组长外出务工，本轮无法组织讨论")
+    assert round_.closed_at is not None
+    assert round_.close_note == "协会组长外出务工，本轮无法组织讨论"
+    with pytest.raises(Conflict, match="已经结束"):
+        rounds.add_comment(db, rounds.VILLAGER_QR, round_, s.members[1], "1", "晚了")
+    assert _actions(db)[-1] == "compact.round_close"
+
+
+def test_closing_without_a_reason_when_every_group_answered(db, s):
+    round_ = open_round(db, s)
+    for group in (s.villagers, s.women, s.association):
+        rounds.file_summary(db, s.leader, actor_for(s.leader), round_, group.id, "同意")
+    rounds.close_round(db, actor_for(s.organizer), round_)
+    assert round_.closed_at is not None and round_.close_note == ""
