@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.i18n import LazyText, gettext_, join_list, lazy
-from app.permissions import can_see_village
 from app.registry.models import Village
-from app.web import Ctx
+from app.web import Ctx, check_village_scope
 from ballots.models import Channel, Election, RollEntry, Round
 from ballots.paper_reading import Reading
 
@@ -22,11 +21,9 @@ CHANNEL_LABELS: dict[Channel, LazyText] = {
 
 def in_scope(ctx: Ctx, election: Election) -> None:
     """Staff reach only elections of villages they may see."""
-    user = ctx.require_user()
     village = ctx.db.get(Village, election.village_id)
     assert village is not None
-    if not can_see_village(user, village.id, village.township_id):
-        raise Forbidden(lazy("这个村不在您的管辖范围内。"))
+    check_village_scope(ctx, village)
 
 
 def election_of(ctx: Ctx, *, public: bool = False) -> Election:

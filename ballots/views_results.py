@@ -12,16 +12,16 @@ from starlette.responses import Response
 
 from app.accounts.views import password_problem
 from app.db import Database
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.forms import FormResult
 from app.i18n import gettext_, lazy
-from app.permissions import Permission, can_see_village
-from app.registry.models import Village
+from app.permissions import Permission
 from app.web import Ctx, route
 from ballots import forms_results as forms
 from ballots import results, results_certify, tracker
 from ballots.exceptions import WrongPassword
 from ballots.models import Election, Round, RoundStatus, Stage
+from ballots.views_paper_common import in_scope
 from ballots.views_results_public import KIND_LABELS, STATUS_LABELS
 from ballots.views_results_public import routes as public_routes
 from ballots.views_setup import ELECTION_PAGE_LINKS
@@ -29,20 +29,12 @@ from ballots.views_setup import ELECTION_PAGE_LINKS
 logger = logging.getLogger("cunyi")
 
 
-def _in_scope(ctx: Ctx, election: Election) -> None:
-    user = ctx.require_user()
-    village = ctx.db.get(Village, election.village_id)
-    assert village is not None
-    if not can_see_village(user, village.id, village.township_id):
-        raise Forbidden(lazy("这个村不在您的管辖范围内。"))
-
-
 def _round(ctx: Ctx) -> Round:
     """The round in the path, for staff: it must be in a village they may see."""
     round_ = ctx.db.get(Round, ctx.path["round_id"])
     if round_ is None:
         raise NotFound(lazy("没有这一轮投票。"))
-    _in_scope(ctx, round_.election)
+    in_scope(ctx, round_.election)
     return round_
 
 
