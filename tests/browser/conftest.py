@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role
 from app.accounts.services import create_user
 from app.audit.services import SYSTEM
-from app.db import Database, make_engine
 from app.registry.models import Township, Village
 from app.settings import PROJECT_ROOT
 from tests.app.helpers import fresh_migrated_database
-from tests.browser.server import ServerProcess, running_app
+from tests.browser.server import ServerProcess, committed_session, running_app
 
 CHROMIUM = os.environ.get("CUNYI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,10 +86,8 @@ def create_organizer(session: Session, village: Village, password: str) -> None:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("live")
     with fresh_migrated_database(tmp, "browser") as url:
-        database = Database(make_engine(url))
-        with database.transaction() as session:
+        with committed_session(url) as (session, _settings):
             village_id, village_name = _seed(session)
-        database.dispose()
         with running_app(url, tmp, secrets.token_hex(32), ready_path="/signin") as app:
             yield LiveServer(
                 app.base_url, village_id, village_name, "organizer", ORGANIZER_PASSWORD, app.process

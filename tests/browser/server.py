@@ -16,7 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.settings import PROJECT_ROOT
+from sqlalchemy.orm import Session
+from starlette.datastructures import Secret
+
+from app.db import Database, make_engine
+from app.settings import PROJECT_ROOT, Settings
 
 
 def free_port() -> int:
@@ -59,6 +63,10 @@ class ServerProcess:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self._queue.put(line.rstrip("\n"))
+
+    def tail(self, lines: int = 40) -> str:
+        """The last lines the process printed, for a failing assertion's message."""
+        return "\n".join(self.output.splitlines()[-lines:])
 
     @property
     def output(self) -> str:
@@ -149,3 +157,21 @@ def run_recount(
         timeout=60,
         check=False,
     )
+
+
+@contextmanager
+def committed_session(
+    database_url: str, secret_key: str = "", data_dir: Path = PROJECT_ROOT, *, write: bool = True
+) -> Iterator[tuple[Session, Settings]]:
+    """A committed unit of work on a server's own database (not the test's savepoint one),
+    with factories bound to it and the settings the server runs with."""
+    from tests import factories
+
+    database = Database(make_engine(database_url))
+    settings = Settings(database_url=database_url, secret_key=Secret(secret_key), data_dir=data_dir)
+    try:
+        with database.transaction(write=write) as session:
+            factories.bind(session)
+            yield session, settings
+    finally:
+        database.dispose()

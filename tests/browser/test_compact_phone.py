@@ -11,15 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 from sqlalchemy import select
-from starlette.datastructures import Secret
 
-from app.db import Database, make_engine
-from app.settings import Settings
 from compacts.models import Comment, MemberVote, VoteChoice
-from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.browser.conftest import screenshot
-from tests.browser.server import ServerProcess, running_app
+from tests.browser.server import ServerProcess, committed_session, running_app
 from tests.compacts.rounds_support import open_round, setting
 
 pytestmark = pytest.mark.browser
@@ -35,21 +31,15 @@ class CompactServer:
     process: ServerProcess
 
     def log(self) -> str:
-        return "\n".join(self.process.output.splitlines()[-40:])
+        return self.process.tail()
 
 
 def _seed(url: str, key: str, tmp: Path) -> tuple[str, int]:
     """An open round of a two-chapter compact, and 王建国's slip link."""
-    database = Database(make_engine(url))
-    settings = Settings(database_url=url, secret_key=Secret(key), data_dir=tmp)
-    try:
-        with database.transaction() as session:
-            factories.bind(session)
-            s = setting(session, settings)
-            round_ = open_round(session, s)
-            return s.tokens[1], round_.id
-    finally:
-        database.dispose()
+    with committed_session(url, key, tmp) as (session, settings):
+        s = setting(session, settings)
+        round_ = open_round(session, s)
+        return s.tokens[1], round_.id
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +53,10 @@ def compact_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Compact
 
 
 def _written(url: str) -> tuple[list[tuple[str, str]], list[VoteChoice]]:
-    database = Database(make_engine(url))
-    try:
-        with database.transaction() as session:
-            comments = [(c.article, c.text) for c in session.scalars(select(Comment))]
-            votes = [v.choice for v in session.scalars(select(MemberVote))]
-            return comments, votes
-    finally:
-        database.dispose()
+    with committed_session(url) as (session, _settings):
+        comments = [(c.article, c.text) for c in session.scalars(select(Comment))]
+        votes = [v.choice for v in session.scalars(select(MemberVote))]
+        return comments, votes
 
 
 def test_a_member_reads_comments_and_votes_on_a_phone(

@@ -13,19 +13,17 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from starlette.datastructures import Secret
 
 from app.accounts.models import Role
 from app.audit.services import SYSTEM
-from app.db import Database, make_engine, utcnow
-from app.settings import Settings
+from app.db import utcnow
 from ballots import credentials
 from meetings.models import MeetingStatus
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
 from tests.browser.conftest import screenshot
-from tests.browser.server import ServerProcess, running_app
+from tests.browser.server import ServerProcess, committed_session, running_app
 from tests.meetings.meetings_support import villagers_assembly
 
 pytestmark = pytest.mark.browser
@@ -44,38 +42,32 @@ class MeetingServer:
     process: ServerProcess
 
     def log(self) -> str:
-        return "\n".join(self.process.output.splitlines()[-40:])
+        return self.process.tail()
 
 
 def _seed(url: str, key: str, tmp: Path) -> tuple[str, int]:
     """An open villagers' assembly of three adults, and the first one's slip."""
-    database = Database(make_engine(url))
-    settings = Settings(database_url=url, secret_key=Secret(key), data_dir=tmp)
-    try:
-        with database.transaction() as session:
-            factories.bind(session)
-            village = factories.VillageFactory()
-            organizer = factories.staff(Role.ORGANIZER, village)
-            assembly = fe.assembly(session, village, title=TITLE)
-            people = fe.adults(village, 3)
-            people[0].name = VILLAGER
-            meeting = villagers_assembly(
-                session,
-                village,
-                organizer,
-                organizer,
-                title=TITLE,
-                place="村委会礼堂",
-                starts_at=utcnow() + timedelta(hours=1),
-                status=MeetingStatus.OPEN,
-                assembly_id=assembly.id,
-            )
-            (slip,) = credentials.issue_slips(
-                session, SYSTEM, assembly, [people[0].id], settings=settings
-            )
-            return credentials.slip_token(settings, slip), meeting.id
-    finally:
-        database.dispose()
+    with committed_session(url, key, tmp) as (session, settings):
+        village = factories.VillageFactory()
+        organizer = factories.staff(Role.ORGANIZER, village)
+        assembly = fe.assembly(session, village, title=TITLE)
+        people = fe.adults(village, 3)
+        people[0].name = VILLAGER
+        meeting = villagers_assembly(
+            session,
+            village,
+            organizer,
+            organizer,
+            title=TITLE,
+            place="村委会礼堂",
+            starts_at=utcnow() + timedelta(hours=1),
+            status=MeetingStatus.OPEN,
+            assembly_id=assembly.id,
+        )
+        (slip,) = credentials.issue_slips(
+            session, SYSTEM, assembly, [people[0].id], settings=settings
+        )
+        return credentials.slip_token(settings, slip), meeting.id
 
 
 @pytest.fixture(scope="module")

@@ -18,18 +18,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
-from starlette.datastructures import Secret
 
 from app.audit.services import SYSTEM
-from app.db import Database, make_engine
-from app.settings import Settings
 from ballots import credentials
 from ballots.models import Ballot, Receipt
-from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
 from tests.browser.conftest import create_organizer, screenshot
-from tests.browser.server import ServerProcess, running_app
+from tests.browser.server import ServerProcess, committed_session, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,28 +44,22 @@ class VotingServer:
     process: ServerProcess
 
     def log(self) -> str:
-        return "\n".join(self.process.output.splitlines()[-40:])
+        return self.process.tail()
 
 
 def _seed(url: str, key: str, tmp: Path) -> tuple[str, str]:
     """An open director election at an assembly, three voters, one slip.
 
     Returns the slip's token and the path of the organizer's page for it."""
-    database = Database(make_engine(url))
-    settings = Settings(database_url=url, secret_key=Secret(key), data_dir=tmp)
-    try:
-        with database.transaction() as session:
-            factories.bind(session)
-            v = fe.voting(session, voters=3)
-            v.people[0].name = VOTER
-            create_organizer(session, v.village, ORGANIZER_PASSWORD)
-            (slip,) = credentials.issue_slips(
-                session, SYSTEM, v.assembly, [v.people[0].id], settings=settings
-            )
-            page = f"/assemblies/{v.assembly.id}/slips/{slip.id}"
-            return credentials.slip_token(settings, slip), page
-    finally:
-        database.dispose()
+    with committed_session(url, key, tmp) as (session, settings):
+        v = fe.voting(session, voters=3)
+        v.people[0].name = VOTER
+        create_organizer(session, v.village, ORGANIZER_PASSWORD)
+        (slip,) = credentials.issue_slips(
+            session, SYSTEM, v.assembly, [v.people[0].id], settings=settings
+        )
+        page = f"/assemblies/{v.assembly.id}/slips/{slip.id}"
+        return credentials.slip_token(settings, slip), page
 
 
 @pytest.fixture(scope="module")
@@ -84,14 +74,10 @@ def voting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VotingSe
 
 
 def _stored(url: str) -> tuple[list[str], list[str]]:
-    database = Database(make_engine(url))
-    try:
-        with database.transaction(write=False) as session:
-            return list(session.scalars(select(Ballot.marks))), list(
-                session.scalars(select(Receipt.code))
-            )
-    finally:
-        database.dispose()
+    with committed_session(url, write=False) as (session, _settings):
+        return list(session.scalars(select(Ballot.marks))), list(
+            session.scalars(select(Receipt.code))
+        )
 
 
 def _fits(page: Page) -> None:

@@ -20,19 +20,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from starlette.datastructures import Secret
 
 from app.accounts.models import Role
 from app.audit.services import SYSTEM
-from app.db import Database, make_engine, utcnow
-from app.settings import Settings
+from app.db import utcnow
 from ballots import credentials
 from meetings import projector
 from meetings.models import MeetingStatus
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
-from tests.browser.server import running_app
+from tests.browser.server import committed_session, running_app
 from tests.meetings.meetings_support import villagers_assembly
 
 pytestmark = pytest.mark.skipif(
@@ -45,32 +43,26 @@ DEADLINE = 20.0  # seconds for anything the test waits on
 
 def _seed(url: str, key: str, tmp: Path) -> tuple[int, str]:
     """An open villagers' assembly of three adults; the first one's slip token."""
-    database = Database(make_engine(url))
-    settings = Settings(database_url=url, secret_key=Secret(key), data_dir=tmp)
-    try:
-        with database.transaction() as session:
-            factories.bind(session)
-            village = factories.VillageFactory()
-            organizer = factories.staff(Role.ORGANIZER, village)
-            assembly = fe.assembly(session, village, title="村民会议")
-            people = fe.adults(village, 3)
-            meeting = villagers_assembly(
-                session,
-                village,
-                organizer,
-                organizer,
-                title="两个进程的村民会议",
-                place="村委会",
-                starts_at=utcnow() + timedelta(hours=1),
-                status=MeetingStatus.OPEN,
-                assembly_id=assembly.id,
-            )
-            (slip,) = credentials.issue_slips(
-                session, SYSTEM, assembly, [people[0].id], settings=settings
-            )
-            return meeting.id, credentials.slip_token(settings, slip)
-    finally:
-        database.dispose()
+    with committed_session(url, key, tmp) as (session, settings):
+        village = factories.VillageFactory()
+        organizer = factories.staff(Role.ORGANIZER, village)
+        assembly = fe.assembly(session, village, title="村民会议")
+        people = fe.adults(village, 3)
+        meeting = villagers_assembly(
+            session,
+            village,
+            organizer,
+            organizer,
+            title="两个进程的村民会议",
+            place="村委会",
+            starts_at=utcnow() + timedelta(hours=1),
+            status=MeetingStatus.OPEN,
+            assembly_id=assembly.id,
+        )
+        (slip,) = credentials.issue_slips(
+            session, SYSTEM, assembly, [people[0].id], settings=settings
+        )
+        return meeting.id, credentials.slip_token(settings, slip)
 
 
 @pytest.fixture
