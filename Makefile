@@ -47,8 +47,8 @@ test-postgres: $(TEST_STAMP)
 	CUNYI_TEST_DATABASE=postgresql $(BIN)/pytest $(ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check app ballots compacts meetings minutes tests migrations
-	$(BIN)/ruff format --check app ballots compacts meetings minutes tests
+	$(BIN)/ruff check app assessment ballots compacts meetings minutes surveys tests migrations
+	$(BIN)/ruff format --check app assessment ballots compacts meetings minutes surveys tests
 	$(BIN)/mypy
 
 messages: $(TEST_STAMP)

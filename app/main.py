@@ -132,13 +132,16 @@ class CunyiApp(Starlette):
 
 def all_routes() -> list[BaseRoute]:
     from app.accounts.views import routes as account_routes
+    from app.api.views import routes as api_routes
     from app.audit.views import routes as audit_routes
     from app.home import routes as home_routes
     from app.registry.views import routes as registry_routes
+    from assessment.views import routes as assessment_routes
     from ballots.views import routes as ballot_routes
     from compacts.views import routes as compact_routes
     from meetings.views import routes as meeting_routes
     from minutes.views import routes as minutes_routes
+    from surveys.views import routes as survey_routes
 
     static = Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static")
     static.permission = Permission.PUBLIC  # type: ignore[attr-defined]
@@ -152,6 +155,9 @@ def all_routes() -> list[BaseRoute]:
         meeting_routes,
         minutes_routes,
         compact_routes,
+        survey_routes,
+        assessment_routes,
+        api_routes,
     ):
         routes.extend(group)
     return routes

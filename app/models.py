@@ -1,9 +1,12 @@
 """Imports every model so `Base.metadata` is complete (Alembic, tests)."""
 
+import assessment.models  # noqa: F401  (assessment settings)
 import ballots.models  # noqa: F401  (elections: registers its tables)
 import compacts.models  # noqa: F401  (compacts)
 import meetings.models  # noqa: F401  (meetings)
 import minutes.models  # noqa: F401  (minutes)
+import surveys.models  # noqa: F401  (surveys)
+from app.api.models import ApiToken  # noqa: F401  (API tokens)
 from app.accounts.models import SigninFailure, StaffUser
 from app.audit.models import AuditEntry
 from app.db import Base

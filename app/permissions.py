@@ -39,6 +39,12 @@ class Permission(enum.StrEnum):
     COMPACT_MANAGE = "compact.manage"  # draft, version, rounds, answers, adoption, delivery
     COMPACT_LEAD = "compact.lead"  # group leaders: paper opinions and votes, group summary
     COMPACT_FILE = "compact.file"  # township: acknowledge a filing or order a correction
+    # Surveys (package surveys).
+    SURVEY_READ = "survey.read"  # surveys, response counts, results
+    SURVEY_MANAGE = "survey.manage"  # create, edit questions, open, close, paper entry
+    # Assessment (package assessment) and the read-only JSON API (app.api).
+    ASSESSMENT_READ = "assessment.read"  # village report, township overview, exports
+    ASSESSMENT_MANAGE = "assessment.manage"  # township: standards, thresholds, API tokens
 
 
 _READ_EVERYTHING = frozenset(
@@ -50,6 +56,8 @@ _READ_EVERYTHING = frozenset(
         Permission.ELECTION_READ,
         Permission.MEETING_READ,
         Permission.COMPACT_READ,
+        Permission.SURVEY_READ,
+        Permission.ASSESSMENT_READ,
     }
 )
 
@@ -64,6 +72,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.MEETING_MANAGE,
         Permission.COMPACT_MANAGE,
         Permission.COMPACT_FILE,
+        Permission.SURVEY_MANAGE,
+        Permission.ASSESSMENT_MANAGE,
     },
     Role.ORGANIZER: frozenset(
         {
@@ -80,6 +90,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MEETING_ATTENDANCE,
             Permission.COMPACT_READ,
             Permission.COMPACT_MANAGE,
+            Permission.SURVEY_READ,
+            Permission.SURVEY_MANAGE,
+            Permission.ASSESSMENT_READ,
         }
     ),
     Role.GROUP_LEADER: frozenset(
@@ -133,6 +146,8 @@ READ_ONLY_PERMISSIONS = frozenset(
         Permission.ELECTION_READ,
         Permission.MEETING_READ,
         Permission.COMPACT_READ,
+        Permission.SURVEY_READ,
+        Permission.ASSESSMENT_READ,
     }
 )
 

@@ -1,0 +1,1 @@
+"""The annual assessment: participation figures, standards against thresholds, reports."""
