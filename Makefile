@@ -15,7 +15,7 @@ help:
 	@echo "make install  - create .venv and install Cunyi"
 	@echo "make lint     - ruff and mypy"
 	@echo "make messages - extract translatable strings and update the English catalog"
-	@echo "make bench    - benchmarks (roll import on SQLite and PostgreSQL); figures only"
+	@echo "make bench    - benchmarks: table + bench/results.json (SQLite, PostgreSQL if reachable)"
 	@echo "make test-sqlite / make test-postgres - one database only (add ARGS='-k name')"
 	@echo "make chromium - install Debian's Chromium for the browser tests (as root)"
 	@echo "make clean    - remove .venv and tool caches (keeps data/)"
@@ -57,10 +57,10 @@ messages: $(TEST_STAMP)
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date \
 		-i translations/messages.pot -d translations -l en
 
-# Benchmarks print figures and assert nothing; targets live in bench/ (issue 7 adds more).
+# Benchmarks: one run (<= 10 min on 2 cores) prints a table and writes bench/results.json,
+# each machine-dependent figure with a baseline measured in the same run. See bench/run.py.
 bench: $(TEST_STAMP)
-	$(BIN)/python bench/roll_import.py
-	$(BIN)/python bench/roll_import.py --postgres
+	$(BIN)/python bench/run.py
 
 chromium:
 	@bash scripts/ensure-chromium.sh

@@ -37,7 +37,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             )
             print("数据库里已有数据，演示数据只装入空数据库。", file=sys.stderr)
             return 1
-        signins = demo.build_demo(session)
+        signins = demo.build_demo(session, settings)
     demo.write_signins(settings.data_dir / "demo-signins.txt", signins)
     print(demo.format_signins(signins))
     db.dispose()
@@ -58,7 +58,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if not args.no_demo:
         with db.transaction() as session:
             if demo.database_is_empty(session):
-                demo.write_signins(signins_path, demo.build_demo(session))
+                demo.write_signins(signins_path, demo.build_demo(session, settings))
                 print("Loaded the demo township (已装入演示数据).")
     db.dispose()
     signins = demo.read_signins(signins_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -108,10 +109,50 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
 
+    # One writer at a time per process, waiting in line in memory (see _take_writer_turn).
+    writer_turn = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "IMMEDIATE":
+            conn.exec_driver_sql(f"BEGIN {mode}")
+            return
+        _take_writer_turn(writer_turn)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writer_turn.release()
+            raise
+        conn.info[_HOLDS_WRITER_TURN] = True
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, connection_record: Any) -> None:
+        # The transaction is over (committed or rolled back) once its connection is
+        # back in the pool: the next writer may begin.
+        if connection_record.info.pop(_HOLDS_WRITER_TURN, False):
+            writer_turn.release()
+
+
+# How long a write waits for its turn on SQLite before the user is asked to retry.
+SQLITE_WRITER_WAIT_SECONDS = 30.0
+_HOLDS_WRITER_TURN = "cunyi_holds_writer_turn"
+
+
+def _take_writer_turn(writer_turn: threading.Lock) -> None:
+    """Wait for this process's SQLite writer turn, or raise Busy.
+
+    SQLite lets one writer in at a time. Left to SQLite alone, the threads of one server
+    process race for the file lock and its busy handler (sleep, then poll) can pass one
+    of them over until its timeout: under a burst of votes a villager got an error page
+    although the server was only busy (found by tests/reliability). Waiting on a lock in
+    memory wakes the next writer as soon as the previous transaction ends. Processes
+    sharing one file still meet at SQLite's own lock (busy_timeout).
+    """
+    from app.errors import Busy
+
+    if not writer_turn.acquire(timeout=SQLITE_WRITER_WAIT_SECONDS):
+        raise Busy()
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:

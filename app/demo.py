@@ -28,6 +28,7 @@ from app.registry.models import (
     Township,
     Village,
 )
+from app.settings import Settings
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN_MALE = [
@@ -157,7 +158,9 @@ def database_is_empty(session: Session) -> bool:
     return session.scalar(select(Township.id).limit(1)) is None
 
 
-def build_demo(session: Session) -> list[DemoSignin]:
+def build_demo(session: Session, settings: Settings | None = None) -> list[DemoSignin]:
+    """The township; with `settings`, the first village also lives through this year
+    (app.demo_year: an election, meetings, a compact, surveys) to fill its assessment."""
     rng = random.Random(20261128)
     township = Township(code="330110001", name="青山镇")
     session.add(township)
@@ -195,7 +198,23 @@ def build_demo(session: Session) -> list[DemoSignin]:
             village_id=village.id if village else None,
         )
         signins.append(DemoSignin(username, password, role, village.name if village else None))
+    if settings is not None:
+        signins.append(_demo_year(session, settings, first, signins))
     return signins
+
+
+def _demo_year(
+    session: Session, settings: Settings, village: Village, signins: list[DemoSignin]
+) -> DemoSignin:
+    from app.demo_year import YEAR_TELLER, make_plan, run_year
+    from app.registry.rules import today_in_china
+
+    passwords = {s.username: s.password for s in signins}
+    passwords[YEAR_TELLER] = secrets.token_urlsafe(9)
+    year = today_in_china().year
+    plan = make_plan(session, village, year, seed=year, passwords=passwords)
+    run_year(session, settings, village, year, plan)
+    return DemoSignin(YEAR_TELLER, passwords[YEAR_TELLER], Role.TELLER, village.name)
 
 
 def write_signins(path: Path, signins: list[DemoSignin]) -> None:

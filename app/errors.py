@@ -55,3 +55,13 @@ class InvalidInput(DomainError):
 
     def render_message(self) -> str:
         return "；".join(self.errors.values())
+
+
+class Busy(DomainError):
+    """The database is too busy to take this change now; nothing was saved."""
+
+    status_code = 503
+    title = lazy("系统繁忙")
+
+    def __init__(self) -> None:
+        super().__init__(lazy("现在提交的人太多，您的这次操作没有保存。请等几秒钟，再点一次提交。"))

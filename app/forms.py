@@ -29,6 +29,18 @@ class FormResult:
             self.errors[name] = text % variables if variables else text
 
 
+# Ids and counts typed or posted: nine digits fit every integer column, and int() never
+# refuses them (it refuses superscripts that str.isdigit() accepts, and 4300+ digits).
+MAX_DIGITS = 9
+
+
+def whole_number(value: str, *, max_digits: int = MAX_DIGITS) -> int | None:
+    """A whole number >= 0 in any decimal digits (full-width too), or None."""
+    if not value.isdecimal() or len(value) > max_digits:
+        return None
+    return int(value)
+
+
 def required_text(result: FormResult, name: str, value: str, *, label: str, max_length: int) -> str:
     result.raw[name] = value
     if not value:

@@ -6,8 +6,8 @@ import compacts.models  # noqa: F401  (compacts)
 import meetings.models  # noqa: F401  (meetings)
 import minutes.models  # noqa: F401  (minutes)
 import surveys.models  # noqa: F401  (surveys)
-from app.api.models import ApiToken  # noqa: F401  (API tokens)
 from app.accounts.models import SigninFailure, StaffUser
+from app.api.models import ApiToken  # noqa: F401  (API tokens)
 from app.audit.models import AuditEntry
 from app.db import Base
 from app.registry.models import (

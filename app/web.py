@@ -19,17 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import Message, Receive
 
 from app.accounts.models import StaffUser
 from app.audit.services import Actor, actor_for
 from app.db import Database
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import Busy, DomainError, Forbidden, NotFound
 from app.i18n import lazy
 from app.permissions import Permission, allows, can_see_village
 from app.registry.models import Village
@@ -40,8 +42,14 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # A whole request body: one upload plus the form fields around it. Checked against
-# Content-Length before anything is read, so an oversized upload never fills memory.
+# Content-Length before anything is read, and again while the body streams in (a chunked
+# upload declares no length, and a declared length may lie), so an oversized upload
+# never fills memory.
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The body streamed past MAX_REQUEST_BYTES; the request is answered with 413."""
 
 
 @dataclass
@@ -203,6 +211,46 @@ def _declared_length(request: Request) -> int:
         return 0
 
 
+def _limited(receive: Receive) -> Receive:
+    """`receive`, counting body bytes: past MAX_REQUEST_BYTES it raises BodyTooLarge."""
+    total = 0
+
+    async def limited_receive() -> Message:
+        nonlocal total
+        message = await receive()
+        if message["type"] == "http.request":
+            total += len(message.get("body", b""))
+            if total > MAX_REQUEST_BYTES:
+                raise BodyTooLarge
+        return message
+
+    return limited_receive
+
+
+def _too_large(request: Request) -> Response:
+    from app.templating import render_error
+
+    return render_error(
+        request,
+        413,
+        lazy("提交的内容太大"),
+        lazy("上传的文件不能超过 10 MB。请把文件拆成几个小文件，或删去多余的工作表后再上传。"),
+    )
+
+
+def _has_nul(request: Request, form: FormData | None) -> bool:
+    """A NUL character anywhere the request carries text. PostgreSQL cannot store or
+    even compare it, and no one types it: it comes from a bad copy or a crafted request."""
+    texts: list[str] = [*request.query_params.keys(), *request.query_params.values()]
+    texts += [v for v in request.path_params.values() if isinstance(v, str)]
+    if form is not None:
+        for key, value in form.multi_items():
+            texts.append(key)
+            if isinstance(value, str):
+                texts.append(value)
+    return any("\x00" in text for text in texts)
+
+
 async def _read_form(request: Request) -> tuple[FormData | None, dict[str, UploadedFile]]:
     if request.method in SAFE_METHODS:
         return None, {}
@@ -219,17 +267,13 @@ async def _read_form(request: Request) -> tuple[FormData | None, dict[str, Uploa
 def _wrap(view: View, permission: Permission) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         if _declared_length(request) > MAX_REQUEST_BYTES:
-            from app.templating import render_error
-
-            return render_error(
-                request,
-                413,
-                lazy("提交的内容太大"),
-                lazy(
-                    "上传的文件不能超过 10 MB。请把文件拆成几个小文件，或删去多余的工作表后再上传。"
-                ),
-            )
-        form, files = await _read_form(request)
+            return _too_large(request)
+        if request.method not in SAFE_METHODS:
+            request = Request(request.scope, _limited(request.receive))
+        try:
+            form, files = await _read_form(request)
+        except BodyTooLarge:
+            return _too_large(request)
         if request.method not in SAFE_METHODS and not _csrf_ok(request, form):
             from app.templating import render_error
 
@@ -238,6 +282,17 @@ def _wrap(view: View, permission: Permission) -> Callable[[Request], Any]:
                 403,
                 lazy("页面已过期"),
                 lazy("为了安全，这个表单已失效。请返回上一页，刷新后再提交一次。"),
+            )
+        if _has_nul(request, form):
+            from app.templating import render_error
+
+            return render_error(
+                request,
+                400,
+                lazy("提交的内容有误"),
+                lazy(
+                    "内容里有一个无法保存的空字符，通常是从别的程序复制时带进来的。请重新输入这段文字后再提交。"
+                ),
             )
         # The whole unit of work runs in one worker thread: a session is not thread-safe.
         return await run_in_threadpool(_handle, request, view, permission, form, files)
@@ -288,11 +343,28 @@ def _handle(
         else:
             _fail(session, ctx)
         return response
+    except Busy as refused:
+        # The write never began (app.db waited too long for its turn): nothing written.
+        session.rollback()
+        return render_error(request, refused.status_code, refused.title, refused.render_message())
+    except OperationalError as error:
+        session.rollback()
+        if not _is_lock_timeout(error):
+            raise
+        # Another process held SQLite's write lock past busy_timeout: nothing was
+        # written; say so and ask for a retry instead of showing a crash.
+        busy = Busy()
+        return render_error(request, busy.status_code, busy.title, busy.render_message())
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def _fail(session: Session, ctx: Ctx) -> None:

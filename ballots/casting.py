@@ -289,10 +289,13 @@ def _entrustments(
 def _entries_with_people(
     session: Session, entry_ids: Iterable[int]
 ) -> dict[int, tuple[RollEntry, Person]]:
+    ids = list(entry_ids)
+    if not ids:  # nobody entrusted: no query (most villagers, on every vote)
+        return {}
     stmt = (
         select(RollEntry, Person)
         .join(Person, Person.id == RollEntry.person_id)
-        .where(RollEntry.id.in_(list(entry_ids)))
+        .where(RollEntry.id.in_(ids))
     )
     return {entry.id: (entry, person) for entry, person in session.execute(stmt)}
 

@@ -15,6 +15,7 @@ Reading of RULES.md implemented here:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,16 +83,19 @@ def _tally(
     counts = dict.fromkeys(candidates, 0)
     invalid = blank = 0
     known = set(candidates)
-    for ballot in ballots:
+    # A village's ballots say the same few things over and over: judge each distinct
+    # ballot once and count it as many times as it was cast (a million ballots in a
+    # fraction of a second instead of seconds).
+    for ballot, times in Counter(map(tuple, ballots)).items():
         names = list(dict.fromkeys(name.strip() for name in ballot if name.strip()))
         if not names:
-            blank += 1
+            blank += times
             continue
         if len(names) > seats or (not write_ins and any(n not in known for n in names)):
-            invalid += 1
+            invalid += times
             continue
         for name in names:
-            counts[name] = counts.get(name, 0) + 1
+            counts[name] = counts.get(name, 0) + times
     return counts, invalid, blank
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 
 STACK_MAX_LENGTH = 50
@@ -20,7 +20,7 @@ def _names(values: Sequence[str]) -> list[str]:
 
 def parse_position(raw: str) -> int | None:
     """The ballot number the teller's screen showed (guards against a double tap)."""
-    return int(raw) if raw.isdigit() else None
+    return whole_number(raw)
 
 
 def parse_stack(stack: str) -> FormResult:

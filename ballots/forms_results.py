@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 from ballots.results_certify import MIN_TELLERS
 
@@ -34,10 +34,10 @@ def _count(result: FormResult, name: str, raw: str, label: str, *, required: boo
         if required:
             result.error(name, gettext_("请填写%(label)s。", label=label))
         return None
-    if not raw.isdigit():
+    number = whole_number(raw)
+    if number is None:
         result.error(name, gettext_("%(label)s请填一个整数，比如 35。", label=label))
-        return None
-    return int(raw)
+    return number
 
 
 def parse_attendance(

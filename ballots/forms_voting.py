@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 from app.templating import CHINA_TIME
 from ballots.casting import normalize_marks
@@ -64,7 +64,7 @@ def parse_choice(text: str, allowed: Sequence[int], name: str, message: str) -> 
     """One id picked from a list the page offered."""
     result = FormResult()
     result.raw[name] = text
-    chosen = int(text) if text.isdigit() else None
+    chosen = whole_number(text)
     if chosen is None or chosen not in allowed:
         result.error(name, message)
     result.values[name] = chosen

@@ -8,6 +8,7 @@ the field and what it must be; the CLI prints it on stderr and exits 2.
 from __future__ import annotations
 
 import json
+from itertools import chain
 from typing import Any
 
 from ballots.counting import RoundInput, count_round
@@ -44,9 +45,17 @@ def _names(value: Any, where: str) -> list[str]:
     return value
 
 
+def _ballots(value: list[Any]) -> list[list[str]]:
+    """Every ballot a list of names, or an error naming the first bad ballot."""
+    # Checked in C first (the types present); only a bad file walks ballot by ballot.
+    if set(map(type, value)) <= {list} and set(map(type, chain.from_iterable(value))) <= {str}:
+        return value
+    return [_names(ballot, f"ballots[{i}]") for i, ballot in enumerate(value)]
+
+
 def parse_election(data: dict[str, Any]) -> RoundInput:
     rules = data.get("rules")
-    if rules not in PROFILES:
+    if not isinstance(rules, str) or rules not in PROFILES:
         known = "、".join(PROFILES)
         raise _fail(f"rules 必须是 {known} 之一", f"rules must be one of {', '.join(PROFILES)}")
     profile = PROFILES[str(rules)]
@@ -69,7 +78,7 @@ def parse_election(data: dict[str, Any]) -> RoundInput:
     ballots_value = data.get("ballots")
     if not isinstance(ballots_value, list):
         raise _fail("ballots 必须是选票列表，每张选票是所选名字的列表", "ballots must be a list")
-    ballots = [_names(b, f"ballots[{i}]") for i, b in enumerate(ballots_value)]
+    ballots = _ballots(ballots_value)
     village = profile.quorum_members is None
     registered = _count(data, "registered", required=village)
     members = _count(data, "members", required=not village)
@@ -158,6 +167,12 @@ def recount(text: str) -> dict[str, Any]:
         raise _fail(
             f"输入不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列",
             f"invalid JSON: {error.msg}",
+        ) from None
+    except (RecursionError, ValueError):
+        # Nesting deeper than Python's stack, or a number of 4300+ digits: no election
+        # record looks like that.
+        raise _fail(
+            "输入不是有效的选举记录：嵌套太深或数字太长", "invalid JSON: too deep or too long"
         ) from None
     if not isinstance(data, dict):
         raise _fail("输入必须是一个 JSON 对象", "input must be a JSON object")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from app.forms import whole_number
 from app.i18n import LazyText, gettext_, join_list, lazy
 from ballots.models import Electorate, Office, Stage
 from ballots.rules import PROFILES, RuleProfile
@@ -277,7 +278,7 @@ def name_key(name: str) -> str:
 
 def person_id_of(nominee_key: str) -> int | None:
     kind, _, value = nominee_key.partition(":")
-    return int(value) if kind == "person" and value.isdigit() else None
+    return whole_number(value) if kind == "person" else None
 
 
 def ranked(tally: Sequence[NomineeTally]) -> list[NomineeTally]:

@@ -9,9 +9,9 @@ evaluation buys little there; a single reprinted slip still gets the best mask.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
 
 import segno
 from markupsafe import Markup
@@ -27,6 +27,7 @@ from ballots.models import Assembly, Slip
 MODULE_MM = 0.75
 SHEET_MASK = 4
 BORDER = 2  # quiet zone, in modules; scanners want some white around the code
+_DARK_RUN = re.compile(rb"[^\x00]+")
 
 
 def _path(matrix: Sequence[bytearray]) -> str:
@@ -37,16 +38,15 @@ def _path(matrix: Sequence[bytearray]) -> str:
     out: list[str] = []
     pen_x, pen_y = 0, -1
     for y, row in enumerate(matrix, start=BORDER):
-        x = BORDER
-        for dark, run in groupby(row):
-            length = sum(1 for _ in run)
-            if dark:
-                if pen_y < 0:
-                    out.append(f"M{x} {y}.5h{length}")
-                else:
-                    out.append(f"m{x - pen_x} {y - pen_y}h{length}")
-                pen_x, pen_y = x + length, y
-            x += length
+        # Runs of dark (non-zero) modules found by the regex engine: a quarter of the
+        # sheet's time went to walking the modules one by one in Python.
+        for run in _DARK_RUN.finditer(row):
+            x, length = BORDER + run.start(), run.end() - run.start()
+            if pen_y < 0:
+                out.append(f"M{x} {y}.5h{length}")
+            else:
+                out.append(f"m{x - pen_x} {y - pen_y}h{length}")
+            pen_x, pen_y = x + length, y
     return "".join(out)
 
 

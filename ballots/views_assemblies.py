@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 
 from app.db import utcnow
 from app.errors import NotFound
+from app.forms import whole_number
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person, Village
@@ -190,7 +191,7 @@ def slips_issue(ctx: Ctx) -> Response:
 def slip_sheet(ctx: Ctx) -> Response:
     assembly, village = _assembly(ctx)
     group = ctx.request.query_params.get("group", "")
-    group_id = int(group) if group.isdigit() else None
+    group_id = whole_number(group)
     rows = slips.sheet_rows(ctx.db, ctx.settings, assembly, _link_for(ctx), group_id)
     return ctx.render(
         "ballots/voting_slip_sheet.html",

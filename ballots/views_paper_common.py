@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from app.errors import NotFound
+from app.forms import whole_number
 from app.i18n import LazyText, gettext_, join_list, lazy
 from app.registry.models import Village
 from app.web import Ctx, check_village_scope
@@ -52,9 +53,10 @@ def entry_of(ctx: Ctx, election: Election, entry_id: int) -> RollEntry:
 
 def form_int(ctx: Ctx, name: str) -> int:
     raw = ctx.field(name)
-    if not raw.isdigit():
+    number = whole_number(raw)
+    if number is None:
         raise NotFound(lazy("选民名单上没有这个人。"))
-    return int(raw)
+    return number
 
 
 def describe(reading: Reading | None) -> str:

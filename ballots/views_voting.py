@@ -29,6 +29,7 @@ from ballots.views_assemblies import routes as assembly_routes
 from compacts.rounds import open_rounds_for
 from meetings.attendance import slip_meetings
 from meetings.votes import slip_motions
+from surveys.services import open_surveys_for
 
 
 def villager_page(view: View) -> View:
@@ -134,6 +135,8 @@ def slip(ctx: Ctx) -> Response:
         slip_motions=slip_motions(ctx.db, access.assembly.id, access.person),
         # Hook for the compacts package: deliberation rounds this slip's holder speaks in.
         compact_rounds=open_rounds_for(ctx.db, access.assembly.id, access.person),
+        # Hook for the surveys package: open surveys this slip's holder may answer.
+        surveys=open_surveys_for(ctx.db, access.assembly.id, access.person),
     )
 
 

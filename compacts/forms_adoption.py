@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 from compacts.answers import MAX_REASON
 from compacts.models import AnswerOutcome, FilingDecision
@@ -56,9 +56,9 @@ def parse_articles(text: str) -> list[str]:
     """Article numbers as typed: "3、5，7" or "第3条 第5条" give ["3", "5", "7"]."""
     found = []
     for part in _ARTICLE_SPLIT.split(text):
-        digits = re.sub(r"[^0-9]", "", part)
-        if digits and digits not in found:
-            found.append(str(int(digits)))
+        number = whole_number(re.sub(r"[^0-9]", "", part))
+        if number is not None and str(number) not in found:
+            found.append(str(number))
     return found
 
 
@@ -91,7 +91,7 @@ def parse_decision(decision: str, order_text: str, articles: str) -> FormResult:
 
 def parse_households(values: list[str]) -> FormResult:
     result = FormResult()
-    ids = [int(v) for v in values if v.isdigit()]
+    ids = [n for n in (whole_number(v) for v in values) if n is not None]
     if not ids:
         result.error("household", gettext_("请至少勾选一户已经收到的人家。"))
     result.values = {"household_ids": ids}

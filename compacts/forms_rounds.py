@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 from compacts.models import VoteChoice
 from compacts.rounds import MAX_COMMENT, MAX_SUMMARY
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return whole_number(value)
 
 
 def parse_open(version: str, groups: Sequence[str], deadline: str, assembly: str) -> FormResult:

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 
 from app.audit.services import Actor
 from app.errors import Forbidden, NotFound
+from app.forms import whole_number
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, allows, can_see_village
 from app.registry.models import Household, Village
@@ -160,7 +161,8 @@ def put_post(ctx: Ctx) -> Response:
 def record_post(ctx: Ctx) -> Response:
     version, _compact, _village = scoped_version(ctx)
     motion_id = ctx.field("motion")
-    motion = ctx.db.get(Motion, int(motion_id)) if motion_id.isdigit() else None
+    number = whole_number(motion_id)
+    motion = ctx.db.get(Motion, number) if number is not None else None
     if motion is None:
         return _refused(ctx, {"motion": gettext_("请选择要登记结果的表决。")})
     row = adoption.record_adoption(ctx.db, ctx.actor, version, motion)

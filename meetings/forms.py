@@ -73,7 +73,10 @@ def parse_starts_at(value: str) -> datetime | None:
         return None
     if local.tzinfo is not None:
         return None
-    return local.replace(tzinfo=CHINA_TIME).astimezone(UTC)
+    try:
+        return local.replace(tzinfo=CHINA_TIME).astimezone(UTC)
+    except OverflowError:  # the first hours of year 1, which UTC cannot reach
+        return None
 
 
 def parse_meeting(fields: Mapping[str, str]) -> FormResult:

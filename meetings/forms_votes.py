@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 from meetings.models import Choice, VoteMethod
 
@@ -28,10 +28,11 @@ def _count(result: FormResult, name: str, raw: str, label: str) -> int:
     if not raw:
         result.error(name, gettext_("请填写%(label)s的人数，没有人就填 0。", label=label))
         return 0
-    if not raw.isdigit() or int(raw) > MAX_HANDS:
+    number = whole_number(raw)
+    if number is None or number > MAX_HANDS:
         result.error(name, gettext_("%(label)s要填一个整数，例如 12。", label=label))
         return 0
-    return int(raw)
+    return number
 
 
 def parse_hands(yes: str, no: str, abstain: str) -> FormResult:
@@ -55,8 +56,9 @@ def parse_choice(choice: str) -> FormResult:
 def parse_round(round_id: str) -> FormResult:
     result = FormResult()
     result.raw["round_id"] = round_id
-    if not round_id.isdigit():
+    number = whole_number(round_id)
+    if number is None:
         result.error("round_id", gettext_("请选择要在这项议程里进行的选举轮次。"))
     else:
-        result.values["round_id"] = int(round_id)
+        result.values["round_id"] = number
     return result

@@ -40,6 +40,8 @@ class MeetingProfile:
     notice_days: int
     # Recall (Art 19): valid when this share of registered voters votes.
     recall: bool = False
+    # Minutes are due signed by host and recorder within this many days of the end.
+    minutes_sign_days: int = 7
 
     def with_overrides(self, overrides: dict[str, Any]) -> MeetingProfile:
         """This profile with some parameters changed; ValueError names a bad one."""
@@ -48,9 +50,9 @@ class MeetingProfile:
         for key, value in overrides.items():
             if key not in defaults or key in ("name", "article", "recall"):
                 raise ValueError(f"unknown rule parameter: {key}")
-            if key == "notice_days":
+            if key in ("notice_days", "minutes_sign_days"):
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ValueError("notice_days must be a whole number >= 0")
+                    raise ValueError(f"{key} must be a whole number >= 0")
                 checked[key] = value
             elif key == "decision":
                 checked[key] = _check_threshold(key, value)

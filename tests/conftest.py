@@ -65,6 +65,16 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"Cunyi test database: {name}"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Read by tests/reliability/conftest.py; declared here, where pytest looks at start-up.
+    parser.addoption(
+        "--reliability-full",
+        action="store_true",
+        default=False,
+        help="run the reliability tests at the issue's full sizes (20,000 votes)",
+    )
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url, schema = fresh_database_url(tmp_path_factory.mktemp("db"), "suite")

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from app.audit.models import AuditEntry
 from app.audit.services import iter_entries, verify_chain
+from app.forms import whole_number
 from app.permissions import Permission
 from app.registry.models import Village
 from app.templating import CHINA_TIME
@@ -51,10 +52,7 @@ def audit_log(ctx: Ctx) -> Response:
         "since": params.get("since", "").strip(),
         "until": params.get("until", "").strip(),
     }
-    try:
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = max(1, whole_number(params.get("page", "1").strip()) or 1)
     stmt = _scoped(ctx, select(AuditEntry))
     if filters["action"]:
         stmt = stmt.where(AuditEntry.action.startswith(filters["action"], autoescape=True))
@@ -65,8 +63,9 @@ def audit_log(ctx: Ctx) -> Response:
         stmt = stmt.where(AuditEntry.object_type == kind)
         if ident:
             stmt = stmt.where(AuditEntry.object_id == ident)
-    if filters["village_id"].isdigit():
-        stmt = stmt.where(AuditEntry.village_id == int(filters["village_id"]))
+    village_number = whole_number(filters["village_id"])
+    if village_number is not None:
+        stmt = stmt.where(AuditEntry.village_id == village_number)
     since, until = _parse_day(filters["since"]), _parse_day(filters["until"])
     if since:
         stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time(), CHINA_TIME))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TypeVar
 
-from app.forms import FormResult, required_text
+from app.forms import MAX_DIGITS, FormResult, required_text
 from app.i18n import gettext_
 from app.registry import rules
 from app.registry.models import GroupKind, Residence, Sex
@@ -35,6 +35,10 @@ PERSON_FIELDS = (
 
 
 def _whole_number(value: str) -> int | None:
+    # Bounded like app.forms.whole_number (every integer column holds it), but signed:
+    # the callers say what range they accept.
+    if len(value.lstrip("+-")) > MAX_DIGITS:
+        return None
     try:
         return int(value)
     except ValueError:
@@ -56,7 +60,7 @@ def parse_people_filter(params: Mapping[str, str]) -> PeopleFilter:
 
 
 def page_number(params: Mapping[str, str]) -> int:
-    return _whole_number(params.get("page", "1").strip()) or 1
+    return max(1, _whole_number(params.get("page", "1").strip()) or 1)
 
 
 def _optional_id(result: FormResult, name: str, value: str, message: str) -> int | None:

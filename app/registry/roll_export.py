@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -102,7 +103,9 @@ def to_xlsx(rows: list[list[str]], sheet_title: str) -> bytes:
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
+    # Excel refuses \ / ? * [ ] : in sheet names (a village may well be named "东/西村").
+    title = re.sub(r"[\\/?*\[\]:]", "_", sheet_title)[:31] or "Sheet1"
+    sheet = workbook.create_sheet(title=title)
     for index, width in enumerate(_XLSX_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -129,7 +130,27 @@ def existing_ids(db: Session, village_id: int, uploader: StaffUser) -> dict[str,
         ids.setdefault(key, value)
     for key, value in deliberation_ids(db, village.id, uploader, ids).items():
         ids.setdefault(key, value)
+    for key, value in survey_ids(db, village.id, uploader, ids).items():
+        ids.setdefault(key, value)
+    ids.setdefault("token_id", api_token_id(db, village.township_id, uploader))
     return ids
+
+
+def api_token_id(db: Session, township_id: int, creator: StaffUser) -> int:
+    """An API token of the township (token pages)."""
+    import secrets
+
+    from app.api.models import ApiToken
+
+    token = ApiToken(
+        township_id=township_id,
+        label="测试令牌",
+        token_hash=secrets.token_hex(32),
+        created_by_id=creator.id,
+    )
+    db.add(token)
+    db.flush()
+    return token.id
 
 
 def ballot_round_ids(db: Session, village_id: int, creator: StaffUser) -> dict[str, int]:
@@ -226,9 +247,10 @@ def voting_ids(db: Session, election_id: int, person_id: int) -> dict[str, Any]:
     slip = Slip(
         assembly_id=assembly.id,
         person_id=person_id,
-        nonce="0" * 32,
-        secret_hash="1" * 64,
-        short_code_hash="2" * 64,
+        # Random, so several villages' rows can exist in one test (tests/security).
+        nonce=secrets.token_hex(16),
+        secret_hash=secrets.token_hex(32),
+        short_code_hash=secrets.token_hex(32),
     )
     db.add(slip)
     db.flush()
@@ -333,6 +355,29 @@ def deliberation_ids(
         "deliberation_id": round_.id,
         "comment_id": comment.id,
     }
+
+
+def survey_ids(
+    db: Session, village_id: int, staff: StaffUser, ids: dict[str, Any]
+) -> dict[str, int]:
+    """A draft survey of the village with one question."""
+    from surveys.models import Audience, Question, QuestionType, Survey, SurveyKind
+
+    survey = Survey(
+        village_id=village_id,
+        title="测试问卷",
+        kind=SurveyKind.CUSTOM,
+        audience=Audience.ADULTS,
+        year=2026,
+        assembly_id=ids.get("assembly_id"),
+        created_by_id=staff.id,
+    )
+    db.add(survey)
+    db.flush()
+    question = Question(survey_id=survey.id, position=1, text="测试", qtype=QuestionType.SCALE)
+    db.add(question)
+    db.flush()
+    return {"survey_id": survey.id, "question_id": question.id}
 
 
 def table_counts(connection: Connection) -> dict[str, int]:

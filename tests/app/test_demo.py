@@ -1,4 +1,5 @@
-"""`cunyi demo` on an empty database: two villages, ~300 people, one account per role."""
+"""`cunyi demo` on an empty database: two villages, ~300 people, one account per role,
+and the first village's year (election, meetings, compact, surveys) for its assessment."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from app.db import Base, make_engine
 from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person, Village
+from app.registry.rules import today_in_china
 from app.settings import Settings
+from assessment.services import village_assessment
 from tests.conftest import csrf_from, drop_postgres_schema, fresh_database_url
 
 
@@ -73,7 +76,14 @@ def test_demo_builds_a_township_and_its_signins_work(
         assert representatives, "no households"
         assert {n for _household, n in representatives} == {1}
         roles = list(session.scalars(select(StaffUser.role)))
-        assert sorted(roles) == sorted(Role)
+        assert set(roles) == set(Role) and len(roles) == len(Role) + 1  # two tellers count
+        # 桃源村 lived through this year (app.demo_year): every standard has a figure.
+        first, second = session.scalars(select(Village).order_by(Village.id)).all()
+        year = today_in_china().year
+        lived = village_assessment(session, first.id, year)
+        assert lived.standards and all(r.value is not None for r in lived.standards)
+        quiet = village_assessment(session, second.id, year)
+        assert all(r.value is None and r.passed is None for r in quiet.standards)
     engine.dispose()
 
     assert set(signins) == set(Role)

@@ -1,0 +1,242 @@
+"""All benchmarks, one command: `make bench` (or `.venv/bin/python bench/run.py`).
+
+Prints a table and writes bench/results.json: for each figure its value and unit, the
+baseline measured in the same run on the same machine, their ratio, the target and
+whether it is met. Sized to finish within ten minutes on a 2-core machine.
+
+    .venv/bin/python bench/run.py                 # everything (PostgreSQL when reachable)
+    .venv/bin/python bench/run.py --quick         # tiny sizes, seconds: the smoke test
+    .venv/bin/python bench/run.py --no-postgres --out /tmp/results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import cast, recount, roll_import, slips
+from bench.common import POSTGRES_URL, machine, postgres_reachable
+
+OUT = Path(__file__).resolve().parent / "results.json"
+
+
+def figure(
+    name: str,
+    value: float,
+    unit: str,
+    *,
+    baseline: float | None = None,
+    baseline_unit: str = "",
+    ratio: float | None = None,
+    target: str = "",
+    met: bool | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    if ratio is None and baseline:
+        ratio = value / baseline
+    return {
+        "figure": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline": None if baseline is None else round(baseline, 3),
+        "baseline_unit": baseline_unit,
+        "ratio": None if ratio is None else round(ratio, 3),
+        "target": target,
+        "met": met,
+        "note": note,
+    }
+
+
+def cast_figures(result: dict[str, Any], db: str, with_target: bool) -> list[dict[str, Any]]:
+    app, base = result["app"], result["baseline"]
+    ratio = result["ratio"]
+    how = (
+        f"{result['votes']} votes, {result['concurrency']} connections, "
+        f"{result['workers']} uvicorn worker(s); stored == acknowledged: {result['consistent']}"
+    )
+    return [
+        figure(
+            f"cast_rps_{db}",
+            app["rps"],
+            "votes/s",
+            baseline=base["rps"],
+            baseline_unit="req/s bare Starlette",
+            ratio=ratio,
+            target="ratio >= 0.5" if with_target else "",
+            met=(ratio >= 0.5 and result["consistent"]) if with_target else None,
+            note=how,
+        ),
+        figure(
+            f"cast_p50_ms_{db}",
+            app["p50_ms"],
+            "ms",
+            baseline=base["p50_ms"],
+            baseline_unit="ms bare Starlette",
+        ),
+        figure(
+            f"cast_p99_ms_{db}",
+            app["p99_ms"],
+            "ms",
+            baseline=base["p99_ms"],
+            baseline_unit="ms bare Starlette",
+        ),
+    ]
+
+
+def recount_figures(result: dict[str, Any], db: str, with_target: bool) -> list[dict[str, Any]]:
+    scale = 1_000_000 / result["ballots"]  # a quick run extrapolates linearly
+    app_s = result["app_s"] * scale
+    return [
+        figure(
+            f"recount_1m_s_{db}",
+            app_s,
+            "s",
+            baseline=result["raw_read_s"] * scale,
+            baseline_unit="s DB-API fetch of the same rows",
+            target="<= 2 s" if with_target else "",
+            met=(app_s <= 2 and result["agree"]) if with_target else None,
+            note=f"{result['ballots']:,} ballots read and counted (round_input + count_round)",
+        ),
+        figure(
+            f"recount_cli_1m_s_{db}",
+            result["cli_s"] * scale,
+            "s",
+            baseline=result["raw_read_s"] * scale,
+            baseline_unit="s DB-API fetch of the same rows",
+            note=f"`cunyi recount` of the round's export; agrees with the app: {result['agree']}",
+        ),
+    ]
+
+
+def xlsx_read_seconds(people: int) -> float:
+    """Baseline for the import: openpyxl alone reading the same workbook."""
+    from openpyxl import load_workbook
+
+    content = roll_import.xlsx(roll_import.roll(people))
+    started = time.perf_counter()
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+    assert rows == people + 1
+    return time.perf_counter() - started
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'figure':<26}{'value':>12}  {'unit':<9}{'baseline':>12}{'ratio':>9}  target"]
+    for r in rows:
+        base = "" if r["baseline"] is None else f"{r['baseline']:.3f}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
+        met = "" if r["met"] is None else (" ok" if r["met"] else " NOT MET")
+        lines.append(
+            f"{r['figure']:<26}{r['value']:>12.3f}  {r['unit']:<9}{base:>12}{ratio:>9}  "
+            f"{r['target']}{met}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args(argv)
+    quick = args.quick
+    voters, warmup = (30, 10) if quick else (2000, 200)
+    villagers, sample = (20, 5) if quick else (3000, 100)
+    ballots = 5_000 if quick else 1_000_000
+    people = 30 if quick else 3000
+    pg = (
+        None if args.no_postgres or not postgres_reachable(args.postgres_url) else args.postgres_url
+    )
+    started = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+
+    def step(title: str) -> None:
+        print(f"[{time.perf_counter() - started:5.0f}s] {title}", flush=True)
+
+    step("cast: SQLite")
+    on_sqlite = cast.measure(
+        None, voters=voters, warmup=warmup, concurrency=args.concurrency, workers=args.workers
+    )
+    rows += cast_figures(on_sqlite, "sqlite", with_target=True)
+    page = on_sqlite["page"]
+    rows.append(
+        figure(
+            "ballot_page_bytes",
+            page["total"],
+            "bytes",
+            target="<= 14000",
+            met=page["total"] <= 14000,
+            note=f"HTML {page['html']} + "
+            + ", ".join(f"{k} {v}" for k, v in page["assets"].items()),
+        )
+    )
+    if pg:
+        step("cast: PostgreSQL")
+        on_pg = cast.measure(
+            pg, voters=voters, warmup=warmup, concurrency=args.concurrency, workers=args.workers
+        )
+        rows += cast_figures(on_pg, "postgresql", with_target=False)
+    step("slips")
+    made = slips.measure(villagers, sample)
+    rows.append(
+        figure(
+            "slips_per_s",
+            made["slips_per_s"],
+            "slips/s",
+            baseline=made["baseline_per_s"],
+            baseline_unit="qrcode.make SVG/s",
+            target="ratio >= 6",
+            met=made["slips_per_s"] >= 6 * made["baseline_per_s"],
+            note=f"sheet of {villagers} in {made['sheet_s']:.2f}s (sheet_rows: signed link, code, QR SVG)",
+        )
+    )
+    step("recount: SQLite")
+    rows += recount_figures(recount.measure(None, ballots=ballots), "sqlite", with_target=True)
+    if pg:
+        step("recount: PostgreSQL")
+        rows += recount_figures(recount.measure(pg, ballots=ballots), "postgresql", False)
+    step("roll import: SQLite")
+    baseline_read = xlsx_read_seconds(people)
+    for db_name, url in [("sqlite", None), *([("postgresql", pg)] if pg else [])]:
+        seconds = roll_import.measure(url, people, as_xlsx=True, full=False)
+        rows.append(
+            figure(
+                f"import_{people}_s_{db_name}",
+                seconds,
+                "s",
+                baseline=baseline_read,
+                baseline_unit="s openpyxl reading the file",
+                note="upload + check + preview + apply of a new .xlsx roll",
+            )
+        )
+    total = time.perf_counter() - started
+    step("done")
+    results = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "quick": quick,
+        "postgresql": bool(pg),
+        "seconds": round(total, 1),
+        "figures": rows,
+    }
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    print()
+    print(f"{results['date']}  {results['machine']}  total {total:.0f}s")
+    print(table(rows))
+    print(f"\nwritten: {args.out}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

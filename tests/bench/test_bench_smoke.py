@@ -1,0 +1,50 @@
+"""`make bench` in miniature, so the benchmark code cannot rot: every bench runs at a tiny
+size (a real uvicorn server, the load client, the bulk ballots, the slip sheet, the
+roll import) and the results file holds every figure with its baseline and ratio."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from bench import run
+from tests.conftest import POSTGRES_URL
+
+EXPECTED = {
+    "cast_rps_sqlite",
+    "cast_p50_ms_sqlite",
+    "cast_p99_ms_sqlite",
+    "ballot_page_bytes",
+    "slips_per_s",
+    "recount_1m_s_sqlite",
+    "recount_cli_1m_s_sqlite",
+    "import_30_s_sqlite",
+}
+ON_POSTGRES = {
+    "cast_rps_postgresql",
+    "cast_p50_ms_postgresql",
+    "cast_p99_ms_postgresql",
+    "recount_1m_s_postgresql",
+    "recount_cli_1m_s_postgresql",
+    "import_30_s_postgresql",
+}
+
+
+def test_every_bench_runs_and_reports_its_figures(tmp_path):
+    postgres = os.environ.get("CUNYI_TEST_DATABASE") == "postgresql"
+    out = tmp_path / "results.json"
+    args = ["--quick", "--out", str(out)]
+    run.main([*args, "--postgres-url", POSTGRES_URL] if postgres else [*args, "--no-postgres"])
+
+    results = json.loads(out.read_text("utf-8"))
+    figures = {f["figure"]: f for f in results["figures"]}
+    assert set(figures) == (EXPECTED | ON_POSTGRES if postgres else EXPECTED)
+    assert results["machine"]["nproc"] >= 1 and results["date"]
+    for name, f in figures.items():
+        assert f["value"] > 0, name
+        if name != "ballot_page_bytes":
+            assert f["baseline"] and f["ratio"], name  # machine-dependent: has a baseline
+    # Every acknowledged vote was stored, once; nothing else was.
+    assert "stored == acknowledged: True" in figures["cast_rps_sqlite"]["note"]
+    assert figures["ballot_page_bytes"]["met"] is True
+    assert "agrees with the app: True" in figures["recount_cli_1m_s_sqlite"]["note"]

@@ -1,0 +1,178 @@
+"""Real server processes on one database, an election seeded in it, and the checks read
+straight from that database.
+
+Each server is `uvicorn app.main:create_app` in its own process (no reloader, no worker
+manager), so the process we start is the one holding the database connections and a
+SIGKILL ends them mid-transaction, as a power cut or the OOM killer would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from app.audit.services import SYSTEM
+from ballots import credentials, results
+from ballots.models import Round
+from tests.ballots import factories_elections as fe
+from tests.browser.server import ServerProcess, child_environment, committed_session, free_port
+
+# --- servers ------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """One app process on a fixed port, so that clients find it again after a restart."""
+
+    database_url: str
+    data_dir: Path
+    secret_key: str
+    port: int = field(default_factory=free_port)
+    process: ServerProcess | None = None
+    starts: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> None:
+        env = child_environment(
+            CUNYI_DATABASE_URL=self.database_url,
+            CUNYI_DATA_DIR=str(self.data_dir),
+            CUNYI_SECRET_KEY=self.secret_key,
+        )
+        command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
+        self.process = ServerProcess(command, env, cwd=self.data_dir)
+        self.starts += 1
+        self.process.wait_until_serving(self.base_url + "/s", timeout=timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs, open transactions die with the process."""
+        assert self.process is not None
+        os.kill(self.process.process.pid, signal.SIGKILL)
+        self.process.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+
+    def tail(self) -> str:
+        return self.process.tail() if self.process else "(not started)"
+
+
+@contextmanager
+def servers(
+    database_url: str, data_dir: Path, secret_key: str, count: int
+) -> Iterator[list[Server]]:
+    """`count` app processes on the same database, all started; stopped afterwards."""
+    started = [Server(database_url, data_dir, secret_key) for _ in range(count)]
+    try:
+        for server in started:
+            server.start()
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+# --- the election -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Election:
+    round_id: int
+    tokens: list[str]  # the slip links' tokens, one voter each
+    candidates: tuple[str, ...]
+
+
+def seed_election(
+    database_url: str, secret_key: str, data_dir: Path, voters: int, *, credentials_made: int = -1
+) -> Election:
+    """An open one-seat election at an assembly, `voters` adults on its roll, a slip each.
+
+    Opening voting makes every voter's credential; `credentials_made` >= 0 makes only
+    that many, so the others are made on first use, as after a late roll correction.
+    """
+    with committed_session(database_url, secret_key, data_dir) as (session, settings):
+        v = fe.voting(session, voters=0)
+        people = fe.many_adults(session, v.village, voters)
+        entries = fe.roll(session, v.election, people)
+        if credentials_made < 0:
+            credentials.ensure_credentials(session, v.election)
+        else:
+            for entry in entries[:credentials_made]:
+                credentials.credential_for(session, v.election, entry)
+        slips = credentials.issue_slips(session, SYSTEM, v.assembly, settings=settings)
+        assert len(slips) == voters
+        tokens = [credentials.slip_token(settings, slip) for slip in slips]
+        return Election(v.round.id, tokens, fe.CANDIDATES)
+
+
+# --- what the database holds -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stored:
+    ballots: int
+    credential_uses: int
+    receipts: int
+    credentials_used_twice: int
+    receipt_codes: frozenset[str]
+
+
+# One statement, so one snapshot on both databases even while servers keep writing.
+COUNTS = text(
+    """
+    SELECT
+      (SELECT count(*) FROM ballot WHERE round_id = :r),
+      (SELECT count(*) FROM credential_use WHERE round_id = :r),
+      (SELECT count(*) FROM receipt WHERE round_id = :r),
+      (SELECT count(*) FROM (
+          SELECT credential_id FROM credential_use WHERE round_id = :r
+          GROUP BY credential_id HAVING count(*) > 1) AS twice)
+    """
+)
+
+
+def stored(database_url: str, round_id: int) -> Stored:
+    with committed_session(database_url, write=False) as (session, _settings):
+        row = session.execute(COUNTS, {"r": round_id}).one()
+        codes = session.scalars(
+            text("SELECT code FROM receipt WHERE round_id = :r"), {"r": round_id}
+        )
+        return Stored(int(row[0]), int(row[1]), int(row[2]), int(row[3]), frozenset(codes))
+
+
+def sqlite_integrity(database_url: str) -> list[str]:
+    """PRAGMA integrity_check's findings (["ok"] for a sound file); [] on PostgreSQL."""
+    if not database_url.startswith("sqlite"):
+        return []
+    with committed_session(database_url, write=False) as (session, _settings):
+        return [str(line) for line in session.scalars(text("PRAGMA integrity_check"))]
+
+
+def missing(acknowledged: Sequence[str], codes: frozenset[str]) -> list[str]:
+    return [code for code in acknowledged if code not in codes]
+
+
+def close_and_announce(
+    database_url: str, secret_key: str, data_dir: Path, round_id: int
+) -> dict[str, Any]:
+    """Close voting and announce through the services; the announced result."""
+    with committed_session(database_url, secret_key, data_dir) as (session, _settings):
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        results.close_voting(session, SYSTEM, round_)
+        outcome = results.announce(session, SYSTEM, round_)
+        found: dict[str, Any] = json.loads(outcome.result_json)
+        return found
