@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from app.i18n import gettext_
 from app.registry.models import GroupMembership, Person
+from app.registry.rules import today_in_china
 from app.tables import Column, Table
-from app.templating import CHINA_TIME
 from assessment.participation_types import (
     Evidence,
     ParticipationFigure,
@@ -92,7 +92,7 @@ def closed_meetings(session: Session, village_id: int, year: int) -> list[Meetin
 
 
 def _villagers(session: Session, village_id: int) -> list[Villager]:
-    today = datetime.now(CHINA_TIME).date()
+    today = today_in_china()
     people = session.scalars(
         select(Person).where(Person.village_id == village_id, Person.active.is_(True))
     )

@@ -13,7 +13,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from app.forms import FormResult
+from app.forms import FormResult, whole_number
 from app.i18n import gettext_
 from surveys.models import Measure, QuestionType
 
@@ -157,13 +157,6 @@ def share(numerator: int, denominator: int | None) -> Fraction | None:
 # --- reading a submitted questionnaire --------------------------------------------------
 
 
-def _whole_number(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
 def read_answers(
     questions: Sequence[QuestionSpec], values_of: Callable[[str], list[str]]
 ) -> FormResult:
@@ -176,7 +169,7 @@ def read_answers(
         key = str(question.position)
         raw = [v for v in values_of(f"q{key}") if v]
         result.raw[f"q{key}"] = ",".join(raw)
-        numbers = [_whole_number(v) for v in raw]
+        numbers = [whole_number(v) for v in raw]
         if any(n is None for n in numbers):
             result.error(f"q{key}", gettext_("第 %(n)s 题的选择不对，请重新选。", n=key))
             continue
