@@ -12,12 +12,12 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.registry.models import Village
 from ballots import results
-from ballots.models import Election, RollEntry
+from ballots.models import Election
+from ballots.setup_stages import roll_size
 from meetings import services as meeting_services
 from meetings.models import Meeting
 
@@ -49,19 +49,10 @@ def village_ref(village: Village) -> dict[str, Any]:
 # --- elections ---------------------------------------------------------------------------
 
 
-def _registered(session: Session, election: Election) -> int:
-    """The roll without struck entries: the denominator of turnout (as the count uses)."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(RollEntry)
-        .where(RollEntry.election_id == election.id, RollEntry.struck.is_(False))
-    )
-    return int(count or 0)
-
-
 def election_results(session: Session, election: Election, village: Village) -> dict[str, Any]:
     """Every round with its latest published outcome (announced, certified or annulled)."""
-    registered = _registered(session, election)
+    # The roll without struck entries: the denominator of turnout, as the count uses.
+    registered = roll_size(session, election)
     rounds = []
     for round_ in election.rounds:
         outcome = results.latest_outcome(session, round_)
