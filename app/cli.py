@@ -77,10 +77,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from app.accounts.models import Role
     from app.accounts.services import MIN_PASSWORD_LENGTH, create_user
-    from app.audit.services import SYSTEM
+    from app.actors import SYSTEM
     from app.errors import DomainError
+    from app.permissions import Role
     from app.registry.models import Township
 
     password = args.password or getpass.getpass("Password (密码): ")

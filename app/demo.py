@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
 from app.accounts.services import create_user
-from app.audit.services import SYSTEM, record
+from app.actors import SYSTEM
+from app.audit.services import record
+from app.permissions import Role
 from app.registry.models import (
     Group,
     GroupKind,

@@ -24,13 +24,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.accounts.services import create_user
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
 from app.db import utcnow
 from app.demo_year_ballots import run_election
 from app.demo_year_meetings import run_meetings_and_compact
 from app.demo_year_surveys import plan_surveys, run_surveys
+from app.permissions import Role
 from app.registry.models import Group, Household, Person, Village
 from app.settings import Settings
 from app.templating import CHINA_TIME

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.services import Actor, actor_for
+from app.actors import Actor, actor_for
 from app.registry.models import Household, Person, Village
 from app.settings import Settings
 from compacts import adoption, answers, delivery, rounds

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.services import actor_for
+from app.actors import actor_for
 from app.registry.models import Person, Village
 from app.settings import Settings
 from app.templating import CHINA_TIME

@@ -8,7 +8,8 @@ from starlette.responses import Response
 from app.labels import ROLE_LABELS
 from app.permissions import Permission
 from app.registry.models import Household, Person, Village
-from app.web import Ctx, route
+from app.registry.paths import route
+from app.web import Ctx
 
 
 def home(ctx: Ctx) -> Response:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.accounts.models import Role
 from app.i18n import LazyText, lazy
+from app.permissions import Role
 from app.registry.models import GroupKind, Residence, Sex
 
 ROLE_LABELS: dict[Role, LazyText] = {

@@ -17,10 +17,23 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts.services import session_user
+from app.accounts.views import routes as account_routes
+from app.api.views import routes as api_routes
+from app.audit.views import routes as audit_routes
 from app.db import Database, make_engine
+from app.home import routes as home_routes
 from app.i18n import LANGUAGE_COOKIE, lazy, negotiate, set_locale
 from app.permissions import Permission
+from app.registry.views import routes as registry_routes
 from app.settings import STATIC_DIR, Settings, load_settings
+from app.templating import render_error
+from assessment.views import routes as assessment_routes
+from ballots.views import routes as ballot_routes
+from compacts.views import routes as compact_routes
+from meetings.views import routes as meeting_routes
+from minutes.views import routes as minutes_routes
+from surveys.views import routes as survey_routes
 
 logger = logging.getLogger("cunyi")
 
@@ -81,8 +94,6 @@ class SecurityHeadersMiddleware:
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
-    from app.templating import render_error
-
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     if status == 405:
         return render_error(
@@ -106,8 +117,6 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _server_error(request: Request, exc: Exception) -> Response:
-    from app.templating import render_error
-
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return render_error(
         request,
@@ -131,18 +140,6 @@ class CunyiApp(Starlette):
 
 
 def all_routes() -> list[BaseRoute]:
-    from app.accounts.views import routes as account_routes
-    from app.api.views import routes as api_routes
-    from app.audit.views import routes as audit_routes
-    from app.home import routes as home_routes
-    from app.registry.views import routes as registry_routes
-    from assessment.views import routes as assessment_routes
-    from ballots.views import routes as ballot_routes
-    from compacts.views import routes as compact_routes
-    from meetings.views import routes as meeting_routes
-    from minutes.views import routes as minutes_routes
-    from surveys.views import routes as survey_routes
-
     static = Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static")
     static.permission = Permission.PUBLIC  # type: ignore[attr-defined]
     routes: list[BaseRoute] = [static]
@@ -201,6 +198,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # The request layer knows staff only as principals; accounts says who is signed in.
+    app.state.load_principal = session_user
     if database is not None:
         app.state.database = database
     return app

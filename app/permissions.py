@@ -1,10 +1,45 @@
-"""What each role may do. Every route names one `Permission`; `app.web` checks it."""
+"""Staff roles and what each may do. Every route names one `Permission`; `app.web` checks it.
+
+The kernel knows a signed-in person only as a `Principal` (its role and scope), so the
+request layer needs nothing from app.accounts, whose StaffUser is one.
+"""
 
 from __future__ import annotations
 
 import enum
+from typing import Protocol
 
-from app.accounts.models import Role, StaffUser
+
+class Role(enum.StrEnum):
+    TOWNSHIP_ADMIN = "township_admin"
+    ORGANIZER = "organizer"
+    GROUP_LEADER = "group_leader"
+    TELLER = "teller"
+    RECORDER = "recorder"
+    AUDITOR = "auditor"
+
+
+# Roles that act inside one village and must be bound to it.
+VILLAGE_ROLES = (Role.ORGANIZER, Role.GROUP_LEADER, Role.TELLER, Role.RECORDER)
+
+
+class Principal(Protocol):
+    """A signed-in staff member as the kernel sees one: who, in which role and scope."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def township_id(self) -> int: ...
+    @property
+    def village_id(self) -> int | None: ...
+    @property
+    def active(self) -> bool: ...
 
 
 class Permission(enum.StrEnum):
@@ -152,7 +187,7 @@ READ_ONLY_PERMISSIONS = frozenset(
 )
 
 
-def allows(user: StaffUser | None, permission: Permission) -> bool:
+def allows(user: Principal | None, permission: Permission) -> bool:
     if permission is Permission.PUBLIC:
         return True
     if user is None or not user.active:
@@ -160,7 +195,7 @@ def allows(user: StaffUser | None, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS[user.role]
 
 
-def can_see_village(user: StaffUser, village_id: int, village_township_id: int) -> bool:
+def can_see_village(user: Principal, village_id: int, village_township_id: int) -> bool:
     """Township-bound staff see every village of their township; others only their own."""
     if user.village_id is not None:
         return user.village_id == village_id

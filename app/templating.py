@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from app.accounts.models import StaffUser
 from app.i18n import (
     LANGUAGE_NAMES,
     LazyText,
@@ -20,7 +19,7 @@ from app.i18n import (
     html_lang,
     jinja_callables,
 )
-from app.permissions import Permission, allows
+from app.permissions import Permission, Principal, allows
 from app.settings import TEMPLATES_DIR
 
 # Villages run on China Standard Time; times are stored in UTC and shown in CST.
@@ -73,7 +72,7 @@ def templates() -> Jinja2Templates:
     return _templates
 
 
-def _page_context(request: Request, user: StaffUser | None) -> dict[str, Any]:
+def _page_context(request: Request, user: Principal | None) -> dict[str, Any]:
     from app.web import CSRF_FIELD, csrf_token
 
     # The 500 page may be drawn for a request that failed before it had a session.
@@ -99,7 +98,7 @@ def render(
     context: dict[str, Any],
     *,
     status_code: int = 200,
-    user: StaffUser | None = None,
+    user: Principal | None = None,
 ) -> Response:
     full = _page_context(request, user)
     full.update(context)
@@ -113,7 +112,7 @@ def render_error(
     message: LazyText | str,
     *,
     hint: LazyText | str | None = None,
-    user: StaffUser | None = None,
+    user: Principal | None = None,
 ) -> Response:
     return render(
         request,

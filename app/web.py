@@ -2,8 +2,12 @@
 
 Every route is declared with `route(...)`, which names the permission it needs. The
 wrapper built here is the one place that:
-- loads the signed-in staff user from the session cookie,
-- checks the permission and the village scope,
+- loads the signed-in staff member from the session cookie (through the loader the
+  composition installs as `app.state.load_principal`: the kernel knows accounts only
+  as a `Principal`),
+- checks the permission,
+- loads the objects the path names (`PathObject`, declared on the route) and checks,
+  once, that each one's village is in the user's scope,
 - checks the CSRF token on every state-changing request,
 - opens the database session, runs the (sync) view in the thread pool, and commits
   only when the response is a success; anything else rolls back, so a rejected form
@@ -13,10 +17,11 @@ wrapper built here is the one place that:
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy.exc import OperationalError
@@ -28,13 +33,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive
 
-from app.accounts.models import StaffUser
-from app.audit.services import Actor, actor_for
+from app.actors import Actor, actor_for
 from app.db import Database
 from app.errors import Busy, DomainError, Forbidden, NotFound
-from app.i18n import lazy
-from app.permissions import Permission, allows, can_see_village
-from app.registry.models import Village
+from app.i18n import LazyText, lazy
+from app.permissions import Permission, Principal, allows, can_see_village
 from app.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -65,9 +68,12 @@ class Ctx:
 
     request: Request
     db: Session
-    user: StaffUser | None
+    user: Principal | None
     form: FormData | None = None
     files: dict[str, UploadedFile] = field(default_factory=dict)
+    # The objects the route's path names, loaded and scope-checked by the request layer
+    # before the view runs; read them with `PathObject.of(ctx)`.
+    loaded: dict[str, Any] = field(default_factory=dict)
     # Work that must be kept even when the request fails and rolls back (e.g. counting
     # a failed sign-in). Run by the request layer after the rollback, then committed.
     on_failure: list[Callable[[Session], None]] = field(default_factory=list)
@@ -113,7 +119,7 @@ class Ctx:
 
         return render(self.request, template, context, status_code=status_code, user=self.user)
 
-    def require_user(self) -> StaffUser:
+    def require_user(self) -> Principal:
         if self.user is None:
             raise Forbidden(lazy("请先登录。"))
         return self.user
@@ -123,12 +129,68 @@ class Ctx:
 
 
 View = Callable[[Ctx], Response]
+T = TypeVar("T")
+# Ids above this fit no integer column: such a path names nothing (and must not reach
+# the database driver, which raises instead of finding nothing).
+MAX_ID = 2**63 - 1
+
+
+class VillageRef(Protocol):
+    """What the scope check needs of a village (app.registry's Village is one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def township_id(self) -> int: ...
+
+
+@dataclass(frozen=True, eq=False)
+class PathObject(Generic[T]):
+    """An object a route's path names, such as `{election_id}`: how it is loaded, what a
+    missing one is called, and how it reaches its village for the scope check.
+
+    Declared once by the package that owns the model and listed on each route that
+    names it (`route(..., load=(ELECTION,))`); the request layer loads it, answers 404
+    when it is missing (or belongs to another object of the same path, `within`), 403
+    when its village is outside the user's scope, and the view reads it with `of`.
+    """
+
+    param: str
+    model: type[T]
+    missing: LazyText
+    # The object's village, or None for objects above villages (a staff account).
+    village: Callable[[Session, T], VillageRef | None]
+    # Another object of the same path this one must belong to: (its param, our id of it).
+    within: tuple[str, Callable[[T], int]] | None = None
+
+    def of(self, ctx: Ctx) -> T:
+        found = ctx.loaded.get(self.param)
+        if not isinstance(found, self.model):
+            raise LookupError(f"the route does not load {self.param}; add it to load=")
+        return found
+
+    def load(self, ctx: Ctx, path: Mapping[str, Any], *, scoped: bool) -> T:
+        key = path[self.param]
+        found = ctx.db.get(self.model, key) if 0 <= key <= MAX_ID else None
+        if found is None:
+            raise NotFound(self.missing)
+        if self.within is not None and self.within[0] in path:
+            owner_param, owner_of = self.within
+            if owner_of(found) != path[owner_param]:
+                raise NotFound(self.missing)
+        if scoped:
+            village = self.village(ctx.db, found)
+            if village is not None:
+                check_village_scope(ctx, village)
+        ctx.loaded[self.param] = found
+        return found
 
 
 class RouteSpec(Route):
     """A Starlette route that also carries the permission it was declared with."""
 
     permission: Permission
+    loads: tuple[PathObject[Any], ...]
 
 
 def route(
@@ -138,11 +200,62 @@ def route(
     name: str,
     permission: Permission,
     methods: Sequence[str] = ("GET",),
+    load: Sequence[PathObject[Any]] = (),
 ) -> RouteSpec:
-    endpoint = _wrap(view, permission)
+    loads = tuple(load)
+    for loader in loads:
+        if "{" + loader.param + ":int}" not in path:
+            raise ValueError(f"{name}: load={loader.param} needs {{{loader.param}:int}} in {path}")
+    endpoint = _wrap(view, permission, loads)
     spec = RouteSpec(path, endpoint, name=name, methods=list(methods))
     spec.permission = permission
+    spec.loads = loads
     return spec
+
+
+_PATH_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+class RouteFactory(Protocol):
+    def __call__(
+        self,
+        path: str,
+        view: View,
+        *,
+        name: str,
+        permission: Permission,
+        methods: Sequence[str] = ("GET",),
+    ) -> RouteSpec: ...
+
+
+def routes_loading(
+    *objects: PathObject[Any], unloaded: Sequence[str] = ("token",)
+) -> RouteFactory:
+    """A `route` for one package's route table that loads, on every route, the objects
+    its path names: each `{param}` gets the PathObject declared for it here.
+
+    A staff route naming a parameter with no PathObject (and not listed in `unloaded`,
+    for values the view checks itself, like a slip's token) is refused when the table
+    is built, so no view is left to load and scope-check an object by hand.
+    """
+    by_param = {o.param: o for o in objects}
+
+    def package_route(
+        path: str,
+        view: View,
+        *,
+        name: str,
+        permission: Permission,
+        methods: Sequence[str] = ("GET",),
+    ) -> RouteSpec:
+        params = _PATH_PARAM.findall(path)
+        missing = [p for p in params if p not in by_param and p not in unloaded]
+        if missing and permission is not Permission.PUBLIC:
+            raise ValueError(f"{name}: no PathObject declared for {', '.join(missing)}")
+        load = [by_param[p] for p in params if p in by_param]
+        return route(path, view, name=name, permission=permission, methods=methods, load=load)
+
+    return package_route
 
 
 def csrf_token(request: Request) -> str:
@@ -167,41 +280,26 @@ def _csrf_ok(request: Request, form: FormData | None) -> bool:
     return hmac.compare_digest(str(expected).encode(), sent.encode())
 
 
-def load_user(request: Request, db: Session) -> StaffUser | None:
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
-        return None
-    user = db.get(StaffUser, user_id)
-    if user is None or not user.active or user.session_epoch != request.session.get("epoch"):
-        return None
-    return user
+PrincipalLoader = Callable[[Session, Mapping[str, Any]], Principal | None]
 
 
-def _check_scope(ctx: Ctx) -> None:
-    """A path that names a village must be one the user may see."""
-    village_id = ctx.request.path_params.get("village_id")
-    if village_id is None or ctx.user is None:
-        return
-    village = ctx.db.get(Village, village_id)
-    if village is None:
-        raise NotFound(lazy("没有这个村。"))
-    check_village_scope(ctx, village)
+def load_user(request: Request, db: Session) -> Principal | None:
+    """The staff member signed in by the session cookie, through the composition's loader."""
+    loader: PrincipalLoader | None = getattr(request.app.state, "load_principal", None)
+    return None if loader is None else loader(db, request.session)
 
 
-def check_village_scope(ctx: Ctx, village: Village) -> None:
+def _load_path_objects(ctx: Ctx, loads: Sequence[PathObject[Any]], scoped: bool) -> None:
+    path = ctx.request.path_params
+    for loader in loads:
+        loader.load(ctx, path, scoped=scoped and ctx.user is not None)
+
+
+def check_village_scope(ctx: Ctx, village: VillageRef) -> None:
     """Staff reach only villages their scope covers; anything else is a 403 saying so."""
     user = ctx.require_user()
     if not can_see_village(user, village.id, village.township_id):
         raise Forbidden(lazy("这个村不在您的管辖范围内。"))
-
-
-def village_of(ctx: Ctx) -> Village:
-    """The village named in the path. _check_scope has loaded and scope-checked it
-    already, so this hits the identity map."""
-    village = ctx.db.get(Village, ctx.path["village_id"])
-    if village is None:
-        raise NotFound(lazy("没有这个村。"))
-    return village
 
 
 def _declared_length(request: Request) -> int:
@@ -264,7 +362,9 @@ async def _read_form(request: Request) -> tuple[FormData | None, dict[str, Uploa
     return form, files
 
 
-def _wrap(view: View, permission: Permission) -> Callable[[Request], Any]:
+def _wrap(
+    view: View, permission: Permission, loads: tuple[PathObject[Any], ...]
+) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         if _declared_length(request) > MAX_REQUEST_BYTES:
             return _too_large(request)
@@ -295,7 +395,7 @@ def _wrap(view: View, permission: Permission) -> Callable[[Request], Any]:
                 ),
             )
         # The whole unit of work runs in one worker thread: a session is not thread-safe.
-        return await run_in_threadpool(_handle, request, view, permission, form, files)
+        return await run_in_threadpool(_handle, request, view, permission, loads, form, files)
 
     endpoint.__name__ = getattr(view, "__name__", "endpoint")
     endpoint.__doc__ = view.__doc__
@@ -306,6 +406,7 @@ def _handle(
     request: Request,
     view: View,
     permission: Permission,
+    loads: tuple[PathObject[Any], ...],
     form: FormData | None,
     files: dict[str, UploadedFile],
 ) -> Response:
@@ -326,7 +427,9 @@ def _handle(
             )
         ctx = Ctx(request=request, db=session, user=user, form=form, files=files)
         try:
-            _check_scope(ctx)
+            # Public pages (villagers' QR pages, published results) load what they name
+            # but check no staff scope: anyone may open them.
+            _load_path_objects(ctx, loads, scoped=permission is not Permission.PUBLIC)
             response = view(ctx)
         except DomainError as error:
             _fail(session, ctx)

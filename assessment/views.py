@@ -12,12 +12,14 @@ from starlette.routing import BaseRoute, NoMatchFound
 
 from app.i18n import gettext_
 from app.permissions import Permission, allows
+from app.registry.paths import VILLAGE
 from app.registry.rules import today_in_china
 from app.tables import ExportFormat, export_response, percent_text
-from app.web import Ctx, route, village_of
+from app.web import Ctx
 from assessment import forms, report, services
 from assessment.exceptions import BadYear
 from assessment.participation import Evidence
+from assessment.paths import route
 from assessment.ranking import TownshipOverview
 from assessment.standards import STANDARDS
 
@@ -52,7 +54,7 @@ def _links(ctx: Ctx, evidence: list[Evidence]) -> list[dict[str, str]]:
 
 
 def _village_context(ctx: Ctx) -> dict[str, Any]:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     year = _year(ctx)
     assessment = services.village_assessment(ctx.db, village.id, year)
     table = report.standards_table(assessment)
@@ -81,7 +83,7 @@ def village_print(ctx: Ctx) -> Response:
 
 
 def _village_export(ctx: Ctx, fmt: ExportFormat) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     year = _year(ctx)
     assessment = services.village_assessment(ctx.db, village.id, year)
     name = gettext_("%(village)s%(year)s年考核", village=village.name, year=year)

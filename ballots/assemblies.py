@@ -11,7 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import lazy
 from ballots.exceptions import AssemblyRefused
 from ballots.models import Assembly, Election, Stage

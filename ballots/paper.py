@@ -27,7 +27,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.db import utcnow
 from app.i18n import gettext_, join_list, lazy
 from app.registry.models import Person

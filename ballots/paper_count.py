@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.services import actor_for, record
+from app.actors import actor_for
+from app.audit.services import record
 from app.i18n import lazy
 from ballots.exceptions import CountClosed, NotYourCount, PaperEntryRefused
 from ballots.models import PaperCount, PaperCountEntry, Round, RoundStatus, RoundTeller

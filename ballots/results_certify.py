@@ -14,10 +14,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.accounts.services import verify_password
-from app.audit.services import Actor, actor_for
+from app.actors import Actor, actor_for
 from app.i18n import lazy
+from app.permissions import Role
 from app.registry.rules import today_in_china
 from ballots.exceptions import Conflict, ElectionError, NotNamedTeller, WrongPassword
 from ballots.models import (

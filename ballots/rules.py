@@ -1,7 +1,6 @@
 """Rule profiles: every number the law leaves to a parameter, with its default.
 
-See ../shared/RULES.md. Integer arithmetic only: a `Threshold` compares `x * den`
-with `num * base`, strictly ("more than half") or not ("at least two thirds").
+See ../shared/RULES.md. The integer arithmetic (`Threshold`) is the kernel's: app.thresholds.
 """
 
 from __future__ import annotations
@@ -10,25 +9,13 @@ import enum
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Threshold:
-    num: int
-    den: int
-    strict: bool
-
-    def met(self, value: int, base: int) -> bool:
-        left, right = value * self.den, self.num * base
-        return left > right if self.strict else left >= right
-
-    def describe(self) -> str:
-        word = "more than" if self.strict else "at least"
-        return f"{word} {self.num}/{self.den}"
-
-
-MORE_THAN_HALF = Threshold(1, 2, strict=True)
-AT_LEAST_TWO_THIRDS = Threshold(2, 3, strict=False)
-AT_LEAST_ONE_THIRD = Threshold(1, 3, strict=False)
+from app.thresholds import (
+    AT_LEAST_ONE_THIRD,
+    AT_LEAST_TWO_THIRDS,
+    MORE_THAN_HALF,
+    Threshold,
+    check_threshold,
+)
 
 
 class Basis(enum.StrEnum):
@@ -109,18 +96,6 @@ GROUP_MEETING = RuleProfile(
 PROFILES: dict[str, RuleProfile] = {p.name: p for p in (VILLAGE_ELECTION, GROUP_MEETING)}
 
 
-def _check_threshold(key: str, value: Any) -> Threshold:
-    if isinstance(value, Threshold):
-        return value
-    if not isinstance(value, dict) or set(value) != {"num", "den", "strict"}:
-        raise ValueError(f"{key} must be an object with num, den and strict")
-    num, den, strict = value["num"], value["den"], value["strict"]
-    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (num, den))
-    if not whole or num < 0 or den < 1 or not isinstance(strict, bool):
-        raise ValueError(f"{key}: num >= 0 and den >= 1 must be whole numbers, strict true/false")
-    return Threshold(num, den, strict)
-
-
 def checked_overrides(profile: RuleProfile, overrides: dict[str, Any]) -> dict[str, Any]:
     """Overrides converted to each parameter's type, or ValueError naming the bad one.
 
@@ -133,7 +108,7 @@ def checked_overrides(profile: RuleProfile, overrides: dict[str, Any]) -> dict[s
             raise ValueError(f"unknown rule parameter: {key}")
         default = defaults[key]
         if isinstance(default, Threshold) or (default is None and key.startswith("quorum_")):
-            checked[key] = None if value is None else _check_threshold(key, value)
+            checked[key] = None if value is None else check_threshold(key, value)
         elif isinstance(default, Basis):
             if value not in {b.value for b in Basis}:
                 raise ValueError(f"{key} must be one of {', '.join(b.value for b in Basis)}")

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import gettext_
 from app.registry.models import Group, GroupKind
 from ballots import setup_rules

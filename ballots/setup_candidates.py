@@ -10,7 +10,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import gettext_, join_list
 from app.registry.models import Group, GroupKind, GroupMembership, Person
 from app.registry.rules import today_in_china

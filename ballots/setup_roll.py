@@ -9,7 +9,8 @@ from datetime import date
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import gettext_
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person
 from ballots import setup_rules

@@ -12,7 +12,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from ballots import setup_rules
 from ballots.exceptions import StageBlocked
 from ballots.models import (

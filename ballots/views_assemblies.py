@@ -18,11 +18,13 @@ from app.forms import whole_number
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person, Village
-from app.web import Ctx, check_village_scope, route, village_of
+from app.registry.paths import VILLAGE
+from app.web import Ctx, check_village_scope
 from ballots import credentials, slips
 from ballots.exceptions import AssemblyRefused
 from ballots.forms_voting import parse_assembly, parse_choice, parse_reason
 from ballots.models import Assembly, Election, Slip, Stage
+from ballots.paths import route
 
 SEARCH_LIMIT = 30
 
@@ -56,7 +58,7 @@ def _link_for(ctx: Ctx) -> Callable[[str], str]:
 
 
 def assemblies(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     found = list(
         ctx.db.scalars(
             select(Assembly)
@@ -68,7 +70,7 @@ def assemblies(ctx: Ctx) -> Response:
 
 
 def assembly_new(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     if ctx.request.method == "GET":
         return ctx.render("ballots/voting_assembly_new.html", village=village, form={}, errors={})
     result = parse_assembly(

@@ -10,13 +10,14 @@ from starlette.responses import Response
 from app.i18n import gettext_
 from app.permissions import Permission
 from app.registry.models import Person
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import forms_paper as forms
 from ballots import mobile
 from ballots.exceptions import AlreadyVoted, InvalidMarks
 from ballots.models import Election, RollEntry, Round
 from ballots.paper import voted_channels
 from ballots.paper_reading import ballot_candidates
+from ballots.paths import route
 from ballots.roll_lookup import search_roll
 from ballots.setup import profile_for
 from ballots.views_paper_common import (

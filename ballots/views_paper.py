@@ -15,7 +15,7 @@ from app.errors import NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import forms_paper as forms
 from ballots import paper
 from ballots.exceptions import (
@@ -27,6 +27,7 @@ from ballots.exceptions import (
 )
 from ballots.models import PaperCount, RollEntry, Round, RoundStatus
 from ballots.paper_reading import Reading, by_stack, count_entries, round_counts
+from ballots.paths import route
 from ballots.roll_lookup import search_roll
 from ballots.setup import profile_for
 from ballots.views_mobile import routes as mobile_routes

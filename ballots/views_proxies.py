@@ -11,11 +11,12 @@ from app.forms import FormResult
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.rules import today_in_china
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import forms_paper as forms
 from ballots import proxies
 from ballots.exceptions import EntrustmentRefused
 from ballots.models import Election, Entrustment, Stage
+from ballots.paths import route
 from ballots.roll_lookup import pick_one
 from ballots.setup import profile_for
 from ballots.views_paper_common import election_of, in_scope

@@ -16,11 +16,12 @@ from app.errors import NotFound
 from app.forms import FormResult
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import forms_results as forms
 from ballots import results, results_certify, tracker
 from ballots.exceptions import WrongPassword
 from ballots.models import Election, Round, RoundStatus, Stage
+from ballots.paths import route
 from ballots.views_paper_common import in_scope
 from ballots.views_results_public import KIND_LABELS, STATUS_LABELS
 from ballots.views_results_public import routes as public_routes

@@ -9,9 +9,10 @@ from app.errors import NotFound
 from app.i18n import lazy
 from app.permissions import Permission
 from app.registry.models import Village
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import results, tracker
 from ballots.models import Election, Round, RoundKind, RoundStatus
+from ballots.paths import route
 
 STATUS_LABELS = {
     RoundStatus.PENDING: lazy("等待投票"),

@@ -19,10 +19,11 @@ from app.permissions import Permission
 from app.registry.models import GroupKind, Village
 from app.registry.rules import paging, today_in_china
 from app.registry.structure import village_groups
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import forms_setup, setup, setup_rules
 from ballots.exceptions import InvalidElectionInput
 from ballots.models import Election, Stage
+from ballots.paths import route
 from ballots.views_setup_common import describe, election_of, public_election, village_of_election
 from ballots.views_setup_lists import routes as list_routes
 from ballots.views_setup_villager import routes as villager_routes

@@ -13,7 +13,7 @@ from app.i18n import LazyText, gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person
 from app.registry.rules import today_in_china
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import forms_setup, setup, setup_rules
 from ballots.exceptions import (
     AlreadyNominated,
@@ -23,6 +23,7 @@ from ballots.exceptions import (
     TieAtCut,
 )
 from ballots.models import Candidate, Election, Objection, Round, Stage
+from ballots.paths import route
 from ballots.views_setup_common import describe, election_of
 
 NOMINATOR_LABELS: dict[str, LazyText] = {

@@ -12,10 +12,11 @@ from starlette.responses import Response
 
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import forms_setup, setup
 from ballots.exceptions import LinkOtherElection, NominationRefused
 from ballots.models import Election, RollEntry, Stage
+from ballots.paths import route
 from ballots.setup_roll import PersonChoice
 
 

@@ -17,13 +17,14 @@ from starlette.routing import BaseRoute
 from app.errors import DomainError, Forbidden
 from app.i18n import lazy
 from app.permissions import Permission
-from app.web import SAFE_METHODS, Ctx, View, route
+from app.web import SAFE_METHODS, Ctx, View
 from ballots import casting, credentials
 from ballots.casting import VoterBallot
 from ballots.credentials import SlipAccess
 from ballots.exceptions import AlreadyVoted, EntrustedAway, LinkUnknown
 from ballots.forms_voting import MAX_WRITE_INS_SHOWN, parse_ballot, parse_code
 from ballots.models import Round, Stage
+from ballots.paths import route
 from ballots.setup_rules import resolve_profile
 from ballots.views_assemblies import routes as assembly_routes
 from compacts.rounds import open_rounds_for

@@ -26,10 +26,11 @@ from starlette.datastructures import Secret
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.accounts.services import hash_password
-from app.audit.services import Actor
+from app.actors import Actor
 from app.db import Database, make_engine, utcnow
+from app.permissions import Role
 from app.registry.models import Township, Village
 from app.registry.rules import today_in_china
 from app.settings import Settings, normalize_database_url

@@ -27,12 +27,12 @@ from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.accounts.models import Role
 from app.accounts.services import create_user
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
 from app.db import Database, make_engine
 from app.main import create_app
 from app.migrate import upgrade_to_head
+from app.permissions import Role
 from app.registry.models import Township, Village
 from app.settings import Settings
 from bench.common import fresh_database

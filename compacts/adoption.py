@@ -16,7 +16,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.i18n import gettext_, lazy

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.errors import Conflict, DomainError, NotFound
 from app.i18n import lazy
 from app.registry.models import Person

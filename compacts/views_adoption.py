@@ -13,18 +13,19 @@ from sqlalchemy import select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from app.audit.services import Actor
+from app.actors import Actor
 from app.errors import Forbidden, NotFound
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, allows, can_see_village
 from app.registry.models import Household, Village
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import credentials
 from ballots.views_voting import villager_page
 from compacts import adoption, answers, delivery
 from compacts.forms_adoption import parse_answer, parse_decision, parse_households, parse_put
 from compacts.models import Compact, DeliveryMethod, Version
+from compacts.paths import route
 from compacts.services_versions import open_correction_orders
 from compacts.text import render_source
 from meetings.models import Meeting, MeetingStatus, Motion

@@ -14,7 +14,7 @@ from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, can_see_village
 from app.registry.models import Group, Village
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import credentials
 from ballots.models import Assembly
 from ballots.slips import qr_svg
@@ -23,6 +23,7 @@ from compacts import rounds
 from compacts import rounds_lookup as lookup
 from compacts.forms_rounds import parse_choice, parse_comment, parse_open
 from compacts.models import Comment, Compact, DeliberationRound, Version, VoteChoice
+from compacts.paths import route
 from compacts.rounds_coverage import coverage
 from compacts.rounds_text import article_keys, blocks
 from compacts.views_rounds_lead import routes as lead_routes

@@ -11,11 +11,12 @@ from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, can_see_village
 from app.registry.models import Group, GroupMembership, Person
-from app.web import Ctx, route
+from app.web import Ctx
 from compacts import rounds
 from compacts import rounds_lookup as lookup
 from compacts.forms_rounds import parse_choice, parse_comment, parse_person, parse_summary
 from compacts.models import DeliberationRound, MemberVote, RoundGroup, Version, VoteChoice
+from compacts.paths import route
 from compacts.rounds_text import article_choices, article_keys
 
 CHOICE_LABELS = {

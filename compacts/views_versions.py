@@ -11,9 +11,10 @@ from app.errors import InvalidInput
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, can_see_village
 from app.registry.models import Household, Village
-from app.web import Ctx, route
+from app.web import Ctx
 from compacts import diff, forms_versions, history, services_versions
 from compacts.models import Compact, Version
+from compacts.paths import route
 from compacts.services_versions import CompactNotFound
 from compacts.text import parse, render_structure
 

@@ -12,7 +12,8 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import lazy
 from app.templating import CHINA_TIME
 from meetings.exceptions import MeetingNotFound, MeetingStateError

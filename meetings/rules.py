@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from app.i18n import _, lazy
-from ballots.rules import AT_LEAST_TWO_THIRDS, MORE_THAN_HALF, Threshold, _check_threshold
+from app.thresholds import AT_LEAST_TWO_THIRDS, MORE_THAN_HALF, Threshold, check_threshold
 
 AT_LEAST_FOUR_FIFTHS = Threshold(4, 5, strict=False)
 AT_LEAST_ONE_THIRD = Threshold(1, 3, strict=False)
@@ -55,9 +55,9 @@ class MeetingProfile:
                     raise ValueError(f"{key} must be a whole number >= 0")
                 checked[key] = value
             elif key == "decision":
-                checked[key] = _check_threshold(key, value)
+                checked[key] = check_threshold(key, value)
             else:
-                checked[key] = None if value is None else _check_threshold(key, value)
+                checked[key] = None if value is None else check_threshold(key, value)
         return replace(self, **checked)
 
     def parameters(self) -> dict[str, Any]:

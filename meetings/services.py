@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.db import utcnow
 from app.i18n import lazy
 from app.registry.models import Group, GroupKind, GroupMembership, Person, Sex, Village

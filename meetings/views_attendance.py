@@ -10,12 +10,13 @@ from app.errors import DomainError, NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person, Village
-from app.web import Ctx, check_village_scope, route
+from app.web import Ctx, check_village_scope
 from ballots import credentials
 from ballots.views_voting import villager_page
 from meetings import attendance, projector
 from meetings.forms_attendance import parse_scan
 from meetings.models import CheckInMethod, Meeting, MeetingStatus
+from meetings.paths import route
 
 
 def _meeting(ctx: Ctx) -> Meeting:

@@ -13,10 +13,11 @@ from app.i18n import gettext_, lazy
 from app.permissions import Permission, can_see_village
 from app.registry.models import Group, Village
 from app.registry.rules import today_in_china
-from app.web import Ctx, route
+from app.web import Ctx
 from meetings import agenda, forms, services
 from meetings.exceptions import InvalidMeetingInput, MeetingNotFound
 from meetings.models import Meeting, MeetingStatus
+from meetings.paths import route
 
 READ = Permission.MEETING_READ
 MANAGE = Permission.MEETING_MANAGE

@@ -22,9 +22,10 @@ from app.db import Database
 from app.errors import NotFound
 from app.i18n import lazy
 from app.permissions import Permission
-from app.web import Ctx, route
+from app.web import Ctx
 from meetings import projector
 from meetings.models import Meeting
+from meetings.paths import route
 
 
 def _meeting(ctx: Ctx) -> Meeting:

@@ -13,12 +13,13 @@ from app.errors import Forbidden, NotFound
 from app.i18n import lazy
 from app.permissions import Permission, can_see_village
 from app.registry.models import Village
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import credentials
 from ballots.views_voting import villager_page
 from meetings import votes, votes_rounds
 from meetings.forms_votes import parse_choice, parse_hands, parse_motion, parse_round
 from meetings.models import AgendaItem, Choice, ItemKind, Meeting, Motion, VoteMethod
+from meetings.paths import route
 
 # --- finding what the path names, within the user's villages -------------------------
 

@@ -12,7 +12,8 @@ from dataclasses import asdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.errors import NotFound
 from app.i18n import lazy
 from ballots.models import Election, Round, RoundStatus

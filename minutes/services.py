@@ -17,7 +17,8 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import lazy
 from app.registry.models import Person
 from app.templating import CHINA_TIME

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
 from app.accounts.services import verify_password
-from app.audit.services import Actor, actor_for, record
+from app.actors import Actor, actor_for
+from app.audit.services import record
 from app.db import utcnow
 from app.i18n import lazy
 from meetings.models import Meeting, MeetingStatus

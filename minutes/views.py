@@ -15,12 +15,13 @@ from app.i18n import gettext_, lazy
 from app.permissions import Permission, allows, can_see_village
 from app.registry.models import Village
 from app.registry.rules import today_in_china
-from app.web import Ctx, route
+from app.web import Ctx
 from meetings.models import AgendaItem, Meeting, MeetingStatus
 from minutes import forms, rules, services, signing
 from minutes.exceptions import MinutesNotFound, WrongPassword
 from minutes.labels import ITEM_KIND_LABELS, MEETING_KIND_LABELS, ROLE_LABELS
 from minutes.models import Addendum, Minutes
+from minutes.paths import route
 
 
 def _meeting(ctx: Ctx) -> Meeting:

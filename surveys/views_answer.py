@@ -11,13 +11,14 @@ from starlette.routing import BaseRoute
 
 from app.i18n import lazy
 from app.permissions import Permission
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots import credentials
 from ballots.credentials import SlipAccess
 from ballots.views_voting import villager_page
 from surveys import answering, audience, forms, rules
 from surveys.exceptions import InvalidSurveyInput, NotInAudience, SurveyNotFound, SurveyStateError
 from surveys.models import Survey, SurveyStatus
+from surveys.paths import route
 from surveys.rules import Answers
 from surveys.templates_builtin import SCALE_LABELS
 

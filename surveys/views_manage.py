@@ -17,12 +17,13 @@ from app.permissions import Permission, can_see_village
 from app.registry.models import Group, Village
 from app.registry.rules import today_in_china
 from app.tables import percent_text
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots.models import Assembly
 from meetings.models import Meeting
 from surveys import forms, services
 from surveys.exceptions import InvalidSurveyInput, SurveyNotFound
 from surveys.models import Question, Survey, SurveyKind, SurveyStatus
+from surveys.paths import route
 from surveys.templates_builtin import BUILTIN, SCALE_LABELS
 
 logger = logging.getLogger(__name__)

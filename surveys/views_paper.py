@@ -11,10 +11,11 @@ from app.errors import DomainError
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person
-from app.web import Ctx, route
+from app.web import Ctx
 from surveys import answering, audience, forms, rules, services
 from surveys.exceptions import InvalidSurveyInput, SurveyNotFound
 from surveys.models import Channel, Survey, SurveyParticipation
+from surveys.paths import route
 from surveys.templates_builtin import SCALE_LABELS
 from surveys.views_manage import survey_of
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import factory
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.accounts.services import hash_password
+from app.permissions import Role
 from app.registry.models import (
     Group,
     GroupKind,

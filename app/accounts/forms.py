@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from app.accounts.models import Role
 from app.accounts.services import MIN_PASSWORD_LENGTH
 from app.forms import FormResult, required_text
 from app.i18n import gettext_
+from app.permissions import Role
 
 
 def parse_signin(username: str, password: str) -> FormResult:

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, str_enum, utcnow
+from app.permissions import Role
 from app.registry.models import Township, Village
-
-
-class Role(enum.StrEnum):
-    TOWNSHIP_ADMIN = "township_admin"
-    ORGANIZER = "organizer"
-    GROUP_LEADER = "group_leader"
-    TELLER = "teller"
-    RECORDER = "recorder"
-    AUDITOR = "auditor"
-
-
-# Roles that act inside one village and must be bound to it.
-VILLAGE_ROLES = (Role.ORGANIZER, Role.GROUP_LEADER, Role.TELLER, Role.RECORDER)
 
 
 class StaffUser(Base):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,11 +14,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.exceptions import InvalidCredentials, SigninThrottled
-from app.accounts.models import VILLAGE_ROLES, Role, SigninFailure, StaffUser
-from app.audit.services import Actor, record
+from app.accounts.models import SigninFailure, StaffUser
+from app.actors import Actor
+from app.audit.services import record
 from app.db import utcnow
 from app.errors import Conflict
 from app.i18n import lazy
+from app.permissions import VILLAGE_ROLES, Principal, Role
 
 _hasher = PasswordHasher()
 # A hash of a random password: verifying against it when the account does not exist
@@ -196,3 +200,27 @@ def staff_in_scope(session: Session, viewer: StaffUser) -> list[StaffUser]:
     if viewer.village_id is not None:
         stmt = stmt.where(StaffUser.village_id == viewer.village_id)
     return list(session.scalars(stmt.order_by(StaffUser.role, StaffUser.username)))
+
+
+def session_user(session: Session, cookie: Mapping[str, Any]) -> StaffUser | None:
+    """The staff member a session cookie signs in, if the account still accepts it.
+
+    Installed by the composition as the request layer's principal loader. A cookie from
+    before a password change or a deactivation carries an older epoch and opens nothing.
+    """
+    user_id = cookie.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    user = session.get(StaffUser, user_id)
+    if user is None or not user.active or user.session_epoch != cookie.get("epoch"):
+        return None
+    return user
+
+
+def staff_member(session: Session, principal: Principal) -> StaffUser:
+    """The account row of the signed-in principal (the request layer loaded it: an
+    identity-map hit), for services that need more than the principal's role and scope."""
+    user = session.get(StaffUser, principal.id)
+    if user is None:
+        raise LookupError(f"no staff account {principal.id}")
+    return user

@@ -12,14 +12,15 @@ from starlette.responses import RedirectResponse, Response
 
 from app.accounts import forms, services
 from app.accounts.exceptions import InvalidCredentials, SigninThrottled
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
+from app.accounts.paths import route
 from app.errors import Conflict, NotFound
 from app.i18n import LANGUAGE_COOKIE, gettext_, lazy
 from app.labels import ROLE_LABELS
-from app.permissions import Permission
+from app.permissions import Permission, Role
 from app.registry.models import Village
 from app.settings import SUPPORTED_LOCALES
-from app.web import Ctx, route
+from app.web import Ctx
 
 
 def _safe_next(target: str, fallback: str) -> str:

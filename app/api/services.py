@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
+from app.actors import Actor
 from app.api.auth import new_token, token_hash
 from app.api.models import ApiToken
-from app.audit.services import Actor, record
+from app.audit.services import record
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.i18n import lazy

@@ -16,10 +16,11 @@ from starlette.routing import BaseRoute, Mount, Router
 from app.api import data, openapi, services
 from app.api.auth import ApiCtx, ApiRoute, api_route, json_response, not_found, not_found_json
 from app.api.forms import parse_token_form
+from app.api.paths import route
 from app.errors import InvalidInput
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
-from app.web import Ctx, route
+from app.web import Ctx
 from ballots.models import Election
 from meetings.models import Meeting
 

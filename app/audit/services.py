@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.accounts.models import StaffUser
+from app.actors import Actor
 from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.registry.models import Village
@@ -25,29 +25,6 @@ from app.registry.models import Village
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
 _POSTGRES_CHAIN_LOCK = 0x43554E5949  # "CUNYI"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did it: a staff user, a villager through a QR link, or the system."""
-
-    label: str
-    user_id: int | None = None
-    township_id: int | None = None
-    village_id: int | None = None
-
-
-SYSTEM = Actor(label="system")
-
-
-def actor_for(user: StaffUser) -> Actor:
-    """A signed-in staff user as audit entries name them, wherever the action starts."""
-    return Actor(
-        label=f"{user.display_name} ({user.username})",
-        user_id=user.id,
-        township_id=user.township_id,
-        village_id=user.village_id,
-    )
 
 
 def canonical_summary(summary: Mapping[str, Any]) -> str:

@@ -9,12 +9,13 @@ from sqlalchemy import Select, func, select
 from starlette.responses import Response
 
 from app.audit.models import AuditEntry
+from app.audit.paths import route
 from app.audit.services import iter_entries, verify_chain
 from app.forms import whole_number
 from app.permissions import Permission
 from app.registry.models import Village
 from app.templating import CHINA_TIME
-from app.web import Ctx, route
+from app.web import Ctx
 
 PAGE_SIZE = 50
 

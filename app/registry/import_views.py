@@ -14,9 +14,10 @@ from app.labels import GROUP_KIND_LABELS, SEX_LABELS
 from app.permissions import Permission
 from app.registry import roll_export, roll_import
 from app.registry.models import RollImport, Village
+from app.registry.paths import VILLAGE, route
 from app.registry.roll_format import COLUMN_LABELS, COLUMNS
 from app.registry.roll_read import MAX_BYTES, MAX_ROWS
-from app.web import Ctx, route, village_of
+from app.web import Ctx
 
 FILE_FIELD = "roll_file"
 # A file wrong in every row would make a page of tens of thousands of lines; the first
@@ -47,7 +48,7 @@ def _basename(filename: str) -> str:
 
 
 def import_roll(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     if ctx.request.method == "GET":
         return _upload_page(ctx, village)
     upload = ctx.files.get(FILE_FIELD)
@@ -97,7 +98,7 @@ def _preview_page(
 
 
 def import_preview(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     stored = roll_import.get_import(ctx.db, village, ctx.path["import_id"])
     if stored.applied_at is not None:
         return _preview_page(ctx, village, stored, None)
@@ -107,7 +108,7 @@ def import_preview(ctx: Ctx) -> Response:
 
 
 def import_apply(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     stored = roll_import.get_import(ctx.db, village, ctx.path["import_id"])
     try:
         analysis = roll_import.apply_import(ctx.db, ctx.actor, village, stored)
@@ -128,7 +129,7 @@ def import_apply(ctx: Ctx) -> Response:
 
 
 def _download(ctx: Ctx, file_format: roll_export.ExportFormat) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     exported = roll_export.export_roll(ctx.db, ctx.actor, village, file_format)
     # Header values must be ASCII; the Chinese name travels in filename*.
     fallback = re.sub(r"[^A-Za-z0-9_-]", "_", f"roll-{village.code}") + f".{file_format}"

@@ -14,8 +14,9 @@ from app.labels import GROUP_KIND_LABELS, RESIDENCE_LABELS, SEX_LABELS
 from app.registry import forms, rules, services, structure
 from app.registry.exceptions import InvalidRegistryInput
 from app.registry.models import GroupKind, Person, Residence, Village
+from app.registry.paths import VILLAGE
 from app.registry.services import GROUP_FIELDS
-from app.web import Ctx, village_of
+from app.web import Ctx
 
 _FLAG_ATTRIBUTES = {
     "villager_representative": "is_villager_representative",
@@ -59,7 +60,7 @@ def _row(person: Person, names: dict[int, str], today: date) -> PersonRow:
 
 
 def people(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     filters = forms.parse_people_filter(dict(ctx.request.query_params))
     found = services.search_people(ctx.db, village.id, filters)
     groups = structure.village_groups(ctx.db, village.id)
@@ -140,14 +141,14 @@ def _person_raw(person: Person) -> dict[str, str]:
 def _person_form(
     ctx: Ctx, person: Person | None, form: dict[str, str], errors: dict[str, str], status: int
 ) -> Response:
-    context = _person_form_context(ctx, village_of(ctx))
+    context = _person_form_context(ctx, VILLAGE.of(ctx))
     return ctx.render(
         "registry/person_form.html", status, form=form, errors=errors, person=person, **context
     )
 
 
 def person_new(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     if ctx.request.method == "GET":
         return _person_form(ctx, None, {"residence": Residence.REGISTERED_RESIDENT.value}, {}, 200)
     result = forms.parse_person(_raw(ctx, forms.PERSON_FIELDS), rules.today_in_china())
@@ -166,7 +167,7 @@ def person_new(ctx: Ctx) -> Response:
 
 
 def person_edit(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     person = services.get_person(ctx.db, village.id, ctx.path["person_id"])
     if ctx.request.method == "GET":
         return _person_form(ctx, person, _person_raw(person), {}, 200)
@@ -200,7 +201,7 @@ def _shown(value: object) -> str:
 
 def person_move(ctx: Ctx) -> Response:
     """Form → confirmation page showing from → to → apply (a second POST with confirm=1)."""
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     person = services.get_person(ctx.db, village.id, ctx.path["person_id"])
     context = {**_placement_context(ctx, village), "person": person}
     if ctx.request.method == "GET":
@@ -251,7 +252,7 @@ def _status_page(
     return ctx.render(
         "registry/person_status.html",
         status,
-        village=village_of(ctx),
+        village=VILLAGE.of(ctx),
         person=person,
         deactivate=deactivate,
         reasons=rules.DEACTIVATION_REASONS,
@@ -261,7 +262,7 @@ def _status_page(
 
 
 def person_deactivate(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     person = services.get_person(ctx.db, village.id, ctx.path["person_id"])
     if ctx.request.method == "GET":
         return _status_page(ctx, person, True)
@@ -275,7 +276,7 @@ def person_deactivate(ctx: Ctx) -> Response:
 
 
 def person_reactivate(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     person = services.get_person(ctx.db, village.id, ctx.path["person_id"])
     if ctx.request.method == "GET":
         return _status_page(ctx, person, False)

@@ -14,7 +14,8 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.registry.models import Village
 from app.registry.roll_diff import FLAG_KEY, KIND_COLUMN, PersonState, VillageState, load_state
 from app.registry.roll_format import (

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.i18n import lazy

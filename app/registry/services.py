@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, not_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
-from app.audit.services import Actor
+from app.actors import Actor
 from app.i18n import gettext_
 from app.labels import GROUP_KIND_LABELS
 from app.registry import rules

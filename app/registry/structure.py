@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.audit.services import Actor, record
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import gettext_
 from app.labels import GROUP_KIND_LABELS
 from app.registry import rules

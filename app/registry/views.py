@@ -18,6 +18,7 @@ from app.registry import forms, structure
 from app.registry.exceptions import InvalidRegistryInput
 from app.registry.import_views import routes as import_routes
 from app.registry.models import Group, GroupKind
+from app.registry.paths import VILLAGE, route
 from app.registry.people_views import (
     people,
     person_deactivate,
@@ -26,13 +27,13 @@ from app.registry.people_views import (
     person_new,
     person_reactivate,
 )
-from app.web import Ctx, route, village_of
+from app.web import Ctx
 
 # Households ---------------------------------------------------------------------------
 
 
 def households(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     q = ctx.request.query_params.get("q", "").strip()[:50]
     found = structure.search_households(
         ctx.db, village.id, q, forms.page_number(ctx.request.query_params)
@@ -48,7 +49,7 @@ def households(ctx: Ctx) -> Response:
 
 
 def _household_page(ctx: Ctx, errors: dict[str, str], status: int = 200) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     household = structure.get_household(ctx.db, village.id, ctx.path["household_id"])
     representative = structure.representative_of(household)
     return ctx.render(
@@ -68,7 +69,7 @@ def household(ctx: Ctx) -> Response:
 
 
 def household_representative(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     target = structure.get_household(ctx.db, village.id, ctx.path["household_id"])
     result = forms.parse_representative(ctx.field("person_id"))
     changed = False
@@ -92,7 +93,7 @@ def household_representative(ctx: Ctx) -> Response:
 
 
 def groups(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     all_groups = structure.village_groups(ctx.db, village.id)
     return ctx.render(
         "registry/groups.html",
@@ -110,7 +111,7 @@ def _group_form(ctx: Ctx, group: Group | None, **context: Any) -> Response:
     return ctx.render(
         "registry/group_form.html",
         status,
-        village=village_of(ctx),
+        village=VILLAGE.of(ctx),
         group=group,
         kind_options=[(kind.value, label) for kind, label in GROUP_KIND_LABELS.items()],
         **context,
@@ -118,7 +119,7 @@ def _group_form(ctx: Ctx, group: Group | None, **context: Any) -> Response:
 
 
 def group_new(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     if ctx.request.method == "GET":
         kind = ctx.request.query_params.get("kind", "")
         return _group_form(ctx, None, form={"kind": kind}, errors={})
@@ -139,7 +140,7 @@ def group_new(ctx: Ctx) -> Response:
 
 
 def group(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     found = structure.get_group(ctx.db, village.id, ctx.path["group_id"])
     return ctx.render(
         "registry/group.html",
@@ -151,7 +152,7 @@ def group(ctx: Ctx) -> Response:
 
 
 def group_rename(ctx: Ctx) -> Response:
-    village = village_of(ctx)
+    village = VILLAGE.of(ctx)
     target = structure.get_group(ctx.db, village.id, ctx.path["group_id"])
     if ctx.request.method == "GET":
         return _group_form(ctx, target, form={"name": target.name}, errors={})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.accounts.services import verify_password
 from app.audit.models import AuditEntry
 from app.db import Database, make_engine
+from app.permissions import Role
 from app.registry.models import Township
 from tests.app.helpers import fresh_migrated_database, run_cli
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.accounts.models import Role
+from app.permissions import Role
 from tests import factories
 from tests.conftest import post_form, sign_in
 

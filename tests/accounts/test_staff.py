@@ -7,9 +7,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.accounts.services import verify_password
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.conftest import csrf_from, post_form, sign_in

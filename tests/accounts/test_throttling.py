@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role, SigninFailure
+from app.accounts.models import SigninFailure
 from app.db import Database, utcnow
 from app.main import create_app
+from app.permissions import Role
 from tests import factories
 from tests.conftest import post_form
 

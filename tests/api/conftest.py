@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.api import services
-from app.audit.services import actor_for
+from app.actors import actor_for
+from app.permissions import Role
 from app.registry.models import Person, Village
 from ballots import results
 from ballots.models import Election

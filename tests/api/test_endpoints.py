@@ -149,7 +149,7 @@ def test_reading_writes_nothing_but_the_days_last_use(client, seeded: Seeded, db
 
 
 def test_a_signed_in_staff_member_reads_within_their_scope(app, client, seeded: Seeded):
-    from app.accounts.models import Role
+    from app.permissions import Role
     from tests import factories
     from tests.app.helpers import signed_in
 

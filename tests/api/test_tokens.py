@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.api.models import ApiToken
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.conftest import csrf_from

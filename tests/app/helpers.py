@@ -19,10 +19,11 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.audit.models import AuditEntry
 from app.audit.services import GENESIS_HASH, canonical_summary, entry_hash
 from app.migrate import upgrade_to_head
+from app.permissions import Role
 from app.settings import PROJECT_ROOT
 from tests import factories
 from tests.conftest import drop_postgres_schema, fresh_database_url, sign_in

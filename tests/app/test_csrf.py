@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.accounts.services import verify_password
+from app.permissions import Role
 from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.conftest import csrf_from, sign_in

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import Secret
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.cli import main
 from app.db import Base, make_engine
 from app.main import create_app
 from app.migrate import upgrade_to_head
+from app.permissions import Role
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person, Village
 from app.registry.rules import today_in_china
 from app.settings import Settings

@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role
 from app.db import Database
 from app.errors import Conflict
 from app.i18n import lazy
 from app.main import create_app
-from app.permissions import Permission
+from app.permissions import Permission, Role
 from app.registry.models import Township
 from app.web import route
 from tests import factories

@@ -5,9 +5,8 @@ from __future__ import annotations
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
-from app.accounts.models import Role
 from app.main import create_app
-from app.permissions import READ_ONLY_PERMISSIONS, Permission
+from app.permissions import READ_ONLY_PERMISSIONS, Permission, Role
 from app.web import route
 from tests import factories
 from tests.app.helpers import (

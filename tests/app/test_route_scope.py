@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.accounts.models import Role
-from app.permissions import Permission
+from app.permissions import Permission, Role
 from tests import factories
 from tests.app.helpers import existing_ids, fill_path, signed_in, table_counts, walk_routes
 from tests.conftest import csrf_from

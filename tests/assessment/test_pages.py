@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
+from app.permissions import Role
 from assessment.models import StandardSetting
 from tests import factories
 from tests.app.helpers import signed_in

@@ -7,8 +7,9 @@ from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
-from app.audit.services import actor_for
+from app.accounts.models import StaffUser
+from app.actors import actor_for
+from app.permissions import Role
 from app.registry.models import Group, GroupKind, Person, Village
 from assessment.participation import ParticipationFigure, Ratio, participation
 from compacts import delivery

@@ -10,7 +10,7 @@ from fractions import Fraction
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
+from app.permissions import Role
 from app.registry.models import Village
 from assessment.participation import participation
 from ballots.models import Channel

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
+from app.permissions import Role
 from app.registry.models import Village
 from assessment.participation import CODES, ParticipationFigure, Ratio, participation
 from ballots import results

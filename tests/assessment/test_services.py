@@ -7,9 +7,9 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
-from app.audit.services import actor_for
+from app.actors import actor_for
+from app.permissions import Role
 from assessment import ranking, services
 from assessment.forms import SettingInput
 from assessment.models import StandardSetting

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from app.accounts.models import Role
-from app.audit.services import SYSTEM, Actor, record
-from app.permissions import ROLE_PERMISSIONS, Permission
+from app.audit.services import record
+from app.actors import SYSTEM, Actor
+from app.permissions import ROLE_PERMISSIONS, Permission, Role
 from tests import factories
 from tests.app.helpers import append_entry, drop_audit_triggers
 from tests.conftest import sign_in

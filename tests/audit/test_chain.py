@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
-from app.audit.services import SYSTEM, entry_hash, iter_entries, record, verify_chain
+from app.audit.services import entry_hash, iter_entries, record, verify_chain
+from app.actors import SYSTEM
+from app.permissions import Role
 from tests import factories
 from tests.app.helpers import drop_audit_triggers
 from tests.conftest import post_form, sign_in

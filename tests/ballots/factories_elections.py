@@ -12,8 +12,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.db import utcnow
+from app.permissions import Role
 from app.registry.models import GroupMembership, Household, Person, Residence, Sex, Village
 from ballots.models import (
     Assembly,

@@ -14,10 +14,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
-from app.audit.services import actor_for as staff_actor
+from app.actors import Actor
+from app.actors import actor_for as staff_actor
+from app.permissions import Role
 from app.registry.models import Person, Residence, Village
 from ballots.models import (
     Ballot,

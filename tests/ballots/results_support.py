@@ -14,8 +14,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
-from app.audit.services import Actor, actor_for
+from app.accounts.models import StaffUser
+from app.actors import Actor, actor_for
+from app.permissions import Role
 from app.registry.models import Group, GroupMembership, Residence, Village
 from ballots.models import (
     Ballot,

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
+from app.actors import Actor
+from app.permissions import Role
 from app.registry.models import Group, Person, Village
 from ballots import setup
 from ballots.models import Election, Electorate, Office, Stage

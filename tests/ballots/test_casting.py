@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
+from app.actors import Actor
 from ballots import casting, credentials
 from ballots.credentials import SlipAccess
 from ballots.exceptions import AlreadyVoted, InvalidMarks, LinkOtherElection, VotingNotOpen

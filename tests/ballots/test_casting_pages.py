@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import Role, SigninFailure
-from app.audit.services import Actor
+from app.accounts.models import SigninFailure
+from app.actors import Actor
 from app.db import utcnow
+from app.permissions import Role
 from ballots import credentials
 from ballots.models import Ballot, Channel, CredentialUse, Receipt, Stage
 from tests import factories

@@ -11,7 +11,7 @@ import segno
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
+from app.actors import Actor
 from app.db import utcnow
 from app.registry.models import Village
 from ballots import credentials

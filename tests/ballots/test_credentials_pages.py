@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
+from app.actors import Actor
 from app.db import utcnow
+from app.permissions import Role
 from app.templating import CHINA_TIME
 from ballots import credentials
 from ballots.models import Assembly, Slip, Stage

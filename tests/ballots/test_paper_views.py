@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
+from app.permissions import Role
 from ballots import paper, proxies
 from ballots.models import Channel, PaperCount, RoundStatus
 from tests import factories

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from app.audit.services import Actor
+from app.actors import Actor
 from app.db import Database, make_engine
 from ballots import proxies
 from ballots.exceptions import EntrustmentRefused

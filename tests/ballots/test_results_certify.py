@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
-from app.audit.services import Actor
+from app.actors import Actor
+from app.permissions import Role
 from ballots import results, results_certify
 from ballots.exceptions import Conflict, ElectionError, NotNamedTeller, WrongPassword
 from ballots.models import Certification, RoundOutcome, RoundStatus, Stage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
+from app.permissions import Role
 from app.registry.models import Person
 from ballots import results_certify
 from ballots.models import Round, RoundOutcome, RoundStatus, RoundTeller, Stage

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.accounts.models import Role
+from app.permissions import Role
 from app.registry.rules import today_in_china
 from ballots import setup
 from ballots.models import Stage

@@ -18,9 +18,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
 from app.accounts.services import create_user
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
+from app.permissions import Role
 from app.registry.models import Township, Village
 from app.settings import PROJECT_ROOT
 from tests.app.helpers import fresh_migrated_database

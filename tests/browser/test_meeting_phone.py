@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from app.accounts.models import Role
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
 from app.db import utcnow
+from app.permissions import Role
 from ballots import credentials
 from meetings.models import MeetingStatus
 from tests import factories

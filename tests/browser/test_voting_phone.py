@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
 from ballots import credentials
 from ballots.models import Ballot, Receipt
 from tests.app.helpers import fresh_migrated_database

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
-from app.audit.services import SYSTEM, actor_for
+from app.accounts.models import StaffUser
+from app.actors import SYSTEM, actor_for
+from app.permissions import Role
 from app.registry.models import Group, GroupKind, Person, Village
 from app.registry.rules import today_in_china
 from app.settings import Settings

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
-from app.audit.services import actor_for
+from app.actors import actor_for
+from app.permissions import Role
 from compacts import adoption, answers, delivery
 from compacts.adoption import AdoptionRefused, FilingRefused
 from compacts.answers import NotReadyForAdoption

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role
-from app.audit.services import SYSTEM, actor_for
+from app.actors import SYSTEM, actor_for
+from app.permissions import Role
 from app.settings import Settings
 from ballots import credentials
 from compacts import adoption, answers, delivery

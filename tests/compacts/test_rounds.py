@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.audit.services import actor_for
+from app.actors import actor_for
 from app.errors import Conflict, DomainError, Forbidden
 from app.registry.rules import today_in_china
 from compacts import rounds
@@ -139,7 +139,7 @@ def test_a_leader_enters_only_for_members_of_the_named_group(db, s):
 
 
 def test_a_leader_of_another_village_is_refused(db, s):
-    from app.accounts.models import Role
+    from app.permissions import Role
 
     round_ = open_round(db, s)
     stranger = factories.staff(Role.GROUP_LEADER, factories.VillageFactory())

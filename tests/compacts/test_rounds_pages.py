@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
+from app.permissions import Role
 from compacts.models import Comment, DeliberationRound, MemberVote, RoundGroup, VoteChoice
 from tests import factories
 from tests.app.helpers import second_client, signed_in

@@ -7,10 +7,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
-from app.audit.services import Actor, actor_for
+from app.actors import Actor, actor_for
 from app.errors import Forbidden, InvalidInput
+from app.permissions import Role
 from compacts.diff import ChangeKind, compare
 from compacts.models import Filing, FilingDecision, Version
 from compacts.services_versions import (

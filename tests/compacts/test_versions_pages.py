@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role
-from app.audit.services import actor_for
+from app.actors import actor_for
+from app.permissions import Role
 from compacts.models import (
     Adoption,
     Answer,

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role, StaffUser
-from app.audit.services import SYSTEM, actor_for
+from app.accounts.models import StaffUser
+from app.actors import SYSTEM, actor_for
 from app.db import utcnow
+from app.permissions import Role
 from app.registry.models import GroupKind, Person, Village
 from app.registry.rules import today_in_china
 from app.settings import Settings

@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
+from app.permissions import Role
 from app.registry.models import GroupMembership, Person
 from app.registry.rules import today_in_china
 from app.settings import PROJECT_ROOT

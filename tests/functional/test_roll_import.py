@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from app.registry.models import (
     Group,
     GroupKind,

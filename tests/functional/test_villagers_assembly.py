@@ -25,10 +25,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
 from app.db import utcnow
+from app.permissions import Role
 from app.registry.rules import today_in_china
 from app.templating import CHINA_TIME
 from ballots import casting, credentials

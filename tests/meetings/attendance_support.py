@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.audit.models import AuditEntry
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
 from app.db import utcnow
+from app.permissions import Role
 from app.registry.models import Person, Village
 from app.settings import Settings
 from ballots import credentials

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
+from app.actors import Actor
 from app.db import utcnow
+from app.permissions import Role
 from app.registry.models import Person, Village
 from meetings import services
 from meetings.models import AttendanceEvent, CheckInMethod, Meeting, MeetingKind, MeetingStatus

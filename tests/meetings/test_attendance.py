@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.audit.services import Actor
+from app.actors import Actor
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from meetings import attendance, projector

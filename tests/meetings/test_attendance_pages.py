@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.accounts.models import Role
+from app.permissions import Role
 from meetings import attendance
 from meetings.models import CheckInMethod, MeetingStatus
 from tests import factories

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
 from app.db import utcnow
+from app.permissions import Role
 from app.registry.models import GroupMembership, Sex
 from app.templating import CHINA_TIME
 from meetings import services

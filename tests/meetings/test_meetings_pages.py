@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role
 from app.db import utcnow
+from app.permissions import Role
 from app.templating import CHINA_TIME
 from meetings import agenda, services
 from meetings.models import ItemKind, Meeting, MeetingStatus

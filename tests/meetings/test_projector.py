@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor
+from app.actors import Actor
 from app.db import utcnow
 from meetings import attendance, projector
 from meetings.models import AgendaItem, CheckInMethod, ItemKind, MeetingStatus, Motion, VoteMethod

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from app.accounts.models import Role
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
 from app.db import utcnow
+from app.permissions import Role
 from ballots import credentials
 from meetings import projector
 from meetings.models import MeetingStatus

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
+from app.actors import Actor
 from app.errors import DomainError, Forbidden
 from meetings import votes
 from meetings.models import Choice, ItemKind, MeetingStatus, MotionVote, MotionVoteUse, VoteMethod

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
-from app.audit.services import Actor
+from app.actors import Actor
+from app.permissions import Role
 from ballots import credentials
 from meetings.models import Motion, MotionVote, MotionVoteUse, VoteMethod
 from tests import factories

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
+from app.actors import Actor
 from app.errors import NotFound
 from ballots.models import RoundStatus
 from meetings import votes_rounds

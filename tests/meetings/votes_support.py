@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.db import utcnow
+from app.permissions import Role
 from app.registry.models import Person, Village
 from ballots.models import Assembly
 from meetings.models import (

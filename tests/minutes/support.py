@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
+from app.permissions import Role
 from app.registry.models import Person, Village
 from meetings import rules as meeting_rules
 from meetings.models import (

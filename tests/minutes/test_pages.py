@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
+from app.permissions import Role
 from app.registry.models import Village
 from minutes import services
 from minutes.models import Posting, Signature

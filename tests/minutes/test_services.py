@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
+from app.permissions import Role
 from meetings.models import ItemKind, MeetingStatus
 from minutes import rules, services, signing
 from minutes.exceptions import Conflict, MinutesError, MinutesLocked, NotSignatory, WrongPassword

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role, StaffUser
+from app.accounts.models import StaffUser
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person, Village
 from tests import factories
 from tests.conftest import sign_in

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from app.registry.models import Group, GroupKind
 from tests import factories
 from tests.conftest import post_form

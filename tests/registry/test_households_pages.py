@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from app.registry.models import Person
 from tests import factories
 from tests.conftest import post_form

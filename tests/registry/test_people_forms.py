@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from app.registry.models import GroupKind, GroupMembership, Household, Person, Residence, Sex
 from tests import factories
 from tests.conftest import post_form

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.accounts.models import Role
+from app.permissions import Role
 from tests import factories
 from tests.registry.people_support import join, make_place, person_in, signed_in
 

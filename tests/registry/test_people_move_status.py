@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from app.registry.models import GroupKind, Household, Person
 from tests import factories
 from tests.conftest import post_form

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from app.registry.models import Group, Person
 from tests import factories
 from tests.conftest import post_form, sign_in

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
-from app.audit.services import Actor
+from app.actors import Actor
+from app.permissions import Role
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person, Village
 from app.registry.roll_import import (
     ImportAlreadyApplied,

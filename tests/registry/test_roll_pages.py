@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from app.registry.models import Person, RollImport, Village
 from tests import factories
 from tests.conftest import csrf_from, post_form, sign_in

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app.audit.services import SYSTEM
+from app.actors import SYSTEM
 from ballots import credentials, results
 from ballots.models import Round
 from tests.ballots import factories_elections as fe

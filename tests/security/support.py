@@ -19,8 +19,8 @@ from starlette.applications import Starlette
 from starlette.routing import Match
 from starlette.testclient import TestClient
 
-from app.accounts.models import Role, StaffUser
-from app.permissions import ROLE_PERMISSIONS, Permission
+from app.accounts.models import StaffUser
+from app.permissions import ROLE_PERMISSIONS, Permission, Role
 from app.registry.models import Village
 from tests import factories
 from tests.app.helpers import RouteInfo, existing_ids, fill_path, signed_in, walk_routes

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.accounts.models import Role
+from app.permissions import Role
 from tests.app.helpers import fill_path, param_names
 from tests.security.support import (
     DENIED,

@@ -14,10 +14,9 @@ import json
 import pytest
 from itsdangerous import TimestampSigner
 
-from app.accounts.models import Role
 from app.db import utcnow
 from app.main import SESSION_COOKIE
-from app.permissions import Permission
+from app.permissions import Permission, Role
 from app.web import MAX_REQUEST_BYTES
 from ballots import credentials
 from tests import factories
@@ -42,7 +41,7 @@ def _villager_routes(app):
 @pytest.fixture
 def slip(db, settings):
     """A real slip link in a village with one row of every kind, and the path ids."""
-    from app.audit.services import Actor
+    from app.actors import Actor
 
     v = fe.voting(db, voters=2)
     (issued,) = credentials.issue_slips(

@@ -9,8 +9,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, StaffUser
-from app.audit.services import SYSTEM, Actor, actor_for
+from app.accounts.models import StaffUser
+from app.actors import SYSTEM, Actor, actor_for
+from app.permissions import Role
 from app.registry.models import Person, Village
 from app.settings import Settings
 from ballots import credentials

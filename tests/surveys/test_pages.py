@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.permissions import Role
 from surveys import services
 from surveys.models import (
     Audience,
