@@ -13,7 +13,7 @@ help:
 	@echo "make run      - set up .venv, migrate, load the demo if empty, serve on :8000"
 	@echo "make test     - the whole suite on SQLite, then on PostgreSQL when reachable"
 	@echo "make install  - create .venv and install Cunyi"
-	@echo "make lint     - ruff and mypy"
+	@echo "make lint     - ruff, mypy and the layers contract (lint-imports)"
 	@echo "make messages - extract translatable strings and update the English catalog"
 	@echo "make bench    - benchmarks: table + bench/results.json (SQLite, PostgreSQL if reachable)"
 	@echo "make test-sqlite / make test-postgres - one database only (add ARGS='-k name')"
@@ -47,9 +47,10 @@ test-postgres: $(TEST_STAMP)
 	CUNYI_TEST_DATABASE=postgresql $(BIN)/pytest $(ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check app assessment ballots compacts meetings minutes surveys tests migrations
-	$(BIN)/ruff format --check app assessment ballots compacts meetings minutes surveys tests
+	$(BIN)/ruff check app assessment ballots compacts meetings minutes slips surveys tests migrations
+	$(BIN)/ruff format --check app assessment ballots compacts meetings minutes slips surveys tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 messages: $(TEST_STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg \

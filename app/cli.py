@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+import uvicorn
 from sqlalchemy import select
 
+from app import demo
+from app.accounts.services import MIN_PASSWORD_LENGTH, create_user
+from app.actors import SYSTEM
+from app.audit.services import iter_entries, verify_chain
 from app.db import Database, make_engine
+from app.errors import DomainError
+from app.main import create_app
+from app.migrate import upgrade_to_head
+from app.permissions import Role
+from app.recount import RecountInputError, recount
+from app.registry.models import Township
 from app.settings import Settings, load_settings
+from minutes.integrity import check_minutes
 
 
 def _database(settings: Settings) -> Database:
@@ -18,16 +32,12 @@ def _database(settings: Settings) -> Database:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from app.migrate import upgrade_to_head
-
     upgrade_to_head(settings.database_url)
     print("Database is at the newest schema (数据库已迁移到最新版本).")
     return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from app import demo
-
     db = _database(settings)
     with db.transaction() as session:
         if not demo.database_is_empty(session):
@@ -46,12 +56,6 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Migrate, load the demo into an empty database, print sign-ins, serve."""
-    import uvicorn
-
-    from app import demo
-    from app.main import create_app
-    from app.migrate import upgrade_to_head
-
     upgrade_to_head(settings.database_url)
     db = _database(settings)
     signins_path = settings.data_dir / "demo-signins.txt"
@@ -77,12 +81,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from app.accounts.services import MIN_PASSWORD_LENGTH, create_user
-    from app.actors import SYSTEM
-    from app.errors import DomainError
-    from app.permissions import Role
-    from app.registry.models import Township
-
     password = args.password or getpass.getpass("Password (密码): ")
     if len(password) < MIN_PASSWORD_LENGTH:
         print(
@@ -126,9 +124,6 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
-    from app.audit.services import iter_entries, verify_chain
-    from minutes.integrity import check_minutes
-
     db = _database(settings)
     with db.transaction(write=False) as session:
         checked, problem = verify_chain(iter_entries(session))
@@ -156,11 +151,6 @@ def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_recount(settings: Settings | None, args: argparse.Namespace) -> int:
     """Count an election record (a tracker export, or any file in the same format)."""
-    import json
-    from pathlib import Path
-
-    from ballots.recount import RecountInputError, recount
-
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8-sig")
     except OSError as error:

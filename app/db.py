@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app.errors import Busy
+
 # Stable constraint names make Alembic autogenerate and migrations deterministic on
 # both databases.
 NAMING_CONVENTION = {
@@ -149,8 +151,6 @@ def _take_writer_turn(writer_turn: threading.Lock) -> None:
     memory wakes the next writer as soon as the previous transaction ends. Processes
     sharing one file still meet at SQLite's own lock (busy_timeout).
     """
-    from app.errors import Busy
-
     if not writer_turn.acquire(timeout=SQLITE_WRITER_WAIT_SECONDS):
         raise Busy()
 

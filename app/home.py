@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from app.labels import ROLE_LABELS
-from app.permissions import Permission
+from app.permissions import ROLE_LABELS, Permission
 from app.registry.models import Household, Person, Village
 from app.registry.paths import route
 from app.web import Ctx

@@ -33,6 +33,7 @@ from ballots.views import routes as ballot_routes
 from compacts.views import routes as compact_routes
 from meetings.views import routes as meeting_routes
 from minutes.views import routes as minutes_routes
+from slips.views import routes as slip_routes
 from surveys.views import routes as survey_routes
 
 logger = logging.getLogger("cunyi")
@@ -148,6 +149,7 @@ def all_routes() -> list[BaseRoute]:
         account_routes,
         registry_routes,
         audit_routes,
+        slip_routes,
         ballot_routes,
         meeting_routes,
         minutes_routes,

@@ -5,6 +5,7 @@ import ballots.models  # noqa: F401  (elections: registers its tables)
 import compacts.models  # noqa: F401  (compacts)
 import meetings.models  # noqa: F401  (meetings)
 import minutes.models  # noqa: F401  (minutes)
+import slips.models  # noqa: F401  (assemblies and QR slips)
 import surveys.models  # noqa: F401  (surveys)
 from app.accounts.models import SigninFailure, StaffUser
 from app.api.models import ApiToken  # noqa: F401  (API tokens)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from typing import Protocol
 
+from app.i18n import LazyText, lazy
+
 
 class Role(enum.StrEnum):
     TOWNSHIP_ADMIN = "township_admin"
@@ -17,6 +19,16 @@ class Role(enum.StrEnum):
     TELLER = "teller"
     RECORDER = "recorder"
     AUDITOR = "auditor"
+
+
+ROLE_LABELS: dict[Role, LazyText] = {
+    Role.TOWNSHIP_ADMIN: lazy("乡镇管理员"),
+    Role.ORGANIZER: lazy("组织者"),
+    Role.GROUP_LEADER: lazy("小组长"),
+    Role.TELLER: lazy("监计票人"),
+    Role.RECORDER: lazy("记录人"),
+    Role.AUDITOR: lazy("监督审计"),
+}
 
 
 # Roles that act inside one village and must be bound to it.

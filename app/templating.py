@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from app.csrf import CSRF_FIELD, csrf_token
 from app.i18n import (
     LANGUAGE_NAMES,
     LazyText,
@@ -73,8 +74,6 @@ def templates() -> Jinja2Templates:
 
 
 def _page_context(request: Request, user: Principal | None) -> dict[str, Any]:
-    from app.web import CSRF_FIELD, csrf_token
-
     # The 500 page may be drawn for a request that failed before it had a session.
     has_session = "session" in request.scope
     token = csrf_token(request) if has_session else ""

@@ -16,9 +16,7 @@ wrapper built here is the one place that:
 
 from __future__ import annotations
 
-import hmac
 import re
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -34,15 +32,15 @@ from starlette.routing import Route
 from starlette.types import Message, Receive
 
 from app.actors import Actor, actor_for
+from app.csrf import csrf_ok
 from app.db import Database
 from app.errors import Busy, DomainError, Forbidden, NotFound
 from app.i18n import LazyText, lazy
 from app.permissions import Permission, Principal, allows, can_see_village
 from app.settings import Settings
+from app.templating import render, render_error
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # A whole request body: one upload plus the form fields around it. Checked against
 # Content-Length before anything is read, and again while the body streams in (a chunked
@@ -115,8 +113,6 @@ class Ctx:
         return RedirectResponse(target, status_code=303)
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
-        from app.templating import render
-
         return render(self.request, template, context, status_code=status_code, user=self.user)
 
     def require_user(self) -> Principal:
@@ -228,9 +224,7 @@ class RouteFactory(Protocol):
     ) -> RouteSpec: ...
 
 
-def routes_loading(
-    *objects: PathObject[Any], unloaded: Sequence[str] = ("token",)
-) -> RouteFactory:
+def routes_loading(*objects: PathObject[Any], unloaded: Sequence[str] = ("token",)) -> RouteFactory:
     """A `route` for one package's route table that loads, on every route, the objects
     its path names: each `{param}` gets the PathObject declared for it here.
 
@@ -256,28 +250,6 @@ def routes_loading(
         return route(path, view, name=name, permission=permission, methods=methods, load=load)
 
     return package_route
-
-
-def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return str(token)
-
-
-def _csrf_ok(request: Request, form: FormData | None) -> bool:
-    expected = request.session.get("csrf")
-    if not expected:
-        return False
-    sent = request.headers.get(CSRF_HEADER)
-    if sent is None and form is not None:
-        value = form.get(CSRF_FIELD)
-        sent = value if isinstance(value, str) else None
-    if sent is None:
-        return False
-    # Bytes, not str: compare_digest raises on non-ASCII text, which anyone can send.
-    return hmac.compare_digest(str(expected).encode(), sent.encode())
 
 
 PrincipalLoader = Callable[[Session, Mapping[str, Any]], Principal | None]
@@ -326,8 +298,6 @@ def _limited(receive: Receive) -> Receive:
 
 
 def _too_large(request: Request) -> Response:
-    from app.templating import render_error
-
     return render_error(
         request,
         413,
@@ -374,9 +344,7 @@ def _wrap(
             form, files = await _read_form(request)
         except BodyTooLarge:
             return _too_large(request)
-        if request.method not in SAFE_METHODS and not _csrf_ok(request, form):
-            from app.templating import render_error
-
+        if request.method not in SAFE_METHODS and not csrf_ok(request, form):
             return render_error(
                 request,
                 403,
@@ -384,8 +352,6 @@ def _wrap(
                 lazy("为了安全，这个表单已失效。请返回上一页，刷新后再提交一次。"),
             )
         if _has_nul(request, form):
-            from app.templating import render_error
-
             return render_error(
                 request,
                 400,
@@ -410,8 +376,6 @@ def _handle(
     form: FormData | None,
     files: dict[str, UploadedFile],
 ) -> Response:
-    from app.templating import render_error
-
     database: Database = request.app.state.database
     session = database.session(write=request.method not in SAFE_METHODS)
     try:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
-from app.forms import FormResult
+from app.forms import FormResult, whole_number
 from app.i18n import gettext_
 from assessment.standards import STANDARDS
 
 MIN_YEAR, MAX_YEAR = 2000, 2200
-_WHOLE = re.compile(r"[0-9]{1,3}")
-_YEAR = re.compile(r"[0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,8 @@ def parse_threshold(result: FormResult, code: str, title: str, value: str) -> in
     result.raw[name] = value
     if not value:
         return None
-    if not _WHOLE.fullmatch(value) or int(value) > 100:
+    number = whole_number(value, max_digits=3) if value.isascii() else None
+    if number is None or number > 100:
         result.error(
             name,
             gettext_(
@@ -46,7 +44,7 @@ def parse_threshold(result: FormResult, code: str, title: str, value: str) -> in
             ),
         )
         return None
-    return int(value)
+    return number
 
 
 def parse_settings(fields: Mapping[str, str], checked: Container[str]) -> FormResult:
@@ -72,9 +70,10 @@ def parse_year(value: str | None, default: int) -> int | None:
     if value is None or not value.strip():
         return default
     value = value.strip()
-    if not _YEAR.fullmatch(value) or not MIN_YEAR <= int(value) <= MAX_YEAR:
+    year = whole_number(value, max_digits=4) if value.isascii() else None
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         return None
-    return int(value)
+    return year
 
 
 def year_problem() -> str:

@@ -9,13 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from app.registry.models import Township, Village
+from assessment.results import Setting, StandardResult, VillageAssessment
 from assessment.standards import STANDARDS
-
-if TYPE_CHECKING:
-    from assessment.services import Setting, StandardResult, VillageAssessment
 
 
 @dataclass(frozen=True)

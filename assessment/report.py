@@ -15,7 +15,7 @@ from app.charts import Bar, Series, bar_chart, line_chart
 from app.i18n import gettext_
 from app.tables import Column, Table
 from assessment.ranking import StandardRanking, TownshipOverview, Trend
-from assessment.services import STATUS_LABELS, StandardResult, VillageAssessment
+from assessment.results import STATUS_LABELS, StandardResult, VillageAssessment
 from assessment.standards import percent
 
 

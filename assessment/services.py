@@ -9,7 +9,6 @@ and assessment.ranking (rankings and trends, plain functions).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -28,22 +27,19 @@ from assessment.exceptions import VillageNotFound
 from assessment.forms import SettingInput
 from assessment.models import StandardSetting
 from assessment.participation import Evidence, ParticipationFigure, participation
+from assessment.results import Setting, StandardResult, VillageAssessment
 from assessment.standards import BY_CODE, DEFAULTS, STANDARDS, passes
 from assessment.survey_figures import SurveyFigure
+from ballots.models import Election
+from compacts.models import Compact, DeliberationRound
+from meetings.models import Meeting
+from surveys.models import Survey
 
 # The surveys package's result page: the evidence behind a survey standard.
 SURVEY_RESULTS_ROUTE = "surveys:results"
 
 
 # --- settings --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Setting:
-    code: str
-    applies: bool
-    threshold_percent: int | None
-    customized: bool  # the township changed it (a stored row)
 
 
 def township_settings(session: Session, township_id: int) -> dict[str, Setting]:
@@ -113,53 +109,6 @@ def change_settings(
 
 
 # --- one village -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StandardResult:
-    code: str
-    title: str
-    definition: str
-    value: Fraction | None
-    threshold_percent: int | None
-    applies: bool
-    passed: bool | None  # None: no data, no threshold, or not applied
-    sample: int
-    evidence: list[Evidence]
-    numerator: int = 0
-    denominator: int = 0
-    respondents: int | None = None  # survey standards: answer sheets
-
-    @property
-    def status(self) -> str:
-        """off (not assessed) / no_data / reported (no threshold) / pass / fail."""
-        if not self.applies:
-            return "off"
-        if self.value is None:
-            return "no_data"
-        if self.passed is None:
-            return "reported"
-        return "pass" if self.passed else "fail"
-
-
-@dataclass(frozen=True)
-class VillageAssessment:
-    village: Village
-    year: int
-    standards: list[StandardResult]
-    participation: list[ParticipationFigure]
-
-    def result(self, code: str) -> StandardResult:
-        return next(s for s in self.standards if s.code == code)
-
-
-STATUS_LABELS = {
-    "off": lazy("不考核"),
-    "no_data": lazy("无数据"),
-    "reported": lazy("仅报告"),
-    "pass": lazy("达标"),
-    "fail": lazy("未达标"),
-}
 
 
 def _result(
@@ -264,11 +213,6 @@ def _local_year(value: datetime | date) -> int:
 
 def candidate_years(session: Session, village_ids: Collection[int]) -> set[int]:
     """Years in which the villages did anything a standard counts."""
-    from ballots.models import Election
-    from compacts.models import Compact, DeliberationRound
-    from meetings.models import Meeting
-    from surveys.models import Survey
-
     ids = list(village_ids)
     years: set[int] = set(
         session.scalars(select(Survey.year).where(Survey.village_id.in_(ids)).distinct())

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, NoMatchFound
 
+from app.accounts.services import staff_member
 from app.i18n import gettext_
 from app.permissions import Permission, allows
 from app.registry.paths import VILLAGE
@@ -21,6 +22,7 @@ from assessment.exceptions import BadYear
 from assessment.participation import Evidence
 from assessment.paths import route
 from assessment.ranking import TownshipOverview
+from assessment.results import STATUS_LABELS
 from assessment.standards import STANDARDS
 
 YEARS_BACK = 5
@@ -69,7 +71,7 @@ def _village_context(ctx: Ctx) -> dict[str, Any]:
         "evidence": {r.code: _links(ctx, r.evidence) for r in assessment.standards},
         "figure_evidence": {f.code: _links(ctx, f.evidence) for f in assessment.participation},
         "chart": report.village_chart(assessment),
-        "status_labels": {k: str(v) for k, v in services.STATUS_LABELS.items()},
+        "status_labels": {k: str(v) for k, v in STATUS_LABELS.items()},
         "threshold_text": report.threshold_text,
     }
 
@@ -156,7 +158,7 @@ def _settings_page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    user = ctx.require_user()
+    user = staff_member(ctx.db, ctx.require_user())
     current = services.township_settings(ctx.db, user.township_id)
     if form is None:
         form = {}
@@ -183,7 +185,7 @@ def settings_page(ctx: Ctx) -> Response:
 
 
 def settings_post(ctx: Ctx) -> Response:
-    user = ctx.require_user()
+    user = staff_member(ctx.db, ctx.require_user())
     fields = {
         forms.threshold_field(s.code): ctx.field(forms.threshold_field(s.code)) for s in STANDARDS
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.i18n import lazy
+from slips.exceptions import LinkError
 
 
 class ElectionError(DomainError):
@@ -17,19 +18,11 @@ class StageError(Conflict):
     title = lazy("现在还不能这样做")
 
 
-class LinkError(DomainError):
-    """A villager's QR link that cannot be used. Subclasses say why."""
-
-    status_code = 403
-    title = lazy("这个二维码不能使用")
-
-
 __all__ = [
     "Conflict",
     "DomainError",
     "ElectionError",
     "Forbidden",
-    "LinkError",
     "NotFound",
     "StageError",
 ]
@@ -89,34 +82,13 @@ class TieAtCut(CandidatesRefused):
         self.places = places
 
 
-# --- credentials, slips and casting --------------------------------------------------
-
-
-class LinkForged(LinkError):
-    """The signature does not check out: altered, mistyped or made by someone else."""
-
-
-class LinkExpired(LinkError):
-    title = lazy("这个二维码已经过期")
-
-
-class LinkRevoked(LinkError):
-    title = lazy("这个二维码已经作废")
-
-
-class LinkUnknown(LinkError):
-    """Signed by us, but no such slip here (another installation, a wiped database)."""
+# --- credentials and casting (the slip link errors are in slips.exceptions) ----------
 
 
 class LinkOtherElection(LinkError):
     """A ballot this slip does not open (another assembly's or another voter's)."""
 
     title = lazy("这张选票不属于这个二维码")
-
-
-class ShortCodeThrottled(LinkError):
-    status_code = 429
-    title = lazy("输错的次数太多了")
 
 
 class AlreadyVoted(Conflict):
@@ -140,13 +112,6 @@ class InvalidMarks(ElectionError):
 
     status_code = 422
     title = lazy("选票需要修改")
-
-
-class AssemblyRefused(ElectionError):
-    """An assembly, slip or election link that breaks a rule; the message says which."""
-
-    status_code = 422
-    title = lazy("没有保存")
 
 
 # --- paper ballots, public count, mobile box, proxies --------------------------------

@@ -23,6 +23,9 @@ from pathlib import Path
 from sqlalchemy import text
 from starlette.datastructures import Secret
 
+from slips.links import slip_token
+from slips.services import issue_slips
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -34,9 +37,7 @@ from app.permissions import Role
 from app.registry.models import Township, Village
 from app.registry.rules import today_in_china
 from app.settings import Settings, normalize_database_url
-from ballots import credentials
 from ballots.models import (
-    Assembly,
     Candidate,
     Election,
     Electorate,
@@ -46,6 +47,8 @@ from ballots.models import (
     RoundStatus,
     Stage,
 )
+from ballots.setup import credentials
+from slips.models import Assembly
 from tests.ballots.factories_elections import many_adults, roll
 from tests.browser.server import ServerProcess, child_environment, free_port
 
@@ -211,9 +214,9 @@ def seed_voting(url: str, secret: str, data_dir: Path, voters: int) -> Scene:
             people = many_adults(db, village, voters)
             entries = roll(db, election, people)
             credentials.ensure_credentials(db, election)
-            slips = credentials.issue_slips(db, Actor(label="bench"), meeting, settings=settings)
+            slips = issue_slips(db, Actor(label="bench"), meeting, settings=settings)
             entry_of = {e.person_id: e.id for e in entries}
-            links = [(credentials.slip_token(settings, s), entry_of[s.person_id]) for s in slips]
+            links = [(slip_token(settings, s), entry_of[s.person_id]) for s in slips]
             return Scene(
                 round_id=round_.id,
                 election_id=election.id,

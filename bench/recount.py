@@ -6,9 +6,9 @@
 
 One round gets a million ballot rows, written in bulk (executemany on SQLite, COPY on
 PostgreSQL), not through the ORM one by one. Timed: what announcing a result does to
-count (`ballots.results.round_input`, reading every ballot, then `count_round`), and what
+count (`ballots.results.services.round_input`, reading every ballot, then `count_round`), and what
 `cunyi recount` does with the round's public export (the same JSON parsed, validated and
-counted by `ballots.recount.recount`). The two results must agree.
+counted by `ballots.counting.recount.recount`). The two results must agree.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.db import Database, make_engine
 from app.migrate import upgrade_to_head
+from app.recount import recount
 from app.registry.rules import today_in_china
 from ballots.counting import count_round
+from ballots.counting.export import export_bytes, export_document
 from ballots.models import Round
-from ballots.recount import recount
-from ballots.results import round_input
-from ballots.tracker import export_bytes, export_document
+from ballots.results.services import round_input
 from bench.common import POSTGRES_URL, fresh_database, seed_voting
 
 # What a million villagers might mark on a one-seat ballot with three candidates.

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/slips.py [--villagers 3000] [--baseline-sample 300]
 
-Timed: `ballots.slips.sheet_rows`, everything the printable sheet needs per villager
+Timed: `slips.sheets.sheet_rows`, everything the printable sheet needs per villager
 (the live slips read in print order, each link signed, its short code derived, its QR
 drawn as inline SVG). Baseline on the same machine in the same run: the plain
 `qrcode.make(link, image_factory=SvgPathImage)` SVG path for the same links (a sample of
@@ -25,9 +25,9 @@ from starlette.datastructures import Secret
 from app.db import Database, make_engine
 from app.migrate import upgrade_to_head
 from app.settings import Settings
-from ballots.models import Assembly
-from ballots.slips import qr_svg, sheet_rows
 from bench.common import fresh_database, seed_voting
+from slips.models import Assembly
+from slips.sheets import qr_svg, sheet_rows
 
 PREFIX = "https://cunyi.example.gov.cn/s/"
 

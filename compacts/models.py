@@ -99,7 +99,7 @@ class DeliberationRound(Base):
     compact_id: Mapped[int] = mapped_column(ForeignKey("compact.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("compact_version.id"), index=True)
     deadline: Mapped[date] = mapped_column(Date)
-    # Members act through their QR slips of this assembly (ballots.models.Assembly).
+    # Members act through their QR slips of this assembly (slips.models.Assembly).
     assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assembly.id"), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

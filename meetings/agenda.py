@@ -16,7 +16,7 @@ from app.actors import Actor
 from app.audit.services import record
 from app.i18n import lazy
 from app.templating import CHINA_TIME
-from meetings.exceptions import MeetingNotFound, MeetingStateError
+from meetings.exceptions import MeetingStateError
 from meetings.models import AgendaItem, ItemKind, Meeting, MeetingStatus
 
 AGENDA_OPEN = frozenset({MeetingStatus.DRAFT, MeetingStatus.NOTIFIED, MeetingStatus.OPEN})
@@ -40,13 +40,6 @@ def items_of(session: Session, meeting: Meeting) -> list[AgendaItem]:
             .order_by(AgendaItem.position)
         )
     )
-
-
-def item_in(session: Session, meeting: Meeting, item_id: int) -> AgendaItem:
-    item = session.get(AgendaItem, item_id)
-    if item is None or item.meeting_id != meeting.id:
-        raise MeetingNotFound(lazy("这个会议没有这项议程，请回到会议页面重新选择。"))
-    return item
 
 
 def _require_open(meeting: Meeting) -> None:

@@ -3,7 +3,7 @@
 Attendance is append-only (a database trigger refuses UPDATE/DELETE): a late arrival is
 an arrival after the start time, an early departure is a departure event, and who is
 present is whoever's last event is an arrival. Check-in works only while the meeting is
-open and only for people eligible to attend (meetings.services.eligible_people).
+open and only for people eligible to attend (meetings.presence.eligible_people).
 """
 
 from __future__ import annotations
@@ -17,24 +17,21 @@ from sqlalchemy.orm import Session
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.i18n import lazy
 from app.registry.models import Person
 from app.settings import Settings
-from ballots import credentials
-from ballots.credentials import SlipAccess
-from ballots.exceptions import LinkError
-from ballots.models import Slip
-from meetings import projector
+from meetings import broadcast
+from meetings.exceptions import NotOpen
 from meetings.models import AttendanceEvent, CheckInMethod, Meeting, MeetingStatus
+from meetings.presence import eligible_people, is_eligible, last_events
+from slips.exceptions import LinkError
+from slips.links import normalize_short_code, short_code_hash
+from slips.models import Slip
+from slips.services import SlipAccess, resolve_slip
 
 # A villager checking themself in by QR has no staff account.
 VILLAGER_QR = Actor(label="村民扫码签到")
-
-
-class NotOpen(DomainError):
-    status_code = 409
-    title = lazy("现在不能签到")
 
 
 @dataclass(frozen=True)
@@ -47,64 +44,12 @@ class RosterRow:
     for_household: bool
 
 
-# --- eligibility ------------------------------------------------------------------------
-
-
-def eligible_people(session: Session, meeting: Meeting) -> list[Person]:
-    # Imported here: meetings.services imports this module (present_people) at load.
-    from meetings import services
-
-    return services.eligible_people(session, meeting)
-
-
-def is_eligible(session: Session, meeting: Meeting, person: Person) -> bool:
-    return any(p.id == person.id for p in eligible_people(session, meeting))
-
-
-# --- presence --------------------------------------------------------------------------
-
-
-def _last_events(session: Session, meeting: Meeting) -> dict[int, AttendanceEvent]:
-    """Each person's latest event (ids grow with time: the table is append-only)."""
-    latest = (
-        select(func.max(AttendanceEvent.id))
-        .where(AttendanceEvent.meeting_id == meeting.id)
-        .group_by(AttendanceEvent.person_id)
-    )
-    events = session.scalars(select(AttendanceEvent).where(AttendanceEvent.id.in_(latest)))
-    return {e.person_id: e for e in events}
-
-
-def present_people(session: Session, meeting: Meeting) -> list[Person]:
-    present = [pid for pid, e in _last_events(session, meeting).items() if e.arrived]
-    if not present:
-        return []
-    return list(session.scalars(select(Person).where(Person.id.in_(present)).order_by(Person.name)))
-
-
-def households_present(session: Session, meeting: Meeting) -> int:
-    """Households whose representative is in the hall: the registry's household
-    representative, or a member checked in as the household's representative."""
-    last = _last_events(session, meeting)
-    present = {pid: e for pid, e in last.items() if e.arrived}
-    if not present:
-        return 0
-    people = session.scalars(select(Person).where(Person.id.in_(present)))
-    households = {
-        p.household_id
-        for p in people
-        if p.is_household_representative or present[p.id].for_household
-    }
-    return len(households)
-
-
-def eligible_households(people: list[Person]) -> int:
-    return len({p.household_id for p in people})
+# --- the tellers' list ------------------------------------------------------------------
 
 
 def roster(session: Session, meeting: Meeting, query: str = "") -> list[RosterRow]:
     """The eligible list for tellers, filtered by name or roll number."""
-    last = _last_events(session, meeting)
+    last = last_events(session, meeting)
     arrivals: dict[int, datetime] = {
         person_id: at
         for person_id, at in session.execute(
@@ -145,7 +90,7 @@ def _require_open(meeting: Meeting) -> None:
 
 def _household_taken(session: Session, meeting: Meeting, person: Person) -> Person | None:
     """Another member of the person's household already present as its representative."""
-    for pid, event in _last_events(session, meeting).items():
+    for pid, event in last_events(session, meeting).items():
         if pid != person.id and event.arrived and event.for_household:
             other = session.get(Person, pid)
             if other is not None and other.household_id == person.household_id:
@@ -168,7 +113,7 @@ def check_in(
             lazy("%(name)s 不在这次会议的应到名单上，不能签到。如有疑问，请找会议工作人员。"),
             name=person.name,
         )
-    last = _last_events(session, meeting).get(person.id)
+    last = last_events(session, meeting).get(person.id)
     if last is not None and last.arrived:
         raise Conflict(lazy("%(name)s 已签到，不用再签。"), name=person.name)
     if for_household and (other := _household_taken(session, meeting, person)) is not None:
@@ -205,7 +150,7 @@ def check_in(
         summary,
         village_id=meeting.village_id,
     )
-    projector.announce(session, meeting.id)
+    broadcast.announce(session, meeting.id)
     return event
 
 
@@ -214,7 +159,7 @@ def check_out(
 ) -> AttendanceEvent:
     """Record a departure before the end (quorum is counted without them from now on)."""
     _require_open(meeting)
-    last = _last_events(session, meeting).get(person.id)
+    last = last_events(session, meeting).get(person.id)
     if last is None or not last.arrived:
         raise Conflict(
             lazy("%(name)s 现在不在会场（还没有签到），不用登记离场。"), name=person.name
@@ -241,7 +186,7 @@ def check_out(
         summary,
         village_id=meeting.village_id,
     )
-    projector.announce(session, meeting.id)
+    broadcast.announce(session, meeting.id)
     return event
 
 
@@ -265,14 +210,14 @@ def person_from_scan(session: Session, settings: Settings, meeting: Meeting, typ
     if "/s/" in text:
         token = text.split("/s/", 1)[1].split("/", 1)[0].split("?", 1)[0]
         try:
-            access = credentials.resolve_slip(session, settings, token)
+            access = resolve_slip(session, settings, token)
         except LinkError as error:
             raise NotFound(error.render_message()) from None
         return _slip_person(session, meeting, access.slip)
-    code = credentials.normalize_short_code(text)
+    code = normalize_short_code(text)
     slip = None
     if code is not None:
-        digest = credentials.short_code_hash(settings, code)
+        digest = short_code_hash(settings, code)
         slip = session.scalar(select(Slip).where(Slip.short_code_hash == digest))
     if slip is None:
         raise NotFound(
@@ -292,8 +237,3 @@ def slip_meetings(session: Session, access: SlipAccess) -> list[Meeting]:
             .order_by(Meeting.starts_at)
         )
     )
-
-
-def has_arrived(session: Session, meeting: Meeting, person: Person) -> bool:
-    last = _last_events(session, meeting).get(person.id)
-    return last is not None and last.arrived

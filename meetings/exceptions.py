@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.i18n import lazy
 
 
@@ -18,3 +18,18 @@ class MeetingStateError(Conflict):
 
 class InvalidMeetingInput(InvalidInput):
     """Input that breaks a meeting rule, with a message per form field (see InvalidInput)."""
+
+
+class NotOpen(DomainError):
+    """Checking in or out of a meeting that is not open (not yet begun, or over)."""
+
+    status_code = 409
+    title = lazy("现在不能签到")
+
+
+class VoteRefused(Conflict):
+    title = lazy("现在不能这样表决")
+
+
+class MotionAlreadyVoted(Conflict):
+    title = lazy("已投票")

@@ -1,15 +1,16 @@
-"""Parsing the meeting forms into values and per-field messages (Chinese)."""
+"""Parsing the meeting forms into values and per-field messages (Chinese): the meeting
+and its agenda, the tellers' check-in, the votes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_, lazy
 from app.templating import CHINA_TIME
 from meetings.agenda import ItemInput
-from meetings.models import ItemKind, MeetingKind
+from meetings.models import Choice, ItemKind, MeetingKind, VoteMethod
 from meetings.services import MeetingInput
 
 MEETING_FIELDS = (
@@ -33,6 +34,9 @@ ITEM_FIELDS = (
     "compact_version_ref",
 )
 TEXT_LIMIT = 4000
+MAX_SCAN_LENGTH = 400  # a pasted slip link is about 100 characters
+MAX_MOTION_TEXT = 2000
+MAX_HANDS = 100_000
 
 KIND_LABELS = {
     MeetingKind.VILLAGERS_ASSEMBLY: lazy("村民会议"),
@@ -50,16 +54,9 @@ ITEM_KIND_LABELS = {
 }
 
 
-def _whole(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
 def _choice(result: FormResult, name: str, value: str, message: str) -> int | None:
     result.raw[name] = value
-    number = _whole(value) if value else None
+    number = whole_number(value) if value else None
     if number is None:
         result.error(name, message)
     return number
@@ -101,10 +98,10 @@ def parse_meeting(fields: Mapping[str, str]) -> FormResult:
     )
     group_raw = fields.get("group_id", "")
     result.raw["group_id"] = group_raw
-    group_id = _whole(group_raw) if group_raw else None
+    group_id = whole_number(group_raw) if group_raw else None
     assembly_raw = fields.get("assembly_id", "")
     result.raw["assembly_id"] = assembly_raw
-    assembly_id = _whole(assembly_raw) if assembly_raw else None
+    assembly_id = whole_number(assembly_raw) if assembly_raw else None
     if assembly_raw and assembly_id is None:
         result.error("assembly_id", gettext_("请从列表里选择本村的投票大会，或者不选。"))
     starts_raw = fields.get("starts_at", "")
@@ -202,4 +199,76 @@ def parse_short_reason(reason: str) -> FormResult:
     if len(reason) > TEXT_LIMIT:
         result.error("short_notice_reason", gettext_("原因最多 %(n)s 个字。", n=TEXT_LIMIT))
     result.values["reason"] = reason
+    return result
+
+
+# --- attendance ------------------------------------------------------------------------
+
+
+def parse_scan(code: str) -> FormResult:
+    """The slip's short code or link that a teller typed, scanned or pasted."""
+    result = FormResult(raw={"code": code})
+    if not code:
+        result.error("code", gettext_("请输入纸条上二维码下面的 8 位号码，或粘贴扫码得到的链接。"))
+    elif len(code) > MAX_SCAN_LENGTH:
+        result.error("code", gettext_("内容太长，不像是纸条上的号码或链接。请重新扫码或输入号码。"))
+    else:
+        result.values["code"] = code
+    return result
+
+
+# --- votes -------------------------------------------------------------------------------
+
+
+def parse_motion(text: str, method: str) -> FormResult:
+    result = FormResult()
+    result.values["text"] = required_text(
+        result, "text", text, label=gettext_("表决内容"), max_length=MAX_MOTION_TEXT
+    )
+    result.raw["method"] = method
+    try:
+        result.values["method"] = VoteMethod(method)
+    except ValueError:
+        result.error("method", gettext_("请选择表决方式：扫码表决或举手表决。"))
+    return result
+
+
+def _count(result: FormResult, name: str, raw: str, label: str) -> int:
+    result.raw[name] = raw
+    if not raw:
+        result.error(name, gettext_("请填写%(label)s的人数，没有人就填 0。", label=label))
+        return 0
+    number = whole_number(raw)
+    if number is None or number > MAX_HANDS:
+        result.error(name, gettext_("%(label)s要填一个整数，例如 12。", label=label))
+        return 0
+    return number
+
+
+def parse_hands(yes: str, no: str, abstain: str) -> FormResult:
+    result = FormResult()
+    result.values["yes"] = _count(result, "yes", yes, gettext_("赞成"))
+    result.values["no"] = _count(result, "no", no, gettext_("反对"))
+    result.values["abstain"] = _count(result, "abstain", abstain, gettext_("弃权"))
+    return result
+
+
+def parse_choice(choice: str) -> FormResult:
+    result = FormResult()
+    result.raw["choice"] = choice
+    try:
+        result.values["choice"] = Choice(choice)
+    except ValueError:
+        result.error("choice", gettext_("请选一项：同意、不同意或弃权。"))
+    return result
+
+
+def parse_round(round_id: str) -> FormResult:
+    result = FormResult()
+    result.raw["round_id"] = round_id
+    number = whole_number(round_id)
+    if number is None:
+        result.error("round_id", gettext_("请选择要在这项议程里进行的选举轮次。"))
+    else:
+        result.values["round_id"] = number
     return result

@@ -1,19 +1,10 @@
-"""Meetings core: who may attend, quorum now, and the meeting's life (draft → notified →
-open → closed) with its agenda. Services never commit; every change is audited.
-
-Who is eligible, per kind (from the registry, active people only):
-- villagers' assembly: adults (18+ today) of the village;
-- household assembly: the households' representatives;
-- representatives' assembly: villager representatives and village committee members
-  (cadres) — Art 30's "members";
-- group meeting: adults of the meeting's villagers' group;
-- association congress: association members; association council: the cadres among
-  association members (kept simple: the registry has no council roster).
+"""Meetings core: the meeting's life (draft → notified → open → closed), the choices its
+form offers, and the Art 29 composition warnings. Who may attend and quorum now are in
+meetings.presence. Services never commit; every change is audited.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,84 +16,19 @@ from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
 from app.i18n import lazy
-from app.registry.models import Group, GroupKind, GroupMembership, Person, Sex, Village
+from app.registry.models import Group, GroupKind, Sex, Village
 from app.templating import CHINA_TIME
-from ballots.models import Assembly
-from meetings import attendance, projector, rules
-from meetings.exceptions import InvalidMeetingInput, MeetingNotFound, MeetingStateError
+from meetings import broadcast, rules
+from meetings.exceptions import InvalidMeetingInput, MeetingStateError
 from meetings.models import Meeting, MeetingKind, MeetingStatus
+from meetings.presence import eligible_people, profile_for, quorum_figures
+from meetings.votes import open_motions
+from slips.models import Assembly
 
-ADULT_AGE = 18
 EDITABLE = frozenset({MeetingStatus.DRAFT})
 
 
-# --- rules and eligibility ---------------------------------------------------------------
-
-
-def profile_for(meeting: Meeting) -> rules.MeetingProfile:
-    """The kind's profile (profile names are the kinds, hyphenated) with overrides."""
-    profile = rules.PROFILES[meeting.kind.value.replace("_", "-")]
-    return profile.with_overrides(json.loads(meeting.profile_overrides or "{}"))
-
-
-def _adult(person: Person, today: date) -> bool:
-    return person.age_on(today.year, today.month) >= ADULT_AGE
-
-
-def eligible_people(session: Session, meeting: Meeting) -> list[Person]:
-    """The people this meeting is for, by name (see the module docstring)."""
-    query = select(Person).where(Person.village_id == meeting.village_id, Person.active.is_(True))
-    kind = meeting.kind
-    if kind is MeetingKind.HOUSEHOLD_ASSEMBLY:
-        query = query.where(Person.is_household_representative.is_(True))
-    elif kind is MeetingKind.REPRESENTATIVES_ASSEMBLY:
-        query = query.where(Person.is_villager_representative.is_(True) | Person.is_cadre.is_(True))
-    elif kind is MeetingKind.GROUP_MEETING:
-        members = select(GroupMembership.person_id).where(
-            GroupMembership.group_id == (meeting.group_id or -1)
-        )
-        query = query.where(Person.id.in_(members))
-    elif kind is MeetingKind.ASSOCIATION_CONGRESS:
-        query = query.where(Person.is_association_member.is_(True))
-    elif kind is MeetingKind.ASSOCIATION_COUNCIL:
-        query = query.where(Person.is_association_member.is_(True), Person.is_cadre.is_(True))
-    people = list(session.scalars(query.order_by(Person.name, Person.id)))
-    if kind in (MeetingKind.VILLAGERS_ASSEMBLY, MeetingKind.GROUP_MEETING):
-        today = datetime.now(CHINA_TIME).date()
-        people = [p for p in people if _adult(p, today)]
-    return people
-
-
-@dataclass(frozen=True)
-class QuorumState:
-    present: int
-    eligible: int
-    households: int
-    households_present: int
-    holds: bool
-    rule: str
-    reason: str
-
-
-def quorum_state(session: Session, meeting: Meeting) -> QuorumState:
-    """Quorum right now, from the check-ins (only eligible people count as present)."""
-    eligible = eligible_people(session, meeting)
-    ids = {p.id for p in eligible}
-    present = sum(1 for p in attendance.present_people(session, meeting) if p.id in ids)
-    households = len({p.household_id for p in eligible})
-    households_present = min(attendance.households_present(session, meeting), households)
-    check = rules.check_quorum(
-        profile_for(meeting), len(eligible), present, households, households_present
-    )
-    return QuorumState(
-        present,
-        len(eligible),
-        households,
-        households_present,
-        check.holds,
-        check.rule,
-        check.reason,
-    )
+# --- composition ---------------------------------------------------------------------------
 
 
 def composition_warnings(session: Session, meeting: Meeting) -> list[str]:
@@ -116,13 +42,6 @@ def composition_warnings(session: Session, meeting: Meeting) -> list[str]:
 
 
 # --- looking things up ---------------------------------------------------------------------
-
-
-def meeting_in(session: Session, meeting_id: int) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise MeetingNotFound(lazy("没有这个会议，它可能已被删除，或链接有误。"))
-    return meeting
 
 
 def village_meetings(session: Session, village_id: int) -> list[Meeting]:
@@ -174,7 +93,7 @@ class MeetingInput:
     place: str
     starts_at: datetime
     notice_text: str
-    # The voting assembly whose QR slips check attendees in (ballots.models.Assembly).
+    # The voting assembly whose QR slips check attendees in (slips.models.Assembly).
     assembly_id: int | None = None
 
 
@@ -251,10 +170,6 @@ def create_meeting(
         _summary(meeting),
         village_id=village.id,
     )
-    # Minutes are created with the meeting (filled in by the platform as it goes).
-    from minutes.services import ensure_minutes
-
-    ensure_minutes(session, meeting, actor)
     return meeting
 
 
@@ -333,8 +248,8 @@ def open_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
         raise MeetingStateError(lazy("会议通知发布后才能开始开会。"))
     meeting.status = MeetingStatus.OPEN
     session.flush()
-    projector.announce(session, meeting.id)
-    state = quorum_state(session, meeting)
+    broadcast.announce(session, meeting.id)
+    state = quorum_figures(session, meeting)
     record(
         session,
         actor,
@@ -349,15 +264,13 @@ def open_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
 def close_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
     if meeting.status is not MeetingStatus.OPEN:
         raise MeetingStateError(lazy("会议还没有开始，不能结束。"))
-    from meetings.votes import open_motions
-
     if open_motions(session, meeting):
         raise MeetingStateError(lazy("还有表决没有结束。请先结束表决，再结束会议。"))
-    state = quorum_state(session, meeting)
+    state = quorum_figures(session, meeting)
     meeting.status = MeetingStatus.CLOSED
     meeting.ends_at = utcnow()
     session.flush()
-    projector.announce(session, meeting.id)
+    broadcast.announce(session, meeting.id)
     record(
         session,
         actor,

@@ -1,10 +1,11 @@
 """Votes in the meeting: motions by QR or by show of hands, election rounds, compacts.
 
-Secrecy of QR votes follows ballots.casting: `MotionVoteUse` records that an attendee
-voted (its unique constraint refuses a second vote) and `MotionVote` what was voted,
-with a random key and nothing linking the two. Casting writes no audit entry on purpose
-(an entry's time next to the order of uses would tell who voted how); the append-only
-rows are the record. Opening, hand counts and closing are audited.
+Secrecy of QR votes follows ballots.casting (app.secret_choice): `MotionVoteUse`
+records that an attendee voted (its unique constraint refuses a second vote) and
+`MotionVote` what was voted, with a random key and nothing linking the two. Casting
+writes no audit entry on purpose (an entry's time next to the order of uses would tell
+who voted how); the append-only rows are the record. Opening, hand counts and closing
+are audited.
 
 At close the figures (members, present, households) are frozen on the motion and the
 decision is computed by meetings.rules.count_motion: quorum, then more than half of
@@ -14,20 +15,20 @@ THOSE PRESENT, so abstentions and people who did not vote count against.
 from __future__ import annotations
 
 import json
-import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
-from app.db import reseal, utcnow
-from app.errors import Conflict, Forbidden, NotFound
+from app import secret_choice
+from app.actors import Actor
+from app.audit.services import record
+from app.db import utcnow
+from app.errors import Forbidden, NotFound
 from app.i18n import lazy
 from app.registry.models import Person
-from meetings import projector, rules
-from meetings.attendance import present_people
+from meetings import broadcast, rules
+from meetings.exceptions import MotionAlreadyVoted, VoteRefused
 from meetings.models import (
     AgendaItem,
     Choice,
@@ -40,38 +41,9 @@ from meetings.models import (
     MotionVoteUse,
     VoteMethod,
 )
-from meetings.services import profile_for, quorum_state
+from meetings.presence import present_people, profile_for, quorum_figures
 
 MOTION_ITEM_KINDS = frozenset({ItemKind.MOTION, ItemKind.COMPACT_ADOPTION})
-
-
-class VoteRefused(Conflict):
-    title = lazy("现在不能这样表决")
-
-
-class MotionAlreadyVoted(Conflict):
-    title = lazy("已投票")
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Who may attend and who is in the hall, at one moment."""
-
-    members: int
-    present: int
-    households: int
-    households_present: int
-
-
-def figures_now(session: Session, meeting: Meeting) -> Figures:
-    """From the meetings core's quorum_state: only eligible people count as present."""
-    state = quorum_state(session, meeting)
-    return Figures(state.eligible, state.present, state.households, state.households_present)
-
-
-def meeting_profile(meeting: Meeting) -> rules.MeetingProfile:
-    """The meeting's rule profile (kept for callers of this module; the core decides)."""
-    return profile_for(meeting)
 
 
 # --- looking things up -------------------------------------------------------------
@@ -167,7 +139,7 @@ def open_motion(session: Session, actor: Actor, motion: Motion) -> None:
         raise VoteRefused(lazy("另一项表决还在进行。请先结束那一项，再开始这一项。"))
     motion.opened_at = utcnow()
     session.flush()
-    projector.announce(session, meeting.id)
+    broadcast.announce(session, meeting.id)
     record(
         session,
         actor,
@@ -183,18 +155,16 @@ def open_motion(session: Session, actor: Actor, motion: Motion) -> None:
 
 
 def _lock_open(session: Session, motion: Motion) -> None:
-    """Refuse unless the motion is open, holding it open until this transaction ends.
-
-    FOR SHARE lets attendees vote side by side while closing (an UPDATE of the motion)
-    waits for every vote in flight, as in ballots.casting. SQLite ignores the clause.
-    """
-    row = session.execute(
-        select(Motion.opened_at, Motion.closed_at)
-        .where(Motion.id == motion.id)
-        .with_for_update(read=True)
-    ).one()
-    if row.opened_at is None or row.closed_at is not None:
-        raise VoteRefused(lazy("这项表决还没有开始，或者已经结束了。请听主持人宣布。"))
+    """Refuse unless the motion is open, holding it open until this transaction ends
+    (app.secret_choice.lock_open: closing the motion waits for every vote in flight)."""
+    secret_choice.lock_open(
+        session,
+        motion,
+        Motion.opened_at,
+        Motion.closed_at,
+        is_open=lambda row: row.opened_at is not None and row.closed_at is None,
+        refused=VoteRefused(lazy("这项表决还没有开始，或者已经结束了。请听主持人宣布。")),
+    )
 
 
 def has_voted(session: Session, motion: Motion, person: Person) -> bool:
@@ -229,16 +199,15 @@ def cast_qr_vote(session: Session, motion: Motion, person: Person, choice: Choic
     """One attendee's secret vote. All in the caller's transaction, no audit entry."""
     check_may_vote(session, motion, person)
     _lock_open(session, motion)
-    already = MotionAlreadyVoted(lazy("您已经投过这一项的票了，每人只能投一次。这次提交没有保存。"))
-    try:
-        # The unique constraint is what refuses a second vote racing the first.
-        with session.begin_nested():
-            session.add(MotionVoteUse(motion_id=motion.id, person_id=person.id))
-    except IntegrityError:
-        raise already from None
-    session.add(MotionVote(id=secrets.token_hex(16), motion_id=motion.id, choice=choice))
+    # The unique constraint is what refuses a second vote racing the first.
+    secret_choice.use_once(
+        session,
+        MotionVoteUse(motion_id=motion.id, person_id=person.id),
+        MotionAlreadyVoted(lazy("您已经投过这一项的票了，每人只能投一次。这次提交没有保存。")),
+    )
+    secret_choice.store_anonymous(session, MotionVote, motion_id=motion.id, choice=choice)
     session.flush()
-    projector.announce(session, motion_item(session, motion)[1].id)
+    broadcast.announce(session, motion_item(session, motion)[1].id)
 
 
 def qr_tally(session: Session, motion: Motion) -> dict[Choice, int]:
@@ -352,35 +321,38 @@ def close_motion(session: Session, actor: Actor, motion: Motion) -> rules.Motion
     if not is_open(motion):
         raise VoteRefused(lazy("这项表决没有在进行，不能结束。"))
     yes, no, abstain = _figures(session, motion)
-    now = figures_now(session, meeting)
+    now = quorum_figures(session, meeting)
     result = rules.count_motion(
         profile_for(meeting),
         yes=yes,
         no=no,
         abstain=abstain,
-        members=now.members,
+        members=now.eligible,
         present=now.present,
         households=now.households,
         households_present=now.households_present,
     )
     motion.closed_at = utcnow()
-    motion.members_at_close = now.members
+    motion.members_at_close = now.eligible
     motion.present_at_close = now.present
     motion.households_at_close = now.households
     motion.households_present_at_close = now.households_present
     stored = {
         **result.to_json(),
-        **asdict(now),
+        **now.head_count(),
         "item_id": item.id,
         "method": motion.method.value,
         # Voted by QR and then left: their vote stands, the base is who is present now.
         "not_voting": max(now.present - yes - no - abstain, 0),
     }
     motion.result_json = json.dumps(stored, ensure_ascii=False, sort_keys=True)
-    # Unlink each QR vote from the record that its voter voted (see app.db.reseal).
-    reseal(session, MotionVote.id, MotionVote.motion_id == motion.id)
     session.flush()
-    projector.announce(session, meeting.id)
+    # Unlink each QR vote from the record that its voter voted (see app.db.reseal), then
+    # store the votes in random-key order, as ballots.results.services.close_voting does.
+    secret_choice.reseal(session, motion.id, MotionVote.motion_id)
+    if motion.method is VoteMethod.QR:
+        secret_choice.shuffle_storage_order(session, (MotionVote,))
+    broadcast.announce(session, meeting.id)
     record(
         session, actor, "motion.close", "motion", motion.id, stored, village_id=meeting.village_id
     )

@@ -7,8 +7,6 @@ figures typed in by hand.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,8 +15,10 @@ from app.audit.services import record
 from app.errors import NotFound
 from app.i18n import lazy
 from ballots.models import Election, Round, RoundStatus
+from meetings.exceptions import VoteRefused
 from meetings.models import AgendaItem, ItemKind
-from meetings.votes import VoteRefused, figures_now, require_meeting_not_over
+from meetings.presence import quorum_figures
+from meetings.votes import require_meeting_not_over
 
 # Rounds whose validity is measured against the people present at a group meeting.
 GROUP_MEETING_PROFILE = "group-meeting"
@@ -64,8 +64,8 @@ def record_round_attendance(session: Session, actor: Actor, item: AgendaItem) ->
         raise VoteRefused(lazy("只有村民小组会议选举才需要记录到会人数。"))
     if round_.status is not RoundStatus.OPEN:
         raise VoteRefused(lazy("要在投票结束的时候记录到会人数，这一轮现在没有在投票。"))
-    now = figures_now(session, meeting)
-    round_.members = now.members
+    now = quorum_figures(session, meeting)
+    round_.members = now.eligible
     round_.present = now.present
     round_.households = now.households
     round_.households_present = now.households_present
@@ -76,7 +76,7 @@ def record_round_attendance(session: Session, actor: Actor, item: AgendaItem) ->
         "round.attendance",
         "round",
         round_.id,
-        {"meeting_id": meeting.id, **asdict(now)},
+        {"meeting_id": meeting.id, **now.head_count()},
         village_id=meeting.village_id,
     )
     return round_

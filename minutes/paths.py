@@ -1,10 +1,33 @@
 """The objects this package's routes name in their paths, for the request layer to load
-and scope-check (app.web.PathObject), and the `route` that declares them on each route."""
+and scope-check (app.web.PathObject), and the `route`s that declare them on each route."""
 
 from __future__ import annotations
 
-from app.registry.paths import VILLAGE
-from app.web import routes_loading
+from sqlalchemy.orm import Session
 
-# Parameters still read by the views themselves.
-route = routes_loading(VILLAGE, unloaded=("token", "addendum_id", "item_id", "meeting_id",))
+from app.i18n import lazy
+from app.registry.models import Village
+from app.registry.paths import VILLAGE
+from app.web import PathObject, routes_loading
+from meetings.models import Meeting
+from meetings.paths import meeting_village
+from minutes.models import Addendum, Minutes
+
+
+def _addendum_village(session: Session, addendum: Addendum) -> Village | None:
+    minutes = session.get(Minutes, addendum.minutes_id)
+    meeting = session.get(Meeting, minutes.meeting_id) if minutes is not None else None
+    return meeting_village(session, meeting) if meeting is not None else None
+
+
+# The meeting whose minutes these are (meetings' own loader, in the minutes' words).
+MEETING = PathObject(
+    "meeting_id", Meeting, lazy("没有这次会议，请从会议列表进入。"), meeting_village
+)
+# Whether the addendum is of this meeting's minutes the view checks (with the same words).
+ADDENDUM_MISSING = lazy("这次会议没有这份更正说明。")
+ADDENDUM = PathObject("addendum_id", Addendum, ADDENDUM_MISSING, _addendum_village)
+
+route = routes_loading(VILLAGE, MEETING, ADDENDUM)
+# The public edition says only whether it was posted: the view looks the meeting up.
+public_route = routes_loading(unloaded=("meeting_id",))

@@ -1,4 +1,4 @@
-"""Minutes: created with the meeting, filled in by the platform, annotated by the recorder.
+"""Minutes: created on their first write, filled in by the platform, annotated by the recorder.
 
 Nothing here is retyped: the meeting's facts, the attendance, each motion's frozen
 figures and decision (Motion.result_json) and each election round's latest outcome are
@@ -23,11 +23,10 @@ from app.i18n import lazy
 from app.registry.models import Person
 from app.templating import CHINA_TIME
 from ballots.models import Election, Round
-from ballots.results import latest_outcome, result_of
+from ballots.results.services import latest_outcome, result_of
 from meetings import rules as meeting_rules
-from meetings.attendance import eligible_households, eligible_people
 from meetings.models import AgendaItem, AttendanceEvent, Meeting, Motion
-from meetings.votes import meeting_profile
+from meetings.presence import eligible_households, eligible_people, profile_for
 from minutes import rules
 from minutes.exceptions import MinutesLocked, NotSignatory
 from minutes.models import Addendum, ItemNote, Minutes
@@ -38,7 +37,7 @@ def find_minutes(session: Session, meeting: Meeting) -> Minutes | None:
 
 
 def ensure_minutes(session: Session, meeting: Meeting, actor: Actor | None = None) -> Minutes:
-    """The meeting's minutes, created on first need (with the meeting, or on first write)."""
+    """The meeting's minutes, created on first need (the first note, signature or addendum)."""
     minutes = find_minutes(session, meeting)
     if minutes is not None:
         return minutes
@@ -114,7 +113,7 @@ def _attendance_section(session: Session, meeting: Meeting) -> dict[str, Any]:
         "households": eligible_households(eligible),
         "attended": attended or 0,
         "households_attended": households_attended or 0,
-        "quorum_rule": meeting_rules.quorum_rule(meeting_profile(meeting)),
+        "quorum_rule": meeting_rules.quorum_rule(profile_for(meeting)),
     }
 
 

@@ -9,10 +9,11 @@ from sqlalchemy import Select, select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from app.accounts.models import StaffUser
+from app.accounts.services import staff_member
 from app.accounts.views import password_problem
-from app.errors import Forbidden
 from app.i18n import gettext_, lazy
-from app.permissions import Permission, allows, can_see_village
+from app.permissions import Permission, allows
 from app.registry.models import Village
 from app.registry.rules import today_in_china
 from app.web import Ctx
@@ -20,20 +21,13 @@ from meetings.models import AgendaItem, Meeting, MeetingStatus
 from minutes import forms, rules, services, signing
 from minutes.exceptions import MinutesNotFound, WrongPassword
 from minutes.labels import ITEM_KIND_LABELS, MEETING_KIND_LABELS, ROLE_LABELS
-from minutes.models import Addendum, Minutes
-from minutes.paths import route
+from minutes.models import Minutes
+from minutes.paths import ADDENDUM, ADDENDUM_MISSING, MEETING, public_route, route
 
 
-def _meeting(ctx: Ctx) -> Meeting:
-    user = ctx.require_user()
-    meeting = ctx.db.get(Meeting, ctx.path["meeting_id"])
-    if meeting is None:
-        raise MinutesNotFound(lazy("没有这次会议，请从会议列表进入。"))
-    village = ctx.db.get(Village, meeting.village_id)
-    assert village is not None
-    if not can_see_village(user, village.id, village.township_id):
-        raise Forbidden(lazy("这次会议不在您的管辖范围内。"))
-    return meeting
+def _me(ctx: Ctx) -> StaffUser:
+    """The signed-in staff member's account: signing checks its password."""
+    return staff_member(ctx.db, ctx.require_user())
 
 
 def _labels() -> dict[str, Any]:
@@ -62,7 +56,7 @@ def _page(
     form: dict[str, str] | None = None,
     failed: str = "",
 ) -> Response:
-    user = ctx.require_user()
+    user = _me(ctx)
     minutes = services.find_minutes(ctx.db, meeting)
     doc = services.document(ctx.db, meeting, minutes)
     locked = services.is_locked(minutes)
@@ -98,17 +92,17 @@ def _page(
 
 
 def minutes_page(ctx: Ctx) -> Response:
-    return _page(ctx, _meeting(ctx))
+    return _page(ctx, MEETING.of(ctx))
 
 
 def notes_post(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx)
+    meeting = MEETING.of(ctx)
     item_ids = [item.id for item in ctx.db.scalars(_items(meeting))]
     fields = {forms.note_field(i): ctx.field(forms.note_field(i)) for i in item_ids}
     result = forms.parse_notes(item_ids, fields)
     if not result.ok:
         return _page(ctx, meeting, status_code=422, errors=result.errors, failed="notes")
-    services.save_notes(ctx.db, ctx.actor, ctx.require_user(), meeting, result.values["notes"])
+    services.save_notes(ctx.db, ctx.actor, _me(ctx), meeting, result.values["notes"])
     ctx.flash(gettext_("会议记录已保存。"))
     return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
 
@@ -118,7 +112,7 @@ def _items(meeting: Meeting) -> Select[AgendaItem]:
 
 
 def _checked_password(ctx: Ctx) -> tuple[str, dict[str, str]]:
-    user = ctx.require_user()
+    user = _me(ctx)
     result = forms.parse_password(ctx.secret_field("password"))
     if result.ok:
         problem = password_problem(
@@ -130,12 +124,12 @@ def _checked_password(ctx: Ctx) -> tuple[str, dict[str, str]]:
 
 
 def sign_post(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx)
+    meeting = MEETING.of(ctx)
     password, errors = _checked_password(ctx)
     if errors:
         return _page(ctx, meeting, status_code=422, errors=errors, failed="sign")
     try:
-        locked = signing.sign(ctx.db, ctx.require_user(), meeting, password)
+        locked = signing.sign(ctx.db, _me(ctx), meeting, password)
     except WrongPassword as error:
         errors = {"password": error.render_message()}
         return _page(ctx, meeting, status_code=422, errors=errors, failed="sign")
@@ -147,28 +141,28 @@ def sign_post(ctx: Ctx) -> Response:
 
 
 def addendum_post(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx)
+    meeting = MEETING.of(ctx)
     result = forms.parse_addendum(ctx.field("text"))
     if not result.ok:
         return _page(
             ctx, meeting, status_code=422, errors=result.errors, form=result.raw, failed="addendum"
         )
-    signing.add_addendum(ctx.db, ctx.require_user(), meeting, result.values["text"])
+    signing.add_addendum(ctx.db, _me(ctx), meeting, result.values["text"])
     ctx.flash(gettext_("更正说明已写好，请主持人和记录人签名。"))
     return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
 
 
 def addendum_sign_post(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx)
-    addendum = ctx.db.get(Addendum, ctx.path["addendum_id"])
+    meeting = MEETING.of(ctx)
+    addendum = ADDENDUM.of(ctx)
     minutes = services.find_minutes(ctx.db, meeting)
-    if addendum is None or minutes is None or addendum.minutes_id != minutes.id:
-        raise MinutesNotFound(lazy("这次会议没有这份更正说明。"))
+    if minutes is None or addendum.minutes_id != minutes.id:
+        raise MinutesNotFound(ADDENDUM_MISSING)
     password, errors = _checked_password(ctx)
     if errors:
         return _page(ctx, meeting, status_code=422, errors=errors, failed=f"a{addendum.id}")
     try:
-        locked = signing.sign_addendum(ctx.db, ctx.require_user(), meeting, addendum, password)
+        locked = signing.sign_addendum(ctx.db, _me(ctx), meeting, addendum, password)
     except WrongPassword as error:
         errors = {"password": error.render_message()}
         return _page(ctx, meeting, status_code=422, errors=errors, failed=f"a{addendum.id}")
@@ -180,7 +174,7 @@ def addendum_sign_post(ctx: Ctx) -> Response:
 
 
 def post_post(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx)
+    meeting = MEETING.of(ctx)
     result = forms.parse_posting(ctx.field("posted_on"), ctx.field("until"))
     if not result.ok:
         return _page(
@@ -189,7 +183,7 @@ def post_post(ctx: Ctx) -> Response:
     signing.post(
         ctx.db,
         ctx.actor,
-        ctx.require_user(),
+        _me(ctx),
         meeting,
         result.values["posted_on"],
         result.values["until"],
@@ -199,7 +193,7 @@ def post_post(ctx: Ctx) -> Response:
 
 
 def print_page(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx)
+    meeting = MEETING.of(ctx)
     minutes = services.find_minutes(ctx.db, meeting)
     doc = services.document(ctx.db, meeting, minutes)
     sha256 = minutes.locked_sha256 if minutes and minutes.locked_sha256 else ""
@@ -272,7 +266,7 @@ routes: list[BaseRoute] = [
         methods=["POST"],
     ),
     route(f"{_BASE}/print", print_page, name="minutes:print", permission=Permission.MEETING_READ),
-    route(
+    public_route(
         "/public/meetings/{meeting_id:int}/minutes",
         public_page,
         name="minutes:public",

@@ -2,20 +2,20 @@
 
 Secrecy as for ballots: the record *that* someone answered (SurveyParticipation) and the
 answer sheet (SurveyResponse: random key, no person, no time) are written in the same
-transaction and share nothing. The unique constraint on (survey, person) is what refuses
+transaction and share nothing (app.secret_choice). The unique constraint on (survey, person) is what refuses
 a second answer, so two submissions racing each other cannot both be stored.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
+from app import secret_choice
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import gettext_, lazy
 from app.registry.models import Person
 from surveys import audience, rules
@@ -65,13 +65,16 @@ def check_answers(
 
 
 def _lock_open(session: Session, survey: Survey, *, exclusive: bool = False) -> None:
-    """Hold the survey row (PostgreSQL) so closing waits for answers in flight."""
-    session.execute(
-        select(Survey.id).where(Survey.id == survey.id).with_for_update(read=not exclusive)
+    """Hold the survey row (PostgreSQL) so closing waits for answers in flight
+    (app.secret_choice.lock_open); `survey.status` is then the status checked."""
+    secret_choice.lock_open(
+        session,
+        survey,
+        Survey.status,
+        is_open=lambda row: row.status is SurveyStatus.OPEN,
+        refused=SurveyStateError(lazy("这份问卷现在不收答案了。如有疑问，请找村里的工作人员。")),
+        exclusive=exclusive,
     )
-    session.refresh(survey, ["status"])
-    if survey.status is not SurveyStatus.OPEN:
-        raise SurveyStateError(lazy("这份问卷现在不收答案了。如有疑问，请找村里的工作人员。"))
 
 
 def participation_of(
@@ -86,23 +89,20 @@ def participation_of(
 
 
 def _participate(session: Session, survey: Survey, person: Person, channel: Channel) -> None:
-    try:
-        with session.begin_nested():
-            session.add(
-                SurveyParticipation(survey_id=survey.id, person_id=person.id, channel=channel)
-            )
-    except IntegrityError:
-        raise AlreadyAnswered(ALREADY) from None
+    secret_choice.use_once(
+        session,
+        SurveyParticipation(survey_id=survey.id, person_id=person.id, channel=channel),
+        AlreadyAnswered(ALREADY),
+    )
 
 
 def _store(session: Session, survey: Survey, source: Channel, answers: rules.Answers) -> None:
-    session.add(
-        SurveyResponse(
-            id=secrets.token_hex(16),
-            survey_id=survey.id,
-            source=source,
-            answers=rules.canonical_answers(answers),
-        )
+    secret_choice.store_anonymous(
+        session,
+        SurveyResponse,
+        survey_id=survey.id,
+        source=source,
+        answers=rules.canonical_answers(answers),
     )
     session.flush()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_, lazy
 from surveys import rules
 from surveys.models import Audience, Measure, QuestionType
@@ -39,18 +39,11 @@ def template_options() -> list[tuple[str, str]]:
     return [(key, str(t.label)) for key, t in BUILTIN.items()] + [("", str(BLANK_LABEL))]
 
 
-def _whole(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
 def _optional_id(result: FormResult, name: str, value: str) -> int | None:
     result.raw[name] = value
     if not value:
         return None
-    number = _whole(value)
+    number = whole_number(value)
     if number is None:
         result.error(name, gettext_("请从列表里选择。"))
     return number
@@ -66,7 +59,7 @@ def parse_survey(fields: Mapping[str, str]) -> FormResult:
         result, "title", fields.get("title", ""), label=gettext_("问卷名称"), max_length=200
     )
     result.raw["year"] = fields.get("year", "")
-    year = _whole(fields.get("year", ""))
+    year = whole_number(fields.get("year", ""))
     if year is None or not 2000 <= year <= 2200:
         result.error("year", gettext_("请填写考核年份，例如 2026。"))
     result.raw["audience"] = fields.get("audience", "")

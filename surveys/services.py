@@ -7,21 +7,20 @@ paper) is in surveys.answering, the tally in surveys.results; both are re-export
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.services import Actor, record
-from app.db import reseal
+from app import secret_choice
+from app.actors import Actor
+from app.audit.services import record
 from app.i18n import gettext_, lazy
 from app.registry.models import Group, Person, Village
 from app.registry.rules import today_in_china
-from ballots.models import Assembly
 from meetings.models import Meeting
+from slips.models import Assembly
 from surveys import audience, rules
 from surveys.answering import answer_by_qr, enter_paper_sheet, hand_paper, participation_of
 from surveys.exceptions import InvalidSurveyInput, SurveyNotFound, SurveyStateError
@@ -61,8 +60,6 @@ __all__ = [
     "update_question",
     "village_surveys",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -339,14 +336,8 @@ def open_survey(session: Session, actor: Actor, survey: Survey, today: date | No
 
 def cluster_responses(session: Session) -> None:
     """On PostgreSQL, store survey_response rows in random-key order (see
-    ballots.results.cluster_secret_tables); SQLite's WITHOUT ROWID table already is."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    try:
-        with session.begin_nested():
-            session.execute(text("CLUSTER survey_response USING pk_survey_response"))
-    except DBAPIError:
-        logger.warning("could not CLUSTER survey_response; its storage order is not shuffled")
+    app.secret_choice.shuffle_storage_order); SQLite's WITHOUT ROWID table already is."""
+    secret_choice.shuffle_storage_order(session, (SurveyResponse,))
 
 
 def close_survey(session: Session, actor: Actor, survey: Survey, today: date | None = None) -> None:
@@ -359,7 +350,7 @@ def close_survey(session: Session, actor: Actor, survey: Survey, today: date | N
     survey.status = SurveyStatus.CLOSED
     survey.closed_on = today or today_in_china()
     session.flush()
-    reseal(session, SurveyResponse.id, SurveyResponse.survey_id == survey.id)
+    secret_choice.reseal(session, survey.id, SurveyResponse.survey_id)
     cluster_responses(session)
     outcome = results(session, survey)
     record(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from app.accounts.services import MIN_PASSWORD_LENGTH
-from app.forms import FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 from app.permissions import Role
 
@@ -63,10 +63,8 @@ def parse_new_staff(
     result.raw["village_id"] = village_id
     chosen: int | None = None
     if village_id:
-        try:
-            chosen = int(village_id)
-        except ValueError:
-            chosen = -1
+        number = whole_number(village_id)
+        chosen = -1 if number is None else number
         if chosen not in allowed_village_ids:
             result.error("village_id", gettext_("请从列表里选择一个村。"))
     result.values["village_id"] = chosen

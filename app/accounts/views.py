@@ -13,11 +13,10 @@ from starlette.responses import RedirectResponse, Response
 from app.accounts import forms, services
 from app.accounts.exceptions import InvalidCredentials, SigninThrottled
 from app.accounts.models import StaffUser
-from app.accounts.paths import route
+from app.accounts.paths import USER, route
 from app.errors import Conflict, NotFound
 from app.i18n import LANGUAGE_COOKIE, gettext_, lazy
-from app.labels import ROLE_LABELS
-from app.permissions import Permission, Role
+from app.permissions import ROLE_LABELS, Permission, Role
 from app.registry.models import Village
 from app.settings import SUPPORTED_LOCALES
 from app.web import Ctx
@@ -121,7 +120,7 @@ def switch_language(ctx: Ctx) -> Response:
 
 
 def password(ctx: Ctx) -> Response:
-    user = ctx.require_user()
+    user = services.staff_member(ctx.db, ctx.require_user())
     if ctx.request.method == "GET":
         return ctx.render("accounts/password.html", errors={})
     result = forms.parse_password_change(
@@ -147,7 +146,7 @@ def _villages_for(ctx: Ctx) -> list[Village]:
 
 
 def staff_list(ctx: Ctx) -> Response:
-    user = ctx.require_user()
+    user = services.staff_member(ctx.db, ctx.require_user())
     return ctx.render(
         "accounts/staff_list.html",
         staff=services.staff_in_scope(ctx.db, user),
@@ -201,9 +200,9 @@ def staff_new(ctx: Ctx) -> Response:
 
 def staff_toggle(ctx: Ctx) -> Response:
     viewer = ctx.require_user()
-    target = ctx.db.get(StaffUser, ctx.path["user_id"])
-    if target is None or target.township_id != viewer.township_id:
-        raise NotFound(lazy("没有这个账号。"))
+    target = USER.of(ctx)
+    if target.township_id != viewer.township_id:
+        raise NotFound(USER.missing)
     if target.id == viewer.id:
         raise Conflict(lazy("不能停用自己的账号。"))
     services.set_active(ctx.db, ctx.actor, target, not target.active)

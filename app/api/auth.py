@@ -36,6 +36,7 @@ from starlette.routing import NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
 from app.accounts.models import StaffUser
+from app.accounts.services import staff_member
 from app.api.models import ApiToken
 from app.db import Database, utcnow
 from app.errors import DomainError
@@ -191,7 +192,7 @@ def _caller(request: Request, db: Session) -> tuple[Caller, ApiToken | None]:
         if user is not None:
             if not allows(user, Permission.ASSESSMENT_READ):
                 raise forbidden(lazy("您的账号没有读取考核数据的权限。"))
-            return Caller(user.township_id, user.village_id, user=user), None
+            return Caller(user.township_id, user.village_id, user=staff_member(db, user)), None
         raise unauthorized(lazy("缺少访问令牌。请在请求头中加上 Authorization: Bearer <令牌>。"))
     if not token:
         raise unauthorized(lazy("访问令牌的格式不对。请写成 Authorization: Bearer <令牌>。"))

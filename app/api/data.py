@@ -10,21 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.registry.models import Village
-from ballots import results
+from assessment.participation import Evidence
+from assessment.ranking import TownshipOverview
+from assessment.results import VillageAssessment
 from ballots.models import Election
-from ballots.setup_stages import roll_size
-from meetings import services as meeting_services
+from ballots.results import services as results
+from ballots.setup.stages import roll_size
+from meetings import presence as meeting_presence
 from meetings.models import Meeting
-
-if TYPE_CHECKING:
-    from assessment.participation import Evidence
-    from assessment.ranking import TownshipOverview
-    from assessment.services import VillageAssessment
 
 UrlFor = Callable[[str, dict[str, int]], str | None]
 
@@ -116,7 +114,7 @@ def election_results(session: Session, election: Election, village: Village) -> 
 
 
 def meeting_attendance(session: Session, meeting: Meeting, village: Village) -> dict[str, Any]:
-    state = meeting_services.quorum_state(session, meeting)
+    state = meeting_presence.quorum_figures(session, meeting)
     return {
         "meeting": {
             "id": meeting.id,
@@ -148,7 +146,7 @@ def _evidence(items: Sequence[Evidence], url_for: UrlFor) -> list[dict[str, Any]
 
 
 def village_assessment(assessment: VillageAssessment, url_for: UrlFor) -> dict[str, Any]:
-    """assessment.services.VillageAssessment as JSON."""
+    """assessment.results.VillageAssessment as JSON."""
     standards = []
     for result in assessment.standards:
         standards.append(

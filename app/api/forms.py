@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
 from app.errors import InvalidInput
+from app.forms import whole_number
 from app.i18n import gettext_
 
 LABEL_MAX = 100
-DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def parse_token_form(
@@ -24,10 +23,11 @@ def parse_token_form(
         errors["label"] = gettext_("用途最多 %(n)s 个字，请写短一些。", n=LABEL_MAX)
     village_id: int | None = None
     if village:
-        if not DIGITS.fullmatch(village) or int(village) not in village_ids:
+        chosen = whole_number(village)
+        if chosen is None or chosen not in village_ids:
             errors["village_id"] = gettext_("请从列表中选择本乡镇的一个村，或选择“全乡镇”。")
         else:
-            village_id = int(village)
+            village_id = chosen
     if errors:
         raise InvalidInput(errors)
     return label, village_id

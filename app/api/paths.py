@@ -3,8 +3,20 @@ and scope-check (app.web.PathObject), and the `route` that declares them on each
 
 from __future__ import annotations
 
-from app.registry.paths import VILLAGE
-from app.web import routes_loading
+from sqlalchemy.orm import Session
 
-# Parameters still read by the views themselves.
-route = routes_loading(VILLAGE, unloaded=("token", "token_id",))
+from app.api.models import ApiToken
+from app.api.services import TOKEN_MISSING
+from app.registry.models import Village
+from app.registry.paths import VILLAGE
+from app.web import PathObject, routes_loading
+
+
+def _township_wide(_session: Session, _token: ApiToken) -> Village | None:
+    # Tokens are township business: revoking one of another township's answers 404.
+    return None
+
+
+TOKEN = PathObject("token_id", ApiToken, TOKEN_MISSING, _township_wide)
+
+route = routes_loading(VILLAGE, TOKEN, unloaded=("token",))

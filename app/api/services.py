@@ -20,6 +20,8 @@ from app.errors import Conflict, NotFound
 from app.i18n import lazy
 from app.registry.models import Village
 
+TOKEN_MISSING = lazy("没有这个访问令牌。")
+
 
 @dataclass(frozen=True)
 class TokenRow:
@@ -77,15 +79,9 @@ def create_token(
     return CreatedToken(token, secret)
 
 
-def token_of(session: Session, user: StaffUser, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id)
-    if token is None or token.township_id != user.township_id:
-        raise NotFound(lazy("没有这个访问令牌。"))
-    return token
-
-
-def revoke_token(session: Session, actor: Actor, user: StaffUser, token_id: int) -> ApiToken:
-    token = token_of(session, user, token_id)
+def revoke_token(session: Session, actor: Actor, user: StaffUser, token: ApiToken) -> ApiToken:
+    if token.township_id != user.township_id:
+        raise NotFound(TOKEN_MISSING)
     if token.revoked_at is not None:
         raise Conflict(lazy("这个令牌已经撤销过了。"))
     token.revoked_at = utcnow()

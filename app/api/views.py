@@ -13,14 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Router
 
+from app.accounts.services import staff_member
 from app.api import data, openapi, services
 from app.api.auth import ApiCtx, ApiRoute, api_route, json_response, not_found, not_found_json
 from app.api.forms import parse_token_form
-from app.api.paths import route
+from app.api.paths import TOKEN, route
 from app.errors import InvalidInput
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.web import Ctx
+from assessment import services as assessment
 from ballots.models import Election
 from meetings.models import Meeting
 
@@ -31,8 +33,6 @@ API_PREFIX = "/api/v1"
 
 
 def village_assessment(ctx: ApiCtx) -> dict[str, Any]:
-    from assessment import services as assessment
-
     village = ctx.village(ctx.record_id("village_id"))
     year = ctx.year()
     return data.village_assessment(
@@ -41,8 +41,6 @@ def village_assessment(ctx: ApiCtx) -> dict[str, Any]:
 
 
 def township_overview(ctx: ApiCtx) -> dict[str, Any]:
-    from assessment import services as assessment
-
     year = ctx.year()
     caller = ctx.caller
     only = [caller.village_id] if caller.village_id is not None else None
@@ -107,7 +105,7 @@ def tokens(ctx: Ctx) -> Response:
 
 
 def token_create(ctx: Ctx) -> Response:
-    user = ctx.require_user()
+    user = staff_member(ctx.db, ctx.require_user())
     villages = services.township_villages(ctx.db, user.township_id)
     form = {"label": ctx.field("label"), "village_id": ctx.field("village_id")}
     try:
@@ -124,8 +122,8 @@ def token_create(ctx: Ctx) -> Response:
 
 
 def token_revoke(ctx: Ctx) -> Response:
-    user = ctx.require_user()
-    token = services.revoke_token(ctx.db, ctx.actor, user, int(ctx.path["token_id"]))
+    user = staff_member(ctx.db, ctx.require_user())
+    token = services.revoke_token(ctx.db, ctx.actor, user, TOKEN.of(ctx))
     ctx.flash(gettext_("已撤销令牌“%(label)s”，用它的系统将无法再读取数据。", label=token.label))
     return ctx.redirect("api:tokens")
 

@@ -11,16 +11,27 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Integer, Select, String, column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.models import AuditEntry
 from app.db import utcnow
-from app.registry.models import Village
+from app.permissions import Principal
+from app.templating import CHINA_TIME
+
+# The registry's village table, read by name: the registry records its changes here, so
+# this module cannot import the registry's models.
+_VILLAGE = table(
+    "village",
+    column("id", Integer),
+    column("township_id", Integer),
+    column("name", String),
+    column("code", String),
+)
 
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
@@ -103,7 +114,9 @@ def record(
     if township_id is None and village_id is not None:
         # Auditors see their township's log: a village's entry must carry its township
         # even when the actor (the system, a villager's QR link) has none.
-        township_id = session.scalar(select(Village.township_id).where(Village.id == village_id))
+        township_id = session.scalar(
+            select(_VILLAGE.c.township_id).where(_VILLAGE.c.id == village_id)
+        )
     entry = AuditEntry(
         **fields,
         hash=entry_hash(**fields),
@@ -191,3 +204,86 @@ def _recompute(entry: AuditEntry) -> str:
 
 def chain_length(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+# --- reading the log ---------------------------------------------------------------------
+
+LOG_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What the auditor filters the log by; empty or None means no filter."""
+
+    action: str = ""
+    actor: str = ""
+    object: str = ""
+    village_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[AuditEntry]
+    total: int
+    pages: int
+
+
+def _scoped(reader: Principal, stmt: Select[Any]) -> Select[Any]:
+    """Village-bound readers see their village's entries; the others their township's."""
+    if reader.village_id is not None:
+        return stmt.where(AuditEntry.village_id == reader.village_id)
+    return stmt.where(AuditEntry.township_id == reader.township_id)
+
+
+def search_log(session: Session, reader: Principal, filters: LogFilters, page: int) -> LogPage:
+    """One page of the entries the reader may see, newest first."""
+    stmt = _scoped(reader, select(AuditEntry))
+    if filters.action:
+        stmt = stmt.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+    if filters.actor:
+        stmt = stmt.where(AuditEntry.actor_label.icontains(filters.actor, autoescape=True))
+    if filters.object:
+        kind, _sep, ident = filters.object.partition(":")
+        stmt = stmt.where(AuditEntry.object_type == kind)
+        if ident:
+            stmt = stmt.where(AuditEntry.object_id == ident)
+    if filters.village_id is not None:
+        stmt = stmt.where(AuditEntry.village_id == filters.village_id)
+    if filters.since:
+        stmt = stmt.where(AuditEntry.at >= datetime.combine(filters.since, time(), CHINA_TIME))
+    if filters.until:
+        stmt = stmt.where(
+            AuditEntry.at < datetime.combine(filters.until + timedelta(days=1), time(), CHINA_TIME)
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    entries = list(
+        session.scalars(
+            stmt.order_by(AuditEntry.seq.desc())
+            .offset((page - 1) * LOG_PAGE_SIZE)
+            .limit(LOG_PAGE_SIZE)
+        )
+    )
+    return LogPage(entries, total, max(1, (total + LOG_PAGE_SIZE - 1) // LOG_PAGE_SIZE))
+
+
+@dataclass(frozen=True)
+class VillageChoice:
+    id: int
+    name: str
+
+
+def villages_in_scope(session: Session, reader: Principal) -> list[VillageChoice]:
+    """The villages the reader may filter the log by, in code order."""
+    stmt = select(_VILLAGE.c.id, _VILLAGE.c.name).where(
+        _VILLAGE.c.township_id == reader.township_id
+    )
+    if reader.village_id is not None:
+        stmt = stmt.where(_VILLAGE.c.id == reader.village_id)
+    rows = session.execute(stmt.order_by(_VILLAGE.c.code))
+    return [VillageChoice(row.id, row.name) for row in rows]
+
+
+def actions_in_scope(session: Session, reader: Principal) -> list[str]:
+    return sorted(session.scalars(_scoped(reader, select(AuditEntry.action).distinct())))

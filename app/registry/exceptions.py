@@ -8,15 +8,7 @@ from app.errors import Conflict, DomainError, NotFound
 from app.i18n import lazy
 
 
-class PersonNotFound(NotFound):
-    pass
-
-
 class HouseholdNotFound(NotFound):
-    pass
-
-
-class GroupNotFound(NotFound):
     pass
 
 
@@ -40,3 +32,14 @@ class InvalidRegistryInput(DomainError):
 
     def render_message(self) -> str:
         return "；".join(self.errors.values())
+
+
+class RollFileError(DomainError):
+    """An uploaded roll file that cannot be read at all; the message says what to do."""
+
+    status_code = 422
+    title = lazy("名单文件读不了")
+
+
+class ImportAlreadyApplied(Conflict):
+    title = lazy("这份名单已经导入过了")

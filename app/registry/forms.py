@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TypeVar
 
-from app.forms import MAX_DIGITS, FormResult, required_text
+from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 from app.registry import rules
 from app.registry.models import GroupKind, Residence, Sex
@@ -34,20 +34,9 @@ PERSON_FIELDS = (
 )
 
 
-def _whole_number(value: str) -> int | None:
-    # Bounded like app.forms.whole_number (every integer column holds it), but signed:
-    # the callers say what range they accept.
-    if len(value.lstrip("+-")) > MAX_DIGITS:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
 def parse_people_filter(params: Mapping[str, str]) -> PeopleFilter:
     """List filters from the query string; anything unreadable is simply ignored."""
-    group = _whole_number(params.get("group", "").strip())
+    group = whole_number(params.get("group", "").strip())
     flag = params.get("flag", "").strip()
     status = params.get("status", "").strip()
     return PeopleFilter(
@@ -55,19 +44,19 @@ def parse_people_filter(params: Mapping[str, str]) -> PeopleFilter:
         group_id=group,
         flag=flag if flag in rules.FLAG_LABELS else "",
         status=status if status in STATUSES else "active",
-        page=_whole_number(params.get("page", "1").strip()) or 1,
+        page=whole_number(params.get("page", "1").strip()) or 1,
     )
 
 
 def page_number(params: Mapping[str, str]) -> int:
-    return max(1, _whole_number(params.get("page", "1").strip()) or 1)
+    return max(1, whole_number(params.get("page", "1").strip()) or 1)
 
 
 def _optional_id(result: FormResult, name: str, value: str, message: str) -> int | None:
     result.raw[name] = value
     if not value:
         return None
-    number = _whole_number(value)
+    number = whole_number(value)
     if number is None:
         result.error(name, message)
     return number
@@ -87,7 +76,7 @@ def _choice(
 def _birth(result: FormResult, raw: Mapping[str, str], today: date) -> tuple[int, int]:
     year_text, month_text = raw.get("birth_year", ""), raw.get("birth_month", "")
     result.raw.update(birth_year=year_text, birth_month=month_text)
-    year, month = _whole_number(year_text), _whole_number(month_text)
+    year, month = whole_number(year_text), whole_number(month_text)
     if year is None:
         result.error("birth_year", gettext_("请填写出生年份（4 位数字），例如 1968。"))
     if month is None:

@@ -15,9 +15,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinl
 
 from app.actors import Actor
 from app.i18n import gettext_
-from app.labels import GROUP_KIND_LABELS
 from app.registry import rules
-from app.registry.exceptions import InvalidRegistryInput, PersonNotFound, PersonStateConflict
+from app.registry.exceptions import InvalidRegistryInput, PersonStateConflict
+from app.registry.labels import GROUP_KIND_LABELS
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person, Village
 from app.registry.rules import GroupRef, Holder, PersonData, Placement
 from app.registry.structure import audit, group_names
@@ -66,17 +66,6 @@ def _flag_column(flag: str) -> InstrumentedAttribute[bool]:
 def count_people(session: Session, village_id: int) -> int:
     stmt = select(func.count()).select_from(Person).where(Person.village_id == village_id)
     return session.scalar(stmt) or 0
-
-
-def get_person(session: Session, village_id: int, person_id: int) -> Person:
-    person = session.scalar(
-        select(Person)
-        .where(Person.id == person_id, Person.village_id == village_id)
-        .options(joinedload(Person.household), selectinload(Person.memberships))
-    )
-    if person is None:
-        raise PersonNotFound(gettext_("本村没有这位村民，可能链接有误。请回到村民名单重新查找。"))
-    return person
 
 
 def search_people(session: Session, village_id: int, filters: PeopleFilter) -> PeoplePage:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, selectinload
 from app.actors import Actor
 from app.audit.services import record
 from app.i18n import gettext_
-from app.labels import GROUP_KIND_LABELS
 from app.registry import rules
-from app.registry.exceptions import GroupNotFound, HouseholdNotFound, InvalidRegistryInput
+from app.registry.exceptions import HouseholdNotFound, InvalidRegistryInput
+from app.registry.labels import GROUP_KIND_LABELS
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person, Village
 
 
@@ -150,15 +150,6 @@ def member_counts(session: Session, village_id: int) -> dict[int, int]:
         .group_by(GroupMembership.group_id)
     )
     return {group_id: count for group_id, count in rows}
-
-
-def get_group(session: Session, village_id: int, group_id: int) -> Group:
-    group = session.scalar(
-        select(Group).where(Group.id == group_id, Group.village_id == village_id)
-    )
-    if group is None:
-        raise GroupNotFound(gettext_("本村没有这个小组，可能链接有误。请回到小组列表重新查找。"))
-    return group
 
 
 def group_members(session: Session, group: Group) -> list[Person]:

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db  # noqa: F401  (column types used below)
-
+import app.db
 
 revision: str = '49ce41d598d3'
 down_revision: str | None = 'b3d0c03fa25b'

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db  # noqa: F401  (column types used below)
-
+import app.db
 
 revision: str = '5a4d26bc4646'
 down_revision: str | None = '49ce41d598d3'

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db  # noqa: F401  (column types used below)
-
+import app.db
 
 revision: str = 'ee9c2531d803'
 down_revision: str | None = 'fa558f0fc5a0'
@@ -415,7 +414,7 @@ def create_immutability_triggers() -> None:
     if not sqlite:
         op.execute(
             # A no-op UPDATE (every column unchanged) changes nothing anyone reads but
-            # the row's transaction id (xmin). ballots.casting.reseal_round relies on it:
+            # the row's transaction id (xmin). ballots.voting.casting.reseal_round relies on it:
             # a ballot, its receipt and the voter's credential use are written in one
             # transaction, so until resealed they share an xmin that links them.
             """CREATE FUNCTION cunyi_refuse_change() RETURNS trigger AS $$

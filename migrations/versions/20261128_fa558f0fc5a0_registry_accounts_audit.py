@@ -12,7 +12,6 @@ from alembic import op
 
 import app.db
 
-
 revision: str = 'fa558f0fc5a0'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.api import services
 from app.actors import actor_for
+from app.api import services
 from app.permissions import Role
 from app.registry.models import Person, Village
-from ballots import results
 from ballots.models import Election
+from ballots.results import services as results
 from meetings.models import Meeting, MeetingKind, MeetingStatus
 from tests import factories
 from tests.ballots.results_support import ELECTION_DAY, make_poll

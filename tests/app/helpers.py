@@ -235,7 +235,8 @@ def voting_ids(db: Session, election_id: int, person_id: int) -> dict[str, Any]:
     from datetime import date
 
     from app.db import utcnow
-    from ballots.models import Assembly, Election, Slip
+    from ballots.models import Election
+    from slips.models import Assembly, Slip
 
     election = db.get(Election, election_id)
     assert election is not None

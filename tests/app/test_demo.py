@@ -78,7 +78,7 @@ def test_demo_builds_a_township_and_its_signins_work(
         assert {n for _household, n in representatives} == {1}
         roles = list(session.scalars(select(StaffUser.role)))
         assert set(roles) == set(Role) and len(roles) == len(Role) + 1  # two tellers count
-        # 桃源村 lived through this year (app.demo_year): every standard has a figure.
+        # 桃源村 lived through this year (app.demo.planning): every standard has a figure.
         first, second = session.scalars(select(Village).order_by(Village.id)).all()
         year = today_in_china().year
         lived = village_assessment(session, first.id, year)

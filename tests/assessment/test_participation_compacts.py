@@ -12,7 +12,7 @@ from app.actors import actor_for
 from app.permissions import Role
 from app.registry.models import Group, GroupKind, Person, Village
 from assessment.participation import ParticipationFigure, Ratio, participation
-from compacts import delivery
+from compacts.adoption import delivery
 from compacts.models import Compact, DeliberationRound, DeliveryMethod, Version
 from tests import factories
 from tests.meetings.meetings_support import adults

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from assessment.participation import ParticipationFigure, Ratio, participation
-from assessment.participation_meetings import eligible_ids, meeting_facts
-from meetings import attendance, rules, services
+from assessment.participation.meetings import eligible_ids, meeting_facts
+from meetings import attendance, presence, rules, services
 from meetings.models import CheckInMethod, Meeting, MeetingKind, MeetingStatus
 from minutes.models import Addendum, SignerRole
 from tests import factories
@@ -162,7 +162,7 @@ def test_eligible_list_is_the_meetings_own(db, kind):
 
     (facts,) = meeting_facts(db, where.village.id, 2026)
 
-    expected = {p.id for p in services.eligible_people(db, meeting)}
+    expected = {p.id for p in presence.eligible_people(db, meeting)}
     assert facts.eligible == expected
     assert expected  # every kind has someone here
     assert eligible_ids(meeting, [], set()) == set()

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from app.permissions import Role
 from app.registry.models import Village
 from assessment.participation import CODES, ParticipationFigure, Ratio, participation
-from ballots import results
 from ballots.models import Channel, RoundStatus
+from ballots.results import services as results
 from tests import factories
 from tests.ballots.results_support import ELECTION_DAY, make_poll
 

@@ -7,8 +7,8 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from app.audit.models import AuditEntry
 from app.actors import actor_for
+from app.audit.models import AuditEntry
 from app.permissions import Role
 from assessment import ranking, services
 from assessment.forms import SettingInput

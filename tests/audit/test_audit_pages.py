@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from app.audit.services import record
 from app.actors import SYSTEM, Actor
+from app.audit.services import record
 from app.permissions import ROLE_PERMISSIONS, Permission, Role
 from tests import factories
 from tests.app.helpers import append_entry, drop_audit_triggers

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from app.actors import SYSTEM
 from app.audit.models import AuditEntry
 from app.audit.services import entry_hash, iter_entries, record, verify_chain
-from app.actors import SYSTEM
 from app.permissions import Role
 from tests import factories
 from tests.app.helpers import drop_audit_triggers

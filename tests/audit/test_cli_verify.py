@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from app.audit.services import iter_entries, record, verify_chain
 from app.actors import SYSTEM
+from app.audit.services import iter_entries, record, verify_chain
 from app.db import Database, make_engine
 from tests.app.helpers import drop_audit_triggers, fresh_migrated_database, run_cli
 

@@ -17,7 +17,6 @@ from app.db import utcnow
 from app.permissions import Role
 from app.registry.models import GroupMembership, Household, Person, Residence, Sex, Village
 from ballots.models import (
-    Assembly,
     Candidate,
     Election,
     Electorate,
@@ -29,6 +28,7 @@ from ballots.models import (
     RoundStatus,
     Stage,
 )
+from slips.models import Assembly
 from tests import factories
 
 CANDIDATES = ("张三", "李四", "王五")

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.models import AuditEntry
 from app.actors import Actor
 from app.actors import actor_for as staff_actor
+from app.audit.models import AuditEntry
 from app.permissions import Role
 from app.registry.models import Person, Residence, Village
 from ballots.models import (
@@ -154,7 +154,7 @@ def audit_texts(db: Session) -> list[str]:
 
 def enter(db: Session, count, readings: Sequence[str | tuple[str, ...]]) -> None:  # type: ignore[no-untyped-def]
     """Enter a stack: a name or names per ballot, "" for blank, "X" for invalid."""
-    from ballots.paper import add_entry
+    from ballots.paper.count import add_entry
 
     for reading in readings:
         if reading == "":

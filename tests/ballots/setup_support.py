@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.models import AuditEntry
 from app.actors import Actor
+from app.audit.models import AuditEntry
 from app.permissions import Role
 from app.registry.models import Group, Person, Village
 from ballots import setup

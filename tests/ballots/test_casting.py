@@ -9,12 +9,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
-from app.audit.models import AuditEntry
 from app.actors import Actor
-from ballots import casting, credentials
-from ballots.credentials import SlipAccess
+from app.audit.models import AuditEntry
 from ballots.exceptions import AlreadyVoted, InvalidMarks, LinkOtherElection, VotingNotOpen
 from ballots.models import Ballot, BallotSource, Channel, CredentialUse, Receipt, RoundStatus
+from ballots.setup import credentials
+from ballots.voting import casting
+from slips.services import SlipAccess, issue_slips
 from tests.ballots import factories_elections as fe
 from tests.conftest import TEST_DATABASE
 
@@ -192,9 +193,7 @@ def test_resealing_leaves_no_per_vote_transaction_id_on_ballots_or_receipts(db):
 
 
 def _access(db, settings, v, person):
-    (slip,) = credentials.issue_slips(
-        db, Actor(label="t"), v.assembly, [person.id], settings=settings
-    )
+    (slip,) = issue_slips(db, Actor(label="t"), v.assembly, [person.id], settings=settings)
     return SlipAccess(slip=slip, person=person, assembly=v.assembly)
 
 

@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from app.db import Database, make_engine
-from ballots import casting, credentials
 from ballots.exceptions import AlreadyVoted
 from ballots.models import Ballot, Channel, Credential, CredentialUse, Receipt, Round
+from ballots.setup import credentials
+from ballots.voting import casting
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe

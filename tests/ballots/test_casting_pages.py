@@ -12,8 +12,10 @@ from app.accounts.models import SigninFailure
 from app.actors import Actor
 from app.db import utcnow
 from app.permissions import Role
-from ballots import credentials
 from ballots.models import Ballot, Channel, CredentialUse, Receipt, Stage
+from ballots.setup import credentials
+from slips.links import slip_short_code, slip_token
+from slips.services import issue_slips, resolve_slip, revoke_and_reissue
 from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.ballots import factories_elections as fe
@@ -30,8 +32,8 @@ def v(db):
 
 def _token(db, settings, v, person=None):
     person = person or v.people[0]
-    (slip,) = credentials.issue_slips(db, ACTOR, v.assembly, [person.id], settings=settings)
-    return credentials.slip_token(settings, slip)
+    (slip,) = issue_slips(db, ACTOR, v.assembly, [person.id], settings=settings)
+    return slip_token(settings, slip)
 
 
 def _ballot_path(v, token, entry=None, step=""):
@@ -138,8 +140,8 @@ def test_an_expired_link_is_refused(client, db, connection, settings, v):
 
 def test_a_revoked_link_is_refused(client, db, connection, settings, v):
     token = _token(db, settings, v)
-    slip = credentials.resolve_slip(db, settings, token).slip
-    credentials.revoke_and_reissue(db, ACTOR, slip, "纸条丢失", settings=settings)
+    slip = resolve_slip(db, settings, token).slip
+    revoke_and_reissue(db, ACTOR, slip, "纸条丢失", settings=settings)
     _expect_refusal(client, connection, token, v, "这张二维码已经作废")
 
 
@@ -201,8 +203,8 @@ def test_the_ballot_page_fits_one_round_trip_and_needs_no_script(client, db, set
 
 def test_a_typed_code_opens_the_slip_and_wrong_codes_are_counted(client, db, settings, v):
     token = _token(db, settings, v)
-    slip = credentials.resolve_slip(db, settings, token).slip
-    code = credentials.slip_short_code(settings, slip)
+    slip = resolve_slip(db, settings, token).slip
+    code = slip_short_code(settings, slip)
     form = client.get("/s")
     assert form.status_code == 200 and "8 位号码" in form.text
 

@@ -10,22 +10,34 @@ import pytest
 import segno
 from sqlalchemy import func, select
 
-from app.audit.models import AuditEntry
 from app.actors import Actor
+from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.registry.models import Village
-from ballots import credentials
-from ballots.exceptions import (
+from ballots.exceptions import NotOnRoll
+from ballots.models import Credential
+from ballots.setup import credentials
+from slips.exceptions import (
     AssemblyRefused,
     LinkExpired,
     LinkForged,
     LinkRevoked,
     LinkUnknown,
-    NotOnRoll,
     ShortCodeThrottled,
 )
-from ballots.models import Credential, Slip
-from ballots.slips import BORDER, SHEET_MASK, qr_svg
+from slips.links import CODE_ALPHABET, slip_secret, slip_short_code, slip_token
+from slips.models import Slip
+from slips.services import (
+    SHORT_CODE_MAX_FAILURES,
+    SHORT_CODE_WINDOW,
+    create_assembly,
+    issue_slips,
+    record_code_failure,
+    resolve_short_code,
+    resolve_slip,
+    revoke_and_reissue,
+)
+from slips.sheets import BORDER, SHEET_MASK, qr_svg
 from tests import factories
 from tests.ballots import factories_elections as fe
 
@@ -36,7 +48,7 @@ def _slip(db, settings, village=None, **kw):
     village = village or factories.VillageFactory()
     meeting = fe.assembly(db, village, **kw)
     (person,) = fe.adults(village, 1)
-    (slip,) = credentials.issue_slips(db, ACTOR, meeting, [person.id], settings=settings)
+    (slip,) = issue_slips(db, ACTOR, meeting, [person.id], settings=settings)
     return slip, person, meeting
 
 
@@ -49,10 +61,10 @@ def _audit(db, action):
 
 def test_a_slip_link_opens_its_slip_and_can_be_reprinted(db, settings):
     slip, person, meeting = _slip(db, settings)
-    token = credentials.slip_token(settings, slip)
-    assert token == credentials.slip_token(settings, slip)  # a reprint gives the same link
+    token = slip_token(settings, slip)
+    assert token == slip_token(settings, slip)  # a reprint gives the same link
     assert token.startswith(f"{slip.id}.")
-    access = credentials.resolve_slip(db, settings, token)
+    access = resolve_slip(db, settings, token)
     assert (access.slip.id, access.person.id, access.assembly.id) == (
         slip.id,
         person.id,
@@ -62,8 +74,8 @@ def test_a_slip_link_opens_its_slip_and_can_be_reprinted(db, settings):
 
 def test_the_database_keeps_no_secret_that_opens_a_slip(db, settings):
     slip, _person, _meeting = _slip(db, settings)
-    secret = credentials.slip_secret(settings, slip)
-    code = credentials.slip_short_code(settings, slip)
+    secret = slip_secret(settings, slip)
+    code = slip_short_code(settings, slip)
     stored = " ".join(
         str(v) for v in (slip.nonce, slip.secret_hash, slip.short_code_hash, slip.revoked_reason)
     )
@@ -72,7 +84,7 @@ def test_the_database_keeps_no_secret_that_opens_a_slip(db, settings):
     # Another installation (another secret key) cannot open this database's slips.
     other = settings.with_overrides(secret_key=type(settings.secret_key)("another-key"))
     with pytest.raises(LinkForged):
-        credentials.resolve_slip(db, other, credentials.slip_token(settings, slip))
+        resolve_slip(db, other, slip_token(settings, slip))
 
 
 def _flip_first_signature_char(token):
@@ -96,7 +108,7 @@ def _flip_first_signature_char(token):
 def test_a_forged_link_is_refused_in_plain_chinese(db, settings, tamper):
     slip, _person, _meeting = _slip(db, settings)
     with pytest.raises(LinkForged) as caught:
-        credentials.resolve_slip(db, settings, tamper(credentials.slip_token(settings, slip)))
+        resolve_slip(db, settings, tamper(slip_token(settings, slip)))
     assert "二维码无法识别" in caught.value.render_message()
 
 
@@ -105,28 +117,28 @@ def test_a_signed_link_to_a_slip_that_is_not_there_is_unknown(db, settings):
     # Same key, same id, but the slip row was issued afresh (another database, a wipe).
     slip.nonce = "0" * 32
     with pytest.raises(LinkUnknown) as caught:
-        credentials.resolve_slip(db, settings, credentials.slip_token(settings, slip))
+        resolve_slip(db, settings, slip_token(settings, slip))
     assert "找不到这个二维码对应的纸条" in caught.value.render_message()
 
 
 def test_a_link_stops_working_when_the_assembly_links_expire(db, settings):
     slip, _person, meeting = _slip(db, settings)
-    token = credentials.slip_token(settings, slip)
+    token = slip_token(settings, slip)
     just_before = meeting.links_expire_at - timedelta(seconds=1)
-    assert credentials.resolve_slip(db, settings, token, now=just_before).slip.id == slip.id
+    assert resolve_slip(db, settings, token, now=just_before).slip.id == slip.id
     with pytest.raises(LinkExpired) as caught:
-        credentials.resolve_slip(db, settings, token, now=meeting.links_expire_at)
+        resolve_slip(db, settings, token, now=meeting.links_expire_at)
     assert meeting.title in caught.value.render_message()
     assert "停止使用" in caught.value.render_message()
 
 
 def test_short_codes_look_alike_when_typed_loosely(db, settings):
     slip, person, _meeting = _slip(db, settings)
-    code = credentials.slip_short_code(settings, slip)
+    code = slip_short_code(settings, slip)
     assert len(code) == 9 and code[4] == "-"
-    assert set(code.replace("-", "")) <= set(credentials.CODE_ALPHABET)
+    assert set(code.replace("-", "")) <= set(CODE_ALPHABET)
     typed = " " + code.lower().replace("0", "o").replace("1", "l").replace("-", " ") + " "
-    found = credentials.resolve_short_code(db, settings, typed, "10.0.0.1")
+    found = resolve_short_code(db, settings, typed, "10.0.0.1")
     assert found.person.id == person.id
 
 
@@ -134,23 +146,23 @@ def test_short_codes_look_alike_when_typed_loosely(db, settings):
 def test_a_wrong_code_is_unknown(db, settings, typed):
     _slip(db, settings)
     with pytest.raises(LinkUnknown) as caught:
-        credentials.resolve_short_code(db, settings, typed, "10.0.0.1")
+        resolve_short_code(db, settings, typed, "10.0.0.1")
     assert "号码不对" in caught.value.render_message()
 
 
 def test_typed_codes_are_throttled_per_address(db, settings):
     slip, _person, _meeting = _slip(db, settings)
-    code = credentials.slip_short_code(settings, slip)
-    for _ in range(credentials.SHORT_CODE_MAX_FAILURES):
-        credentials.record_code_failure(db, "10.0.0.9")
+    code = slip_short_code(settings, slip)
+    for _ in range(SHORT_CODE_MAX_FAILURES):
+        record_code_failure(db, "10.0.0.9")
     db.flush()
     with pytest.raises(ShortCodeThrottled) as caught:
-        credentials.resolve_short_code(db, settings, code, "10.0.0.9")
+        resolve_short_code(db, settings, code, "10.0.0.9")
     assert "15 分钟" in caught.value.render_message()
     # Another address is not held back, and the window moves on.
-    assert credentials.resolve_short_code(db, settings, code, "10.0.0.10").slip.id == slip.id
-    later = utcnow() + credentials.SHORT_CODE_WINDOW + timedelta(seconds=1)
-    assert credentials.resolve_short_code(db, settings, code, "10.0.0.9", later).slip.id == slip.id
+    assert resolve_short_code(db, settings, code, "10.0.0.10").slip.id == slip.id
+    later = utcnow() + SHORT_CODE_WINDOW + timedelta(seconds=1)
+    assert resolve_short_code(db, settings, code, "10.0.0.9", later).slip.id == slip.id
 
 
 # --- issuing ---------------------------------------------------------------------------
@@ -166,14 +178,14 @@ def test_slips_go_to_every_adult_of_the_village_once(db, settings):
     elsewhere = fe.adults(factories.VillageFactory(), 1)[0]
     adult = factories.PersonFactory(household=household)
 
-    issued = credentials.issue_slips(db, ACTOR, meeting, settings=settings)
+    issued = issue_slips(db, ACTOR, meeting, settings=settings)
     assert {s.person_id for s in issued} == {turns_18.id, adult.id}
     assert not ({too_young.id, gone.id, elsewhere.id} & {s.person_id for s in issued})
     # Pressing the button again issues nothing new.
-    assert credentials.issue_slips(db, ACTOR, meeting, settings=settings) == []
+    assert issue_slips(db, ACTOR, meeting, settings=settings) == []
     entries = _audit(db, "slips.issue")
     assert [json.loads(e.summary)["issued"] for e in entries] == [2, 0]
-    codes = {credentials.slip_short_code(settings, s) for s in issued}
+    codes = {slip_short_code(settings, s) for s in issued}
     assert len(codes) == 2
 
 
@@ -182,7 +194,7 @@ def test_slips_for_named_people_refuse_another_villages_people(db, settings):
     meeting = fe.assembly(db, village)
     stranger = fe.adults(factories.VillageFactory(), 1)[0]
     with pytest.raises(AssemblyRefused) as caught:
-        credentials.issue_slips(db, ACTOR, meeting, [stranger.id], settings=settings)
+        issue_slips(db, ACTOR, meeting, [stranger.id], settings=settings)
     assert "不是本村" in caught.value.render_message()
     assert db.scalar(select(func.count()).select_from(Slip)) == 0
 
@@ -190,7 +202,7 @@ def test_slips_for_named_people_refuse_another_villages_people(db, settings):
 def test_an_assembly_may_not_expire_before_it_is_held(db):
     village = factories.VillageFactory()
     with pytest.raises(AssemblyRefused):
-        credentials.create_assembly(
+        create_assembly(
             db,
             ACTOR,
             village_id=village.id,
@@ -206,21 +218,21 @@ def test_an_assembly_may_not_expire_before_it_is_held(db):
 
 def test_a_lost_slip_is_revoked_and_reissued_with_an_audit_entry(db, settings):
     old, person, _meeting = _slip(db, settings)
-    old_token = credentials.slip_token(settings, old)
-    old_code = credentials.slip_short_code(settings, old)
+    old_token = slip_token(settings, old)
+    old_code = slip_short_code(settings, old)
 
-    new = credentials.revoke_and_reissue(db, ACTOR, old, " 纸条丢失 ", settings=settings)
+    new = revoke_and_reissue(db, ACTOR, old, " 纸条丢失 ", settings=settings)
 
     assert new.person_id == person.id and new.replaces_id == old.id
     assert old.revoked_reason == "纸条丢失"
     with pytest.raises(LinkRevoked) as caught:
-        credentials.resolve_slip(db, settings, old_token)
+        resolve_slip(db, settings, old_token)
     assert "作废" in caught.value.render_message()
     with pytest.raises(LinkRevoked):
-        credentials.resolve_short_code(db, settings, old_code, "10.0.0.1")
-    new_token = credentials.slip_token(settings, new)
+        resolve_short_code(db, settings, old_code, "10.0.0.1")
+    new_token = slip_token(settings, new)
     assert new_token != old_token
-    assert credentials.resolve_slip(db, settings, new_token).person.id == person.id
+    assert resolve_slip(db, settings, new_token).person.id == person.id
     (entry,) = _audit(db, "slip.reissue")
     assert json.loads(entry.summary) == {
         "person_id": person.id,
@@ -232,12 +244,12 @@ def test_a_lost_slip_is_revoked_and_reissued_with_an_audit_entry(db, settings):
 def test_reissue_needs_a_reason_and_a_live_slip(db, settings):
     old, _person, _meeting = _slip(db, settings)
     with pytest.raises(AssemblyRefused) as caught:
-        credentials.revoke_and_reissue(db, ACTOR, old, "  ", settings=settings)
+        revoke_and_reissue(db, ACTOR, old, "  ", settings=settings)
     assert "原因" in caught.value.render_message()
     assert old.revoked_at is None
-    credentials.revoke_and_reissue(db, ACTOR, old, "丢失", settings=settings)
+    revoke_and_reissue(db, ACTOR, old, "丢失", settings=settings)
     with pytest.raises(AssemblyRefused):
-        credentials.revoke_and_reissue(db, ACTOR, old, "丢失", settings=settings)
+        revoke_and_reissue(db, ACTOR, old, "丢失", settings=settings)
 
 
 # --- credentials -----------------------------------------------------------------------
@@ -306,8 +318,6 @@ def test_a_short_code_already_in_use_is_never_issued_again(db, settings, monkeyp
     (person,) = fe.adults(db.get(Village, meeting.village_id), 1)
     nonces = iter([first.nonce, "f" * 32])  # the first draw repeats an issued slip's code
     monkeypatch.setattr(credentials.secrets, "token_hex", lambda _n: next(nonces))
-    (second,) = credentials.issue_slips(db, ACTOR, meeting, [person.id], settings=settings)
+    (second,) = issue_slips(db, ACTOR, meeting, [person.id], settings=settings)
     assert second.nonce == "f" * 32
-    assert credentials.slip_short_code(settings, second) != credentials.slip_short_code(
-        settings, first
-    )
+    assert slip_short_code(settings, second) != slip_short_code(settings, first)

@@ -7,14 +7,16 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.audit.models import AuditEntry
 from app.actors import Actor
+from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.permissions import Role
 from app.templating import CHINA_TIME
-from ballots import credentials
-from ballots.models import Assembly, Slip, Stage
-from ballots.slips import qr_svg
+from ballots.models import Stage
+from slips.links import slip_short_code, slip_token
+from slips.models import Assembly, Slip
+from slips.services import issue_slips
+from slips.sheets import qr_svg
 from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.ballots import factories_elections as fe
@@ -113,7 +115,7 @@ def test_the_slip_sheet_lists_name_group_qr_and_code_by_group_then_household(app
         if group is not None:
             factories.MembershipFactory(person_id=person.id, group_id=group.id)
         people[name] = person
-    credentials.issue_slips(db, ACTOR, meeting, settings=settings)
+    issue_slips(db, ACTOR, meeting, settings=settings)
     browser = _organizer(app, village)
 
     sheet = browser.get(f"/assemblies/{meeting.id}/slips/sheet")
@@ -123,9 +125,9 @@ def test_the_slip_sheet_lists_name_group_qr_and_code_by_group_then_household(app
     slips = {s.person_id: s for s in db.scalars(select(Slip))}
     for person in people.values():
         slip = slips[person.id]
-        assert credentials.slip_short_code(settings, slip) in sheet.text
+        assert slip_short_code(settings, slip) in sheet.text
         # The QR holds the absolute link a phone opens (the drawing is deterministic).
-        link = "http://testserver/s/" + credentials.slip_token(settings, slip)
+        link = "http://testserver/s/" + slip_token(settings, slip)
         assert qr_svg(link) in sheet.text
     assert "第一组 H3" in sheet.text
     assert "http://testserver/s 输入号码" in sheet.text and "<script" not in sheet.text
@@ -138,7 +140,7 @@ def test_slip_sheets_are_for_organizers_only(app, db, settings):
     village = factories.VillageFactory()
     meeting = fe.assembly(db, village)
     fe.adults(village, 1)
-    (slip,) = credentials.issue_slips(db, ACTOR, meeting, settings=settings)
+    (slip,) = issue_slips(db, ACTOR, meeting, settings=settings)
     for role in (Role.GROUP_LEADER, Role.TELLER, Role.RECORDER):
         browser = signed_in(app, factories.staff(role, village))
         assert browser.get(f"/assemblies/{meeting.id}").status_code == 200
@@ -155,7 +157,7 @@ def test_another_villages_assembly_is_out_of_reach(app, db, connection, settings
     other = factories.VillageFactory(township=village.township)
     meeting = fe.assembly(db, other)
     fe.adults(other, 1)
-    (slip,) = credentials.issue_slips(db, ACTOR, meeting, settings=settings)
+    (slip,) = issue_slips(db, ACTOR, meeting, settings=settings)
     browser = _organizer(app, village)
     before = table_counts(connection)
     for path in (
@@ -176,8 +178,8 @@ def test_a_lost_slip_is_found_revoked_and_reissued(app, db, settings):
     village = factories.VillageFactory()
     meeting = fe.assembly(db, village)
     (person,) = fe.adults(village, 1)
-    (old,) = credentials.issue_slips(db, ACTOR, meeting, settings=settings)
-    old_code = credentials.slip_short_code(settings, old)
+    (old,) = issue_slips(db, ACTOR, meeting, settings=settings)
+    old_code = slip_short_code(settings, old)
     browser = _organizer(app, village)
 
     found = browser.get(f"/assemblies/{meeting.id}?q={person.name}")
@@ -198,6 +200,6 @@ def test_a_lost_slip_is_found_revoked_and_reissued(app, db, settings):
     assert old.revoked_reason == "纸条丢失" and new is not None
     assert done.headers["location"] == f"/assemblies/{meeting.id}/slips/{new.id}"
     page = browser.get(done.headers["location"])
-    assert credentials.slip_short_code(settings, new) in page.text
+    assert slip_short_code(settings, new) in page.text
     assert "旧二维码已作废" in page.text
     assert "已作废：纸条丢失" in browser.get(f"/assemblies/{meeting.id}?q={person.name}").text

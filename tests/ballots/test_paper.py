@@ -8,9 +8,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from ballots import paper
-from ballots.casting import use_credential
 from ballots.counting import count_round
-from ballots.credentials import credential_for
 from ballots.exceptions import (
     AlreadyVoted,
     CountClosed,
@@ -29,7 +27,9 @@ from ballots.models import (
     RoundStatus,
     RoundTeller,
 )
-from ballots.results import round_input
+from ballots.results.services import round_input
+from ballots.setup.credentials import credential_for
+from ballots.voting.casting import use_credential
 from tests.ballots.paper_support import (
     ELECTION_DAY,
     audit_count,

@@ -7,9 +7,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from ballots import mobile
 from ballots.exceptions import AlreadyVoted, NotHomebound, StageError
 from ballots.models import Ballot, BallotSource, Channel, Receipt, RoundStatus, Stage
+from ballots.paper import mobile
 from tests.app.helpers import signed_in, table_counts
 from tests.ballots.paper_support import audit_count, make_scene, uses
 from tests.conftest import post_form, sign_in

@@ -7,8 +7,9 @@ import re
 from sqlalchemy import select
 
 from app.permissions import Role
-from ballots import paper, proxies
+from ballots import paper
 from ballots.models import Channel, PaperCount, RoundStatus
+from ballots.paper import proxies
 from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.ballots.paper_support import enter, make_scene, paper_ballots, uses

@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from ballots import proxies
-from ballots.casting import use_credential
-from ballots.credentials import credential_for
 from ballots.exceptions import EntrustmentRefused
 from ballots.models import Candidate, Channel, Entrustment, Stage
+from ballots.paper import proxies
+from ballots.setup.credentials import credential_for
+from ballots.voting.casting import use_credential
 from tests.ballots.paper_support import ELECTION_DAY, audit_count, make_scene
 
 WRITTEN = date(2026, 12, 1)

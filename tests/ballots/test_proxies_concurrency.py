@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from app.actors import Actor
 from app.db import Database, make_engine
-from ballots import proxies
 from ballots.exceptions import EntrustmentRefused
 from ballots.models import Election, Entrustment, RollEntry
+from ballots.paper import proxies
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots.paper_support import make_scene

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ballots import proxies
 from ballots.models import Entrustment, Stage
+from ballots.paper import proxies
 from tests.app.helpers import second_client, signed_in, table_counts
 from tests.ballots.paper_support import ELECTION_DAY, make_scene
 from tests.conftest import post_form

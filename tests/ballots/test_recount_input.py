@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ballots.recount import RecountInputError, recount
+from app.recount import RecountInputError, recount
 
 BASE = {
     "kind": "election",

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from ballots import results, tracker
 from ballots.counting import count_round
+from ballots.counting.export import export_bytes, export_document
 from ballots.exceptions import Conflict, ElectionError, StageError
 from ballots.models import (
     Ballot,
@@ -23,6 +23,8 @@ from ballots.models import (
     RoundStatus,
     Stage,
 )
+from ballots.results import services as results
+from ballots.results import tracker
 from tests.ballots.results_support import ELECTION_DAY, make_poll
 
 
@@ -68,7 +70,7 @@ def test_announce_records_the_counted_result_bound_to_the_export(db):
     assert published["ballots_cast"] == 7
     assert published["blank_ballots"] == 1
     assert outcome.kind == "announced"
-    export = tracker.export_bytes(tracker.export_document(db, poll.round))
+    export = export_bytes(export_document(db, poll.round, results.round_input(db, poll.round)))
     assert outcome.sha256 == hashlib.sha256(export).hexdigest()
     assert poll.round.status is RoundStatus.ANNOUNCED
     assert poll.election.stage is Stage.ANNOUNCED

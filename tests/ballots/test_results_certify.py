@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from app.actors import Actor
 from app.permissions import Role
-from ballots import results, results_certify
 from ballots.exceptions import Conflict, ElectionError, NotNamedTeller, WrongPassword
 from ballots.models import Certification, RoundOutcome, RoundStatus, Stage
+from ballots.results import certification as results_certify
+from ballots.results import services as results
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.ballots.results_support import ELECTION_DAY, make_poll

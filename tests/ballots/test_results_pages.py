@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from app.permissions import Role
 from app.registry.models import Person
-from ballots import results_certify
 from ballots.models import Round, RoundOutcome, RoundStatus, RoundTeller, Stage
+from ballots.results import certification as results_certify
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.ballots.results_support import make_poll

@@ -16,8 +16,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Inspector
 from sqlalchemy.sql import sqltypes
 
-from ballots import results
 from ballots.models import Ballot, BallotSource
+from ballots.results import services as results
 from tests.ballots.results_support import ELECTION_DAY, make_poll
 
 SECRET_TABLES = ("ballot", "receipt")

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.registry.rules import today_in_china
-from ballots import credentials, setup
+from ballots import setup
 from ballots.models import Nomination, Stage
+from slips.links import slip_token
+from slips.services import create_assembly, issue_slips
 from tests.ballots.setup_support import election, person, place
 from tests.conftest import post_form
 
@@ -25,7 +27,7 @@ def nominating(db, settings):
     found.roll_published_on = today_in_china() - timedelta(days=10)
     setup.advance(db, where.actor, found, Stage.OBJECTIONS_CLOSED, today_in_china())
     setup.advance(db, where.actor, found, Stage.NOMINATIONS, today_in_china())
-    assembly = credentials.create_assembly(
+    assembly = create_assembly(
         db,
         where.actor,
         village_id=where.village.id,
@@ -35,8 +37,8 @@ def nominating(db, settings):
         links_expire_at=datetime.now(UTC) + timedelta(days=30),
     )
     found.assembly_id = assembly.id
-    slips = credentials.issue_slips(db, where.actor, assembly, settings=settings)
-    tokens = {s.person_id: credentials.slip_token(settings, s) for s in slips}
+    slips = issue_slips(db, where.actor, assembly, settings=settings)
+    tokens = {s.person_id: slip_token(settings, s) for s in slips}
     db.flush()
     return where, found, tokens
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.registry.rules import today_in_china
 from ballots import setup
 from ballots.models import Election, RollEntry, Stage
+from tests.app.helpers import table_counts
 from tests.ballots.setup_support import election, person, place
 from tests.conftest import post_form, sign_in
 
@@ -72,6 +73,25 @@ def test_create_form_reports_database_checks_beside_fields(client, db):
     assert response.status_code == 422
     assert "请写明职务名称，例如：计生协会副会长。" in response.text
     assert _elections(db) == 0
+
+
+def test_a_group_number_too_long_to_store_is_refused_beside_its_field(client, db, connection):
+    """A forged group_id of 21 digits is no group: a 422 naming the field, not a 500."""
+    where = _signed_in(client, db)
+    path = f"/villages/{where.village.id}/elections/new"
+    day = (today_in_china() + timedelta(days=40)).isoformat()
+    before = table_counts(connection)
+    response = post_form(
+        client,
+        path,
+        {"title": "第一组组长选举", "office": "group_leader", "electorate": "group",
+         "group_id": "100000000000000000000", "seats": "1", "election_day": day},
+    )  # fmt: skip
+    assert response.status_code == 422
+    field = re.search(r'<select[^>]*name="group_id"[^>]*>', response.text)
+    assert field is not None and 'aria-invalid="true"' in field.group(0)
+    assert '<p class="error" id="e-group_id">请从列表里选择小组。</p>' in response.text
+    assert table_counts(connection) == before
 
 
 def test_create_election_then_see_its_page(client, db):

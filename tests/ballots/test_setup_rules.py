@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from ballots import setup_rules
 from ballots.models import Electorate, Office, Stage
 from ballots.rules import VILLAGE_ELECTION
-from ballots.setup_rules import NomineeTally as T
-from ballots.stages import TransitionFacts, blockers
+from ballots.setup import rules as setup_rules
+from ballots.setup.rules import NomineeTally as T
+from ballots.setup.transitions import TransitionFacts, blockers
 
 DAY = date(2026, 6, 15)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ballots import results
-from ballots.recount import recount
+from app.recount import recount
+from ballots.results import services as results
 from tests.ballots.results_support import ELECTION_DAY, make_poll
 
 

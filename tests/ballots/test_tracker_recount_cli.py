@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from ballots import results, tracker
+from ballots.results import services as results
+from ballots.results import tracker
 from tests.ballots.results_support import ELECTION_DAY, make_poll
 from tests.browser.server import run_recount
 

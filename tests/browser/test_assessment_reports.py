@@ -2,7 +2,7 @@
 in print, and as .xlsx and CSV that open with the same numbers.
 
 The server runs the demo township, whose first village has lived through this year
-(app.demo_year). The township admin opens both reports on a desk-sized screen, reads
+(app.demo.planning). The township admin opens both reports on a desk-sized screen, reads
 every percentage off the page, downloads the CSV and the .xlsx through the page's own
 links and finds the same figures in them, then prints both reports to A4 PDFs.
 """

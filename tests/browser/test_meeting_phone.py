@@ -17,8 +17,9 @@ from playwright.sync_api import Browser, Page, expect
 from app.actors import SYSTEM
 from app.db import utcnow
 from app.permissions import Role
-from ballots import credentials
 from meetings.models import MeetingStatus
+from slips.links import slip_token
+from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
@@ -64,10 +65,8 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[str, int]:
             status=MeetingStatus.OPEN,
             assembly_id=assembly.id,
         )
-        (slip,) = credentials.issue_slips(
-            session, SYSTEM, assembly, [people[0].id], settings=settings
-        )
-        return credentials.slip_token(settings, slip), meeting.id
+        (slip,) = issue_slips(session, SYSTEM, assembly, [people[0].id], settings=settings)
+        return slip_token(settings, slip), meeting.id
 
 
 @pytest.fixture(scope="module")

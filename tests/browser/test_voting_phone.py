@@ -20,8 +20,9 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from app.actors import SYSTEM
-from ballots import credentials
 from ballots.models import Ballot, Receipt
+from slips.links import slip_token
+from slips.services import issue_slips
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
 from tests.browser.conftest import create_organizer, screenshot
@@ -55,11 +56,9 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[str, str]:
         v = fe.voting(session, voters=3)
         v.people[0].name = VOTER
         create_organizer(session, v.village, ORGANIZER_PASSWORD)
-        (slip,) = credentials.issue_slips(
-            session, SYSTEM, v.assembly, [v.people[0].id], settings=settings
-        )
+        (slip,) = issue_slips(session, SYSTEM, v.assembly, [v.people[0].id], settings=settings)
         page = f"/assemblies/{v.assembly.id}/slips/{slip.id}"
-        return credentials.slip_token(settings, slip), page
+        return slip_token(settings, slip), page
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,12 @@ from app.permissions import Role
 from app.registry.models import Group, GroupKind, Person, Village
 from app.registry.rules import today_in_china
 from app.settings import Settings
-from ballots import credentials
-from ballots.models import Assembly
-from compacts import rounds
 from compacts.models import Compact, DeliberationRound, Version
+from compacts.rounds import services as rounds
 from compacts.text import parse
+from slips.links import slip_token
+from slips.models import Assembly
+from slips.services import issue_slips
 from tests import factories
 from tests.ballots import factories_elections as fe
 
@@ -83,10 +84,8 @@ def setting(db: Session, settings: Settings) -> Setting:
     for person in (members[0], members[3]):
         factories.MembershipFactory(person_id=person.id, group_id=women.id, kind=GroupKind.WOMEN)
     assembly = fe.assembly(db, village, title="公约征求意见")
-    slips = credentials.issue_slips(
-        db, SYSTEM, assembly, [p.id for p in members], settings=settings
-    )
-    by_person = {s.person_id: credentials.slip_token(settings, s) for s in slips}
+    slips = issue_slips(db, SYSTEM, assembly, [p.id for p in members], settings=settings)
+    by_person = {s.person_id: slip_token(settings, s) for s in slips}
     compact = Compact(village_id=village.id, title="村规民约", created_by_id=organizer.id)
     db.add(compact)
     db.flush()

@@ -8,10 +8,15 @@ from sqlalchemy.orm import Session
 
 from app.actors import actor_for
 from app.permissions import Role
-from compacts import adoption, answers, delivery
-from compacts.adoption import AdoptionRefused, FilingRefused
-from compacts.answers import NotReadyForAdoption
-from compacts.delivery import AlreadyReceived, PublicationRefused
+from compacts.adoption import answers, delivery
+from compacts.adoption import services as adoption
+from compacts.exceptions import (
+    AdoptionRefused,
+    AlreadyReceived,
+    FilingRefused,
+    NotReadyForAdoption,
+    PublicationRefused,
+)
 from compacts.models import (
     Adoption,
     AnswerOutcome,
@@ -21,7 +26,7 @@ from compacts.models import (
     FilingDecision,
     Version,
 )
-from compacts.services_versions import open_correction_orders
+from compacts.versions.services import open_correction_orders
 from meetings import votes
 from meetings.models import AgendaItem, Choice, ItemKind, MeetingKind, Motion, VoteMethod
 from tests import factories

@@ -9,8 +9,8 @@ from starlette.testclient import TestClient
 from app.actors import SYSTEM, actor_for
 from app.permissions import Role
 from app.settings import Settings
-from ballots import credentials
-from compacts import adoption, answers, delivery
+from compacts.adoption import answers, delivery
+from compacts.adoption import services as adoption
 from compacts.models import (
     Adoption,
     Answer,
@@ -21,6 +21,8 @@ from compacts.models import (
     FilingDecision,
     Version,
 )
+from slips.links import slip_token
+from slips.services import issue_slips
 from tests import factories
 from tests.ballots import factories_elections as fe
 from tests.compacts.adoption_support import Book, book, comment, round_on, version
@@ -92,8 +94,8 @@ def test_member_reads_the_answer_through_their_slip(
     c = comment(db, b, round_on(db, b, version(db, b, 1)), b.people[0], "我建议改第二条")
     answers.answer(db, b.actor, c, AnswerOutcome.ACCEPTED, "已按您的意见修改")
     assembly = fe.assembly(db, b.village, title="征求意见")
-    (slip,) = credentials.issue_slips(db, SYSTEM, assembly, [b.people[0].id], settings=settings)
-    token = credentials.slip_token(settings, slip)
+    (slip,) = issue_slips(db, SYSTEM, assembly, [b.people[0].id], settings=settings)
+    token = slip_token(settings, slip)
 
     slip_page = client.get(f"/s/{token}")
     assert f"/s/{token}/compacts/answers" in slip_page.text
@@ -165,8 +167,8 @@ def test_household_confirms_receipt_by_slip_once(
     v = version(db, b, 1)
     _published(db, b, v)
     assembly = fe.assembly(db, b.village, title="送达")
-    (slip,) = credentials.issue_slips(db, SYSTEM, assembly, [b.people[0].id], settings=settings)
-    token = credentials.slip_token(settings, slip)
+    (slip,) = issue_slips(db, SYSTEM, assembly, [b.people[0].id], settings=settings)
+    token = slip_token(settings, slip)
     page = f"/s/{token}/compacts/{v.id}/received"
     assert f"/s/{token}/compacts/{v.id}/received" in client.get(f"/s/{token}/compacts/answers").text
     token_csrf = csrf_from(client, page)

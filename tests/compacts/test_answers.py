@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
-from compacts import answers
-from compacts.answers import AlreadyAnswered, AnswerRefused, NotReadyForAdoption
+from compacts.adoption import answers
+from compacts.exceptions import AlreadyAnswered, AnswerRefused, NotReadyForAdoption
 from compacts.models import Answer, AnswerOutcome
 from tests.compacts.adoption_support import book, comment, round_on, version
 

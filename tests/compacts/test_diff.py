@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compacts.diff import ChangeKind, Segment, compare, marks, render_marks
 from compacts.text import parse
+from compacts.versions.diff import ChangeKind, Segment, compare, marks, render_marks
 
 A = "## 目的\n为了建设文明和睦的村庄，制定本公约。"
 B = "## 平等\n村民在公约面前一律平等。"

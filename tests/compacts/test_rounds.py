@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.audit.models import AuditEntry
 from app.actors import actor_for
+from app.audit.models import AuditEntry
 from app.errors import Conflict, DomainError, Forbidden
 from app.registry.rules import today_in_china
-from compacts import rounds
-from compacts import rounds_lookup as lookup
 from compacts.models import Comment, MemberVote, RoundGroup, VoteChoice
-from compacts.rounds_coverage import coverage
+from compacts.rounds import lookup
+from compacts.rounds import services as rounds
+from compacts.rounds.coverage import coverage
 from tests import factories
 from tests.compacts.rounds_support import open_round, setting
 

@@ -89,7 +89,7 @@ def test_a_vote_needs_a_choice(app, client, db, s):
 
 def test_a_slip_holder_outside_the_rounds_groups_is_refused(app, client, db, s, settings):
     from app.registry.rules import today_in_china
-    from compacts import rounds
+    from compacts.rounds import services as rounds
     from tests.compacts.rounds_support import actor_for
 
     only_women = rounds.open_round(

@@ -7,15 +7,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEntry
 from app.actors import Actor, actor_for
+from app.audit.models import AuditEntry
 from app.errors import Forbidden, InvalidInput
 from app.permissions import Role
-from compacts.diff import ChangeKind, compare
+from compacts.exceptions import CompactStateError
 from compacts.models import Filing, FilingDecision, Version
-from compacts.services_versions import (
+from compacts.text import clean_source, parse
+from compacts.versions.diff import ChangeKind, compare
+from compacts.versions.services import (
     MODEL_TEXT,
-    CompactStateError,
     create_compact,
     draft_of,
     freeze_version,
@@ -23,7 +24,6 @@ from compacts.services_versions import (
     save_draft,
     structure_of,
 )
-from compacts.text import clean_source, parse
 from tests import factories
 
 

@@ -27,7 +27,7 @@ from compacts.models import (
     RoundGroup,
     Version,
 )
-from compacts.services_versions import create_compact, freeze_version, save_draft
+from compacts.versions.services import create_compact, freeze_version, save_draft
 from tests import factories
 from tests.conftest import post_form, sign_in
 

@@ -1,7 +1,7 @@
 """Done when (issue 6): the demo village lives through a year; its assessment is a hand count.
 
 The demo township is built; its first village (桃源村) runs through the year's plan
-(app.demo_year): an election with online, paper and proxy votes; a compact round in three
+(app.demo.planning): an election with online, paper and proxy votes; a compact round in three
 groups with every comment answered; a representatives' assembly and the villagers'
 assembly that adopts the compact; both sets of minutes signed, one posted; the adopted
 compact delivered to most households; the satisfaction survey and both awareness
@@ -11,7 +11,7 @@ what the assessment, the village report page and its CSV and .xlsx exports show.
 second village did nothing: its survey standards show 无数据, not 0 % and not a pass.
 
 The year is the current one: meetings must start in the future and a compact is adopted
-and published on the day it happens (see app.demo_year), so the year's later events
+and published on the day it happens (see app.demo.planning), so the year's later events
 happen today.
 """
 
@@ -30,12 +30,15 @@ from starlette.testclient import TestClient
 
 from app.db import utcnow
 from app.demo import build_demo
-from app.demo_year import YEAR_TELLER, YearPlan, make_plan, run_year
+from app.demo.plan import YEAR_TELLER, YearPlan
+from app.demo.planning import make_plan
+from app.demo.year import run_year
 from app.registry.models import Group, GroupKind, GroupMembership, Village
 from app.registry.rules import today_in_china
 from app.settings import Settings
 from app.tables import percent_text
-from assessment.services import VillageAssessment, village_assessment
+from assessment.results import VillageAssessment
+from assessment.services import village_assessment
 from surveys.models import Measure, QuestionType
 from surveys.templates_builtin import BUILTIN
 from tests.conftest import sign_in

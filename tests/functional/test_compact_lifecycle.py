@@ -25,7 +25,6 @@ from app.permissions import Role
 from app.registry.models import GroupKind, Person, Village
 from app.registry.rules import today_in_china
 from app.settings import Settings
-from ballots import credentials
 from compacts.models import (
     Adoption,
     Answer,
@@ -40,6 +39,8 @@ from compacts.models import (
 )
 from meetings import votes
 from meetings.models import Choice, Meeting, MeetingStatus, Motion
+from slips.links import slip_token
+from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.ballots import factories_elections as fe
@@ -77,10 +78,10 @@ class Village4:
             group = self.groups[index // 2]
             factories.MembershipFactory(person_id=person.id, group_id=group.id, kind=group.kind)
         self.assembly = fe.assembly(db, self.village, title="公约征求意见和表决")
-        slips = credentials.issue_slips(
+        slips = issue_slips(
             db, SYSTEM, self.assembly, [p.id for p in self.people], settings=settings
         )
-        by_person = {s.person_id: credentials.slip_token(settings, s) for s in slips}
+        by_person = {s.person_id: slip_token(settings, s) for s in slips}
         self.tokens = [by_person[p.id] for p in self.people]
         self.staff = signed_in(app, self.organizer)
 

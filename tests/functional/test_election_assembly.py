@@ -28,9 +28,10 @@ from app.permissions import Role
 from app.registry.models import GroupMembership, Person
 from app.registry.rules import today_in_china
 from app.settings import PROJECT_ROOT
-from ballots.credentials import slip_token
-from ballots.models import Election, Round, RoundOutcome, Slip, Stage
-from ballots.slips import qr_svg
+from ballots.models import Election, Round, RoundOutcome, Stage
+from slips.links import slip_token
+from slips.models import Slip
+from slips.sheets import qr_svg
 from tests import factories
 from tests.app.helpers import second_client, signed_in
 from tests.conftest import csrf_from

@@ -25,17 +25,20 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.audit.models import AuditEntry
 from app.actors import SYSTEM
+from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.permissions import Role
 from app.registry.rules import today_in_china
 from app.templating import CHINA_TIME
-from ballots import casting, credentials
 from ballots.models import Channel, RoundOutcome
+from ballots.setup import credentials
+from ballots.voting import casting
 from meetings.models import AgendaItem, Meeting, MeetingStatus, Motion
 from minutes import rules
 from minutes.models import Minutes
+from slips.links import slip_short_code, slip_token
+from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.ballots import factories_elections as fe
@@ -122,7 +125,8 @@ def test_a_villagers_assembly_from_notice_to_published_minutes(app, client, db, 
 
     # --- notice and agenda -----------------------------------------------------------
     meeting = _create_meeting(db, host, village, staff["recorder"])
-    assert db.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id)) is not None
+    # The minutes create themselves on their first write (the recorder's notes, below).
+    assert db.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id)) is None
     page = f"/meetings/{meeting.id}"
     host.post(page + "/notice", short_notice_reason="")
     notice = client.get(f"/public/meetings/{meeting.id}/notice")
@@ -140,11 +144,9 @@ def test_a_villagers_assembly_from_notice_to_published_minutes(app, client, db, 
     # The ballots assembly whose QR slips check attendees in (no page links it yet).
     assembly = fe.assembly(db, village, title="2026年冬季村民会议")
     meeting.assembly_id = assembly.id
-    slips = credentials.issue_slips(
-        db, SYSTEM, assembly, [p.id for p in people.values()], settings=settings
-    )
-    token = {s.person_id: credentials.slip_token(settings, s) for s in slips}
-    short = {s.person_id: credentials.slip_short_code(settings, s) for s in slips}
+    slips = issue_slips(db, SYSTEM, assembly, [p.id for p in people.values()], settings=settings)
+    token = {s.person_id: slip_token(settings, s) for s in slips}
+    short = {s.person_id: slip_short_code(settings, s) for s in slips}
     db.flush()
 
     # An election round of the elections package, on the agenda.

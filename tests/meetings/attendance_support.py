@@ -10,15 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.audit.models import AuditEntry
 from app.actors import SYSTEM
+from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.permissions import Role
 from app.registry.models import Person, Village
 from app.settings import Settings
-from ballots import credentials
-from ballots.models import Assembly
 from meetings.models import AttendanceEvent, Meeting, MeetingKind, MeetingStatus
+from slips import links
+from slips.models import Assembly
+from slips.services import issue_slips
 from tests import factories
 from tests.ballots import factories_elections as fe
 
@@ -65,13 +66,13 @@ def hall(
 
 
 def slip_token(db: Session, settings: Settings, h: Hall, person: Person) -> str:
-    (slip,) = credentials.issue_slips(db, SYSTEM, h.assembly, [person.id], settings=settings)
-    return credentials.slip_token(settings, slip)
+    (slip,) = issue_slips(db, SYSTEM, h.assembly, [person.id], settings=settings)
+    return links.slip_token(settings, slip)
 
 
 def short_code(db: Session, settings: Settings, h: Hall, person: Person) -> str:
-    (slip,) = credentials.issue_slips(db, SYSTEM, h.assembly, [person.id], settings=settings)
-    return credentials.slip_short_code(settings, slip)
+    (slip,) = issue_slips(db, SYSTEM, h.assembly, [person.id], settings=settings)
+    return links.slip_short_code(settings, slip)
 
 
 def events(db: Session, meeting: Meeting) -> list[AttendanceEvent]:

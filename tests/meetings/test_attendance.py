@@ -10,8 +10,8 @@ import pytest
 from app.actors import Actor
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
-from meetings import attendance, projector
-from meetings.attendance import NotOpen
+from meetings import attendance, presence
+from meetings.exceptions import NotOpen
 from meetings.models import CheckInMethod, MeetingStatus
 from tests import factories
 from tests.meetings.attendance_support import (
@@ -29,7 +29,7 @@ def test_check_in_makes_a_person_present_and_is_audited(db):
     h = hall(db)
     first = h.people[0]
     attendance.check_in(db, TELLER, h.meeting, first, CheckInMethod.TICK)
-    assert [p.id for p in attendance.present_people(db, h.meeting)] == [first.id]
+    assert [p.id for p in presence.present_people(db, h.meeting)] == [first.id]
     assert audit_actions(db) == ["meeting.check_in"]
 
 
@@ -47,14 +47,14 @@ def test_departure_and_return_are_recorded_in_order(db):
     person = h.people[0]
     attendance.check_in(db, TELLER, h.meeting, person, CheckInMethod.TICK)
     attendance.check_out(db, TELLER, h.meeting, person)
-    assert attendance.present_people(db, h.meeting) == []
+    assert presence.present_people(db, h.meeting) == []
     row = next(r for r in attendance.roster(db, h.meeting) if r.person.id == person.id)
     assert row.left and not row.present
     with pytest.raises(Conflict) as error:
         attendance.check_out(db, TELLER, h.meeting, person)
     assert "不在会场" in error.value.render_message()
     attendance.check_in(db, TELLER, h.meeting, person, CheckInMethod.TICK)
-    assert [p.id for p in attendance.present_people(db, h.meeting)] == [person.id]
+    assert [p.id for p in presence.present_people(db, h.meeting)] == [person.id]
     assert [e.arrived for e in events(db, h.meeting)] == [True, False, True]
     assert audit_actions(db) == ["meeting.check_in", "meeting.check_out", "meeting.check_in"]
 
@@ -109,26 +109,26 @@ def test_households_present_counts_one_representative_per_household(db):
     attendance.check_in(db, TELLER, h.meeting, h.people[1], CheckInMethod.TICK)
     attendance.check_in(db, TELLER, h.meeting, h.people[2], CheckInMethod.TICK)
     # people[2] is neither the registry's representative nor marked as one.
-    assert attendance.households_present(db, h.meeting) == 2
+    assert presence.households_present(db, h.meeting) == 2
     with pytest.raises(Conflict) as error:
         attendance.check_in(db, TELLER, h.meeting, relative, CheckInMethod.TICK, True)
     assert f"已经由 {first.name} 作为户代表签到" in error.value.render_message()
     attendance.check_out(db, TELLER, h.meeting, first)
-    assert attendance.households_present(db, h.meeting) == 1
+    assert presence.households_present(db, h.meeting) == 1
     attendance.check_in(db, TELLER, h.meeting, relative, CheckInMethod.TICK, True)
-    assert attendance.households_present(db, h.meeting) == 2
+    assert presence.households_present(db, h.meeting) == 2
 
 
 def test_quorum_is_reached_and_lost_as_people_come_and_go(db):
     h = hall(db, people=4)
     for person in h.people[:2]:
         attendance.check_in(db, TELLER, h.meeting, person, CheckInMethod.TICK)
-    quorum = projector.quorum_view(db, h.meeting)
+    quorum = presence.quorum_figures(db, h.meeting)
     assert (quorum.present, quorum.eligible, quorum.holds) == (2, 4, False)
     attendance.check_in(db, TELLER, h.meeting, h.people[2], CheckInMethod.TICK)
-    assert projector.quorum_view(db, h.meeting).holds
+    assert presence.quorum_figures(db, h.meeting).holds
     attendance.check_out(db, TELLER, h.meeting, h.people[0])
-    lost = projector.quorum_view(db, h.meeting)
+    lost = presence.quorum_figures(db, h.meeting)
     assert not lost.holds and "实到 2 人" in lost.reason
 
 

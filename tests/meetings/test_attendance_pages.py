@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from app.permissions import Role
-from meetings import attendance
+from meetings import attendance, presence
 from meetings.models import CheckInMethod, MeetingStatus
 from tests import factories
 from tests.app.helpers import second_client, signed_in, table_counts
@@ -105,14 +105,14 @@ def test_a_teller_ticks_names_marks_a_household_representative_and_a_departure(a
     assert person.name in found.text and h.people[0].name not in found.text
     response = post_form(browser, f"{desk}/{person.id}/in", {"household": "1"}, page=desk)
     assert response.status_code == 303
-    assert attendance.households_present(db, h.meeting) == 1
+    assert presence.households_present(db, h.meeting) == 1
     page = browser.get(desk)
     assert f"{person.name} 作为户代表签到成功" in page.text and "（户代表）" in page.text
     twice = post_form(browser, f"{desk}/{person.id}/in", {}, page=desk)
     assert twice.status_code == 409 and f"{person.name} 已签到" in twice.text
     left = post_form(browser, f"{desk}/{person.id}/out", {}, page=desk)
     assert left.status_code == 303
-    assert attendance.present_people(db, h.meeting) == []
+    assert presence.present_people(db, h.meeting) == []
     assert "已离场" in browser.get(desk).text
 
 

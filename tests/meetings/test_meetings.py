@@ -12,7 +12,7 @@ from app.db import utcnow
 from app.permissions import Role
 from app.registry.models import GroupMembership, Sex
 from app.templating import CHINA_TIME
-from meetings import services
+from meetings import presence, services
 from meetings.exceptions import InvalidMeetingInput, MeetingStateError
 from meetings.models import (
     AgendaItem,
@@ -38,7 +38,7 @@ def test_villagers_assembly_is_active_adults_of_the_village(db: Session) -> None
     adults(where.village, 1, active=False)  # moved away / deceased
     adults(factories.VillageFactory(), 1)  # another village
     m = meeting(db, where)
-    assert {p.id for p in services.eligible_people(db, m)} == {p.id for p in grown}
+    assert {p.id for p in presence.eligible_people(db, m)} == {p.id for p in grown}
 
 
 def test_each_kind_draws_its_own_people(db: Session) -> None:
@@ -54,7 +54,7 @@ def test_each_kind_draws_its_own_people(db: Session) -> None:
     db.flush()
 
     def ids(kind: MeetingKind, **kwargs: object) -> set[int]:
-        return {p.id for p in services.eligible_people(db, meeting(db, where, kind=kind, **kwargs))}
+        return {p.id for p in presence.eligible_people(db, meeting(db, where, kind=kind, **kwargs))}
 
     assert ids(MeetingKind.HOUSEHOLD_ASSEMBLY) == {household.id}
     assert ids(MeetingKind.REPRESENTATIVES_ASSEMBLY) == {rep.id, cadre.id}
@@ -72,15 +72,15 @@ def test_quorum_reached_at_more_than_half_and_lost_as_people_leave(db: Session) 
     m = meeting(db, where)
     for person in people[:3]:
         arrive(db, m, person)
-    state = services.quorum_state(db, m)
+    state = presence.quorum_figures(db, m)
     assert (state.eligible, state.present, state.holds) == (6, 3, False)  # exactly half
     assert "未达到法定人数" in state.reason
     arrive(db, m, people[3])
-    state = services.quorum_state(db, m)
+    state = presence.quorum_figures(db, m)
     assert (state.present, state.holds) == (4, True)
     assert "到会人数超过应到人数的一半" in state.rule
     leave(db, m, people[0])
-    assert services.quorum_state(db, m).holds is False
+    assert presence.quorum_figures(db, m).holds is False
 
 
 def test_quorum_by_two_thirds_of_households(db: Session) -> None:
@@ -90,11 +90,11 @@ def test_quorum_by_two_thirds_of_households(db: Session) -> None:
     # Four people present: not more than half of nine adults...
     for person in people[:4]:
         arrive(db, m, person, for_household=True)
-    assert services.quorum_state(db, m).holds is False
+    assert presence.quorum_figures(db, m).holds is False
     # ...but six of nine households' representatives is exactly two thirds.
     for person in people[4:6]:
         arrive(db, m, person, for_household=True)
-    state = services.quorum_state(db, m)
+    state = presence.quorum_figures(db, m)
     assert (state.households, state.households_present, state.holds) == (9, 6, True)
 
 
@@ -105,7 +105,7 @@ def test_someone_not_eligible_is_not_counted_present(db: Session) -> None:
     m = meeting(db, where)
     arrive(db, m, people[0])
     arrive(db, m, outsider)
-    assert services.quorum_state(db, m).present == 1
+    assert presence.quorum_figures(db, m).present == 1
 
 
 def test_art_29_warning_for_a_representatives_body(db: Session) -> None:
@@ -126,12 +126,13 @@ def test_art_29_warning_for_a_representatives_body(db: Session) -> None:
 # --- creating and editing -------------------------------------------------------------------
 
 
-def test_create_writes_meeting_minutes_and_audit(db: Session) -> None:
+def test_create_writes_meeting_and_audit(db: Session) -> None:
     where = place()
     m = meeting(db, where)
     assert m.status is MeetingStatus.DRAFT
     assert actions(db, "meeting", m.id) == ["meeting.create"]
-    assert db.scalar(select(Minutes).where(Minutes.meeting_id == m.id)) is not None
+    # The minutes create themselves on their first write (minutes.services.ensure_minutes).
+    assert db.scalar(select(Minutes).where(Minutes.meeting_id == m.id)) is None
 
 
 def test_host_from_another_village_or_missing_group_is_refused(db: Session) -> None:

@@ -180,7 +180,7 @@ def test_another_villages_meeting_is_not_found(client: TestClient, db: Session) 
 
 
 def test_a_meeting_checks_in_with_an_assemblys_slips(client: TestClient, db: Session) -> None:
-    from ballots.models import Assembly
+    from slips.models import Assembly
 
     where = place()
     other = factories.VillageFactory(township=where.village.township)

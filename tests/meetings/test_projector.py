@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.db import utcnow
-from meetings import attendance, projector
+from meetings import attendance, broadcast, projector
 from meetings.models import AgendaItem, CheckInMethod, ItemKind, MeetingStatus, Motion, VoteMethod
 from tests.app.helpers import signed_in
 from tests.conftest import csrf_from
@@ -83,15 +83,15 @@ def test_the_snapshot_shows_the_motion_in_progress_and_the_last_result(db):
 @SQLITE_ONLY
 def test_on_sqlite_the_change_signal_fires_only_on_commit(db):
     h = hall(db)
-    before = projector.version(h.meeting.id)
+    before = broadcast.version(h.meeting.id)
     attendance.check_in(db, TELLER, h.meeting, h.people[0], CheckInMethod.TICK)
-    assert projector.version(h.meeting.id) == before
+    assert broadcast.version(h.meeting.id) == before
     db.commit()  # releases the test's savepoint: the request's commit
-    assert projector.version(h.meeting.id) == before + 1
+    assert broadcast.version(h.meeting.id) == before + 1
     attendance.check_in(db, TELLER, h.meeting, h.people[1], CheckInMethod.TICK)
     db.rollback()
     db.commit()  # a later commit does not announce what was rolled back
-    assert projector.version(h.meeting.id) == before + 1
+    assert broadcast.version(h.meeting.id) == before + 1
 
 
 def test_the_event_stream_starts_with_the_current_state_and_ends_in_time(client, db, monkeypatch):
@@ -115,7 +115,7 @@ def test_the_event_stream_sends_a_new_state_when_someone_checks_in(app, client, 
     # periodic re-read) may touch the database while the check-in is being posted.
     h = hall(db)
     monkeypatch.setattr(projector, "STREAM_SECONDS", 3.0)
-    monkeypatch.setattr(projector, "REFRESH_SECONDS", 60.0)
+    monkeypatch.setattr(broadcast, "REFRESH_SECONDS", 60.0)
     teller = signed_in(app, h.teller)
     desk = f"/meetings/{h.meeting.id}/attendance"
     csrf = csrf_from(teller, desk)

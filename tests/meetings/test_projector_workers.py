@@ -24,9 +24,10 @@ import pytest
 from app.actors import SYSTEM
 from app.db import utcnow
 from app.permissions import Role
-from ballots import credentials
-from meetings import projector
+from meetings import broadcast
 from meetings.models import MeetingStatus
+from slips.links import slip_token
+from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
@@ -59,10 +60,8 @@ def _seed(url: str, key: str, tmp: Path) -> tuple[int, str]:
             status=MeetingStatus.OPEN,
             assembly_id=assembly.id,
         )
-        (slip,) = credentials.issue_slips(
-            session, SYSTEM, assembly, [people[0].id], settings=settings
-        )
-        return meeting.id, credentials.slip_token(settings, slip)
+        (slip,) = issue_slips(session, SYSTEM, assembly, [people[0].id], settings=settings)
+        return meeting.id, slip_token(settings, slip)
 
 
 @pytest.fixture
@@ -127,7 +126,7 @@ def test_a_check_in_on_one_worker_reaches_the_projector_stream_of_another(two_wo
         while state["present"] != 1:
             state = _next_state(found, until)
         # Faster than the stream's periodic re-read: it came by NOTIFY.
-        assert time.monotonic() - posted < projector.REFRESH_SECONDS / 2
+        assert time.monotonic() - posted < broadcast.REFRESH_SECONDS / 2
         assert state["present_text"] == "实到 1 人 / 应到 3 人"
     finally:
         connection.close()

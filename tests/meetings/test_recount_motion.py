@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ballots.recount import RecountInputError, recount
+from app.recount import RecountInputError, recount
 from tests.browser.server import run_recount
 
 BASE: dict[str, Any] = {

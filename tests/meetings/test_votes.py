@@ -9,10 +9,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.audit.models import AuditEntry
 from app.actors import Actor
+from app.audit.models import AuditEntry
 from app.errors import DomainError, Forbidden
 from meetings import votes
+from meetings.exceptions import MotionAlreadyVoted, VoteRefused
 from meetings.models import Choice, ItemKind, MeetingStatus, MotionVote, MotionVoteUse, VoteMethod
 from tests.meetings.votes_support import arrive, hall, leave, motion
 
@@ -89,7 +90,7 @@ def test_a_replayed_vote_stores_nothing(db):
     arrive(db, h.meeting, *h.people)
     m = motion(db, h.item)
     votes.cast_qr_vote(db, m, h.people[0], Choice.YES)
-    with pytest.raises(votes.MotionAlreadyVoted, match="只能投一次"):
+    with pytest.raises(MotionAlreadyVoted, match="只能投一次"):
         votes.cast_qr_vote(db, m, h.people[0], Choice.NO)
     assert _count(db, MotionVoteUse, m) == 1 and _count(db, MotionVote, m) == 1
     assert votes.qr_tally(db, m)[Choice.YES] == 1
@@ -99,14 +100,14 @@ def test_qr_votes_need_an_open_motion_and_write_no_audit_entry(db):
     h = hall(db, 3)
     arrive(db, h.meeting, *h.people)
     m = motion(db, h.item, opened=False)
-    with pytest.raises(votes.VoteRefused, match="还没有开始"):
+    with pytest.raises(VoteRefused, match="还没有开始"):
         votes.cast_qr_vote(db, m, h.people[0], Choice.YES)
     votes.open_motion(db, ACTOR, m)
     before = db.scalar(select(func.count()).select_from(AuditEntry))
     votes.cast_qr_vote(db, m, h.people[0], Choice.YES)
     assert db.scalar(select(func.count()).select_from(AuditEntry)) == before
     _close(db, m)
-    with pytest.raises(votes.VoteRefused, match="已经结束"):
+    with pytest.raises(VoteRefused, match="已经结束"):
         votes.cast_qr_vote(db, m, h.people[1], Choice.YES)
 
 
@@ -116,12 +117,12 @@ def test_show_of_hands_needs_two_tellers_who_agree(db):
     m = motion(db, h.item, VoteMethod.HANDS)
     first, second = h.tellers[:2]
     votes.record_hand_count(db, ACTOR, m, first.id, 5, 2, 1)
-    with pytest.raises(votes.VoteRefused, match="两位计票员"):
+    with pytest.raises(VoteRefused, match="两位计票员"):
         votes.close_motion(db, ACTOR, m)
     votes.record_hand_count(db, ACTOR, m, second.id, 5, 3, 0)
     state = votes.hands_state(db, m)
     assert not state.agreed and state.differing == {"no", "abstain"}
-    with pytest.raises(votes.VoteRefused, match="不一致"):
+    with pytest.raises(VoteRefused, match="不一致"):
         votes.close_motion(db, ACTOR, m)
     votes.record_hand_count(db, ACTOR, m, second.id, 5, 2, 1)  # recounted: replaces
     result = _close(db, m)
@@ -135,7 +136,7 @@ def test_a_hand_count_larger_than_the_hall_is_refused(db):
     h = hall(db, 10)
     arrive(db, h.meeting, *h.people[:3])
     m = motion(db, h.item, VoteMethod.HANDS)
-    with pytest.raises(votes.VoteRefused) as refused:
+    with pytest.raises(VoteRefused) as refused:
         votes.record_hand_count(db, ACTOR, m, h.tellers[0].id, 2, 1, 1)
     assert "加起来有 4 人，比现在在场的 3 人还多" in refused.value.render_message()
 
@@ -143,21 +144,21 @@ def test_a_hand_count_larger_than_the_hall_is_refused(db):
 def test_motions_open_only_in_an_open_meeting_one_at_a_time(db):
     h = hall(db, 3, status=MeetingStatus.NOTIFIED)
     first, second = motion(db, h.item, opened=False), motion(db, h.item, opened=False)
-    with pytest.raises(votes.VoteRefused, match="宣布开会"):
+    with pytest.raises(VoteRefused, match="宣布开会"):
         votes.open_motion(db, ACTOR, first)
     h.meeting.status = MeetingStatus.OPEN
     votes.open_motion(db, ACTOR, first)
-    with pytest.raises(votes.VoteRefused, match="另一项表决还在进行"):
+    with pytest.raises(VoteRefused, match="另一项表决还在进行"):
         votes.open_motion(db, ACTOR, second)
     assert db.scalar(select(AuditEntry.action).where(AuditEntry.object_id == str(first.id)))
 
 
 def test_a_compact_adoption_motion_names_the_compact_version(db):
     h = hall(db, 3, kind=ItemKind.COMPACT_ADOPTION)
-    with pytest.raises(votes.VoteRefused, match="写明要通过的村规民约版本"):
+    with pytest.raises(VoteRefused, match="写明要通过的村规民约版本"):
         votes.create_motion(db, ACTOR, h.item, "通过村规民约", VoteMethod.HANDS)
     h.item.compact_version_ref = "2026版"
-    with pytest.raises(votes.VoteRefused) as refused:
+    with pytest.raises(VoteRefused) as refused:
         votes.create_motion(db, ACTOR, h.item, "通过村规民约", VoteMethod.HANDS)
     assert "版本“2026版”" in refused.value.render_message()
     made = votes.create_motion(db, ACTOR, h.item, "通过村规民约（2026版）", VoteMethod.HANDS)

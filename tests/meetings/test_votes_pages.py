@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from app.actors import Actor
 from app.permissions import Role
-from ballots import credentials
 from meetings.models import Motion, MotionVote, MotionVoteUse, VoteMethod
+from slips.links import slip_token
+from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.conftest import csrf_from, post_form, sign_in
@@ -18,8 +19,8 @@ ACTOR = Actor(label="测试")
 
 
 def _token(db, settings, h, person):
-    (slip,) = credentials.issue_slips(db, ACTOR, h.assembly, [person.id], settings=settings)
-    return credentials.slip_token(settings, slip)
+    (slip,) = issue_slips(db, ACTOR, h.assembly, [person.id], settings=settings)
+    return slip_token(settings, slip)
 
 
 def _post(client, path, data):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.audit.models import AuditEntry
 from app.actors import Actor
+from app.audit.models import AuditEntry
 from app.errors import NotFound
 from ballots.models import RoundStatus
 from meetings import votes_rounds
+from meetings.exceptions import VoteRefused
 from meetings.models import ItemKind, MeetingKind
-from meetings.votes import VoteRefused
 from tests import factories
 from tests.ballots import factories_elections as fe
 from tests.meetings.votes_support import arrive, hall, leave

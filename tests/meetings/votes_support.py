@@ -12,7 +12,6 @@ from app.accounts.models import StaffUser
 from app.db import utcnow
 from app.permissions import Role
 from app.registry.models import Person, Village
-from ballots.models import Assembly
 from meetings.models import (
     AgendaItem,
     AttendanceEvent,
@@ -23,6 +22,7 @@ from meetings.models import (
     Motion,
     VoteMethod,
 )
+from slips.models import Assembly
 from tests import factories
 from tests.meetings.meetings_support import villagers_assembly
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.audit.models import AuditEntry
 from app.actors import SYSTEM
+from app.audit.models import AuditEntry
 from app.permissions import Role
 from meetings.models import ItemKind, MeetingStatus
 from minutes import rules, services, signing

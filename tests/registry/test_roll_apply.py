@@ -12,17 +12,12 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEntry
 from app.actors import Actor
+from app.audit.models import AuditEntry
 from app.permissions import Role
+from app.registry.exceptions import ImportAlreadyApplied
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person, Village
-from app.registry.roll_import import (
-    ImportAlreadyApplied,
-    ImportNoLongerValid,
-    analyse,
-    apply_import,
-    store_upload,
-)
+from app.registry.roll.importing import ImportNoLongerValid, analyse, apply_import, store_upload
 from tests import factories
 
 HEADER = "编号,姓名,性别,出生年月,户号,户代表,村民小组,育龄妇女小组,协会联户组,村民代表,村干部,协会会员,登记类别,住址"
@@ -212,7 +207,7 @@ def test_uploads_abandoned_for_a_week_are_dropped_at_the_next_upload(db: Session
 
     from app.db import utcnow
     from app.registry.models import RollImport
-    from app.registry.roll_import import ABANDONED_AFTER
+    from app.registry.roll.importing import ABANDONED_AFTER
 
     village = factories.VillageFactory()
     staff = factories.staff(Role.ORGANIZER, village)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.registry.models import GroupKind, Residence, Sex
-from app.registry.roll_diff import (
+from app.registry.roll.diff import (
     FieldChange,
     GroupState,
     HouseholdState,
@@ -13,8 +13,8 @@ from app.registry.roll_diff import (
     VillageState,
     compute_diff,
 )
-from app.registry.roll_read import RawTable
-from app.registry.roll_validate import validate
+from app.registry.roll.read import RawTable
+from app.registry.roll.validate import validate
 
 TODAY = date(2026, 11, 28)
 HEADER = ["编号", "姓名", "性别", "出生年月", "户号", "户代表", "村民小组", "村干部", "住址"]

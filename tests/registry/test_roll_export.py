@@ -9,17 +9,17 @@ import pytest
 from openpyxl import load_workbook
 
 from app.registry.models import GroupKind, Residence, Sex
-from app.registry.roll_diff import (
+from app.registry.roll.diff import (
     GroupState,
     HouseholdState,
     PersonState,
     VillageState,
     compute_diff,
 )
-from app.registry.roll_export import roll_rows, to_csv, to_xlsx
-from app.registry.roll_format import COLUMNS
-from app.registry.roll_read import read_table
-from app.registry.roll_validate import validate
+from app.registry.roll.export import roll_rows, to_csv, to_xlsx
+from app.registry.roll.format import COLUMNS
+from app.registry.roll.read import read_table
+from app.registry.roll.validate import validate
 
 TODAY = date(2026, 11, 28)
 

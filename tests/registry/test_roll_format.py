@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from app.registry.models import Residence, Sex
-from app.registry.roll_format import (
+from app.registry.roll.format import (
     COLUMNS,
     CellError,
     cell_text,

@@ -8,8 +8,9 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from app.registry import roll_read
-from app.registry.roll_read import RollFileError, decode_text, read_table, sniff_delimiter
+from app.registry.exceptions import RollFileError
+from app.registry.roll import read as roll_read
+from app.registry.roll.read import decode_text, read_table, sniff_delimiter
 
 HEADER = ["编号", "姓名", "性别", "出生年月", "户号"]
 ROWS = [["P001", "张三", "男", "1968-03", "012"], ["P002", "李秀英", "女", "1970-05", "012"]]

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.models import AuditEntry
 from app.actors import Actor
+from app.audit.models import AuditEntry
 from app.registry import forms, services, structure
 from app.registry.exceptions import InvalidRegistryInput, PersonStateConflict
 from app.registry.models import GroupKind, Household, Person, Residence, Sex

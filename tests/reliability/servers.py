@@ -21,8 +21,11 @@ from typing import Any
 from sqlalchemy import text
 
 from app.actors import SYSTEM
-from ballots import credentials, results
 from ballots.models import Round
+from ballots.results import services as results
+from ballots.setup import credentials
+from slips.links import slip_token
+from slips.services import issue_slips
 from tests.ballots import factories_elections as fe
 from tests.browser.server import ServerProcess, child_environment, committed_session, free_port
 
@@ -112,9 +115,9 @@ def seed_election(
         else:
             for entry in entries[:credentials_made]:
                 credentials.credential_for(session, v.election, entry)
-        slips = credentials.issue_slips(session, SYSTEM, v.assembly, settings=settings)
+        slips = issue_slips(session, SYSTEM, v.assembly, settings=settings)
         assert len(slips) == voters
-        tokens = [credentials.slip_token(settings, slip) for slip in slips]
+        tokens = [slip_token(settings, slip) for slip in slips]
         return Election(v.round.id, tokens, fe.CANDIDATES)
 
 

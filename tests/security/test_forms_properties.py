@@ -212,7 +212,7 @@ ALL = parsers()
 def test_the_walk_finds_the_parsers():
     names = {name for name, _ in ALL}
     assert "app.registry.forms.parse_person" in names
-    assert "ballots.forms_setup.parse_election" in names
+    assert "ballots.setup.forms.parse_election" in names
     assert len(names) > 50
 
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.recount import RecountInputError, recount
 from ballots.counting import RoundInput, count_round
-from ballots.recount import RecountInputError, recount
 from ballots.rules import PROFILES
 from tests.browser.server import run_recount
 

@@ -18,7 +18,8 @@ from app.db import utcnow
 from app.main import SESSION_COOKIE
 from app.permissions import Permission, Role
 from app.web import MAX_REQUEST_BYTES
-from ballots import credentials
+from slips.links import slip_token
+from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import existing_ids, fill_path, param_names, second_client, walk_routes
 from tests.ballots import factories_elections as fe
@@ -44,12 +45,12 @@ def slip(db, settings):
     from app.actors import Actor
 
     v = fe.voting(db, voters=2)
-    (issued,) = credentials.issue_slips(
+    (issued,) = issue_slips(
         db, Actor(label="测试"), v.assembly, [v.people[0].id], settings=settings
     )
     ids = existing_ids(db, v.village.id, v.organizer)
     ids.update(round_id=v.round.id, entry_id=v.entries[0].id, assembly_id=v.assembly.id)
-    return v, credentials.slip_token(settings, issued), ids
+    return v, slip_token(settings, issued), ids
 
 
 def _forge(token: str) -> str:

@@ -14,8 +14,9 @@ from app.actors import SYSTEM, Actor, actor_for
 from app.permissions import Role
 from app.registry.models import Person, Village
 from app.settings import Settings
-from ballots import credentials
-from ballots.models import Assembly
+from slips.links import slip_token
+from slips.models import Assembly
+from slips.services import _make_slips, issue_slips
 from surveys import services
 from surveys.models import Audience, Survey, SurveyParticipation, SurveyResponse
 from tests import factories
@@ -55,13 +56,13 @@ def setting(db: Session, settings: Settings | None = None, *, adults: int = 3) -
     s = Setting(village, organizer, assembly, people, minor, cadre)
     if settings is not None:
         everyone = [*people, cadre, minor]
-        for slip in credentials.issue_slips(
+        for slip in issue_slips(
             db, SYSTEM, assembly, [p.id for p in everyone if p is not minor], settings=settings
         ):
-            s.tokens[slip.person_id] = credentials.slip_token(settings, slip)
+            s.tokens[slip.person_id] = slip_token(settings, slip)
         # Slips go to adults only; the minor's slip is made by hand to test the audience.
-        (minor_slip,) = credentials._make_slips(db, settings, assembly.id, [minor.id])
-        s.tokens[minor.id] = credentials.slip_token(settings, minor_slip)
+        (minor_slip,) = _make_slips(db, settings, assembly.id, [minor.id])
+        s.tokens[minor.id] = slip_token(settings, minor_slip)
     return s
 
 

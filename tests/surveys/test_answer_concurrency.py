@@ -16,7 +16,7 @@ from starlette.datastructures import Secret
 
 from app.db import Database, make_engine
 from app.settings import Settings
-from ballots import credentials
+from slips.services import resolve_slip
 from surveys import services
 from surveys.exceptions import AlreadyAnswered
 from surveys.models import Survey, SurveyParticipation, SurveyResponse
@@ -45,7 +45,7 @@ def _submit(
             # Inside a transaction before the start, so all ten really overlap.
             session.get(Survey, survey_id)
         start.wait()
-        access = credentials.resolve_slip(session, settings, token)
+        access = resolve_slip(session, settings, token)
         survey = session.get(Survey, survey_id)
         assert survey is not None
         services.answer_by_qr(session, survey, access.person, ANSWERS)

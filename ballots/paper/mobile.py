@@ -1,0 +1,109 @@
+"""The mobile ballot box (流动票箱): a teller brings the ballot to homebound voters.
+
+The organizer marks who is homebound (RollEntry.homebound). During voting, a teller's
+page lists them; the teller opens a ballot for one of them on the teller's own
+device, hands it over, and the villager votes privately. The ballot is cast through
+ballots.voting.casting.cast_online with channel mobile, in the same transaction as the use
+of the voter's credential, and nothing links the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.actors import Actor
+from app.audit.services import record
+from app.i18n import lazy
+from app.registry.models import Person
+from ballots.exceptions import NotHomebound, NotOnRoll, StageError
+from ballots.models import Channel, Election, RollEntry, Round, RoundStatus, Stage
+from ballots.paper.reading import require_status
+from ballots.paper.services import refuse_if_entrusted, voted_channels
+from ballots.setup.credentials import credential_for
+from ballots.voting.casting import cast_online
+
+# The organizer prepares the list until voting ends.
+MARKING_CLOSED = frozenset({Stage.COUNTING, Stage.ANNOUNCED, Stage.CERTIFIED})
+
+
+def set_homebound(session: Session, actor: Actor, roll_entry: RollEntry, homebound: bool) -> None:
+    """Put a voter on (or take them off) the mobile ballot box's list."""
+    election = session.get(Election, roll_entry.election_id)
+    assert election is not None
+    if election.stage in MARKING_CLOSED:
+        raise StageError(lazy("投票已经结束，不能再修改流动票箱名单。"))
+    if roll_entry.struck:
+        raise NotOnRoll(lazy("这个人不在本次选举的选民名单上。"))
+    if roll_entry.homebound == homebound:
+        return
+    roll_entry.homebound = homebound
+    session.flush()
+    person = session.get(Person, roll_entry.person_id)
+    assert person is not None
+    record(
+        session,
+        actor,
+        "mobile_box.mark" if homebound else "mobile_box.unmark",
+        "roll_entry",
+        roll_entry.id,
+        {"election_id": election.id, "name": person.name},
+        village_id=election.village_id,
+    )
+
+
+@dataclass(frozen=True)
+class MobileVoter:
+    entry: RollEntry
+    person: Person
+    voted: Channel | None  # that (and how) the voter voted in the round, never for whom
+
+
+def homebound_rows(session: Session, election: Election) -> list[tuple[RollEntry, Person]]:
+    stmt = (
+        select(RollEntry, Person)
+        .join(Person, Person.id == RollEntry.person_id)
+        .where(
+            RollEntry.election_id == election.id,
+            RollEntry.homebound.is_(True),
+            RollEntry.struck.is_(False),
+        )
+        .order_by(Person.roll_number)
+    )
+    return [(entry, person) for entry, person in session.execute(stmt)]
+
+
+def homebound_voters(session: Session, round_: Round) -> list[MobileVoter]:
+    """The round's mobile-box list, each with whether the voter has voted yet."""
+    rows = homebound_rows(session, round_.election)
+    voted = voted_channels(session, round_, [entry.id for entry, _ in rows])
+    return [MobileVoter(entry, person, voted.get(entry.id)) for entry, person in rows]
+
+
+def mobile_voter(session: Session, round_: Round, roll_entry: RollEntry) -> None:
+    """Refuse unless the round is open and this voter is on its mobile-box list."""
+    require_status(round_, RoundStatus.OPEN)
+    if roll_entry.election_id != round_.election_id or roll_entry.struck:
+        raise NotOnRoll(lazy("这个人不在本次选举的选民名单上。"))
+    if not roll_entry.homebound:
+        raise NotHomebound(
+            lazy("这位选民不在流动票箱名单上。请组织者先把他加入名单，或请他到会场投票。")
+        )
+
+
+def cast_at_mobile_box(
+    session: Session, round_: Round, roll_entry: RollEntry, marks: Sequence[str]
+) -> str:
+    """Cast a homebound voter's ballot (channel mobile); returns the receipt code.
+
+    A voter who has already voted any other way gets AlreadyVoted and nothing is stored.
+    """
+    mobile_voter(session, round_, roll_entry)
+    refuse_if_entrusted(session, roll_entry)
+    credential = credential_for(session, round_.election, roll_entry)
+    # No audit entry, on purpose (as for casting online): its timestamp beside the
+    # order of credential uses would tell when this voter voted.
+    return cast_online(session, round_, credential, list(marks), Channel.MOBILE)

@@ -1,0 +1,384 @@
+"""Counting a round from the database, closing voting, announcing, further rounds.
+
+The counting itself is `ballots.counting.count_round`, the same function `cunyi recount`
+runs; this module only gathers its input from the database (`round_input`) and records
+what it returned. Results are immutable records (`RoundOutcome`): announcing,
+certifying and annulling (ballots.results_certify) each add one; nothing is edited.
+
+Secrecy: nothing here reads or writes anything that links a voter to a ballot, and the
+audit entries hold only counts and published results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.actors import Actor
+from app.audit.services import record
+from app.i18n import LazyText, lazy
+from app.registry.rules import today_in_china
+from app.secret_choice import shuffle_storage_order
+from ballots.counting import RoundInput, RoundResult, count_round
+from ballots.counting.export import export_bytes, export_document
+from ballots.exceptions import Conflict, ElectionError, StageError
+from ballots.models import (
+    Ballot,
+    Candidate,
+    CredentialUse,
+    Election,
+    Receipt,
+    RollEntry,
+    Round,
+    RoundKind,
+    RoundOutcome,
+    RoundStatus,
+    Stage,
+)
+from ballots.paper.services import paper_counting_done
+from ballots.setup import advance, latest_round, new_round, profile_for, round_candidates
+from ballots.voting.casting import reseal_round
+
+ANNOUNCED, CERTIFIED, ANNULLED = "announced", "certified", "annulled"
+
+# The reasons `count_round` gives for a void round, in words for the public page.
+VOID_REASONS: dict[str, LazyText] = {
+    "turnout_too_low": lazy("投票的人数没有超过登记选民的一半"),
+    "more_returned_than_issued": lazy("收回的选票比发出的选票多"),
+    "no_quorum": lazy("到会的人数不够法定人数"),
+    "more_ballots_than_present": lazy("投出的选票比到会的人数多"),
+}
+
+
+def result_text(result: RoundResult) -> str:
+    """The stored result: key order kept, so `counts` stays most votes first."""
+    return json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def describe_void(reasons: Sequence[str]) -> str:
+    return "；".join(str(VOID_REASONS.get(reason, reason)) for reason in reasons)
+
+
+def audit_round(
+    session: Session, actor: Actor, action: str, round_: Round, summary: dict[str, Any]
+) -> None:
+    election = round_.election
+    record(
+        session,
+        actor,
+        action,
+        "election_round",
+        round_.id,
+        {"election_id": election.id, "round": round_.number, **summary},
+        village_id=election.village_id,
+    )
+
+
+# --- Reading a round --------------------------------------------------------------------
+
+
+def rules_round(round_: Round) -> int:
+    """1 for a first round; 2 (另行选举 rules) for a further round or a tie re-vote.
+
+    A void first round held again is still a first round.
+    """
+    return 1 if round_.kind is RoundKind.FIRST else 2
+
+
+def candidate_names(session: Session, round_: Round) -> list[str]:
+    return [candidate.name for candidate in round_candidates(session, round_)]
+
+
+def ballot_marks(session: Session, round_: Round) -> list[tuple[str, ...]]:
+    """Every ballot's marks, in the order of the ballots' random ids: a fixed shuffle.
+
+    Identical ballots share one parsed (immutable) tuple: a round holds few distinct
+    ballots, so a million rows parse in a few thousand json.loads calls.
+    """
+    # Through the Core connection: plain rows, without the ORM's per-row bookkeeping.
+    rows = (
+        session.connection()
+        .execute(select(Ballot.marks).where(Ballot.round_id == round_.id).order_by(Ballot.id))
+        .scalars()
+    )
+    parsed: dict[str, tuple[str, ...]] = {}
+    out: list[tuple[str, ...]] = []
+    append = out.append
+    for marks in rows:
+        names = parsed.get(marks)
+        if names is None:
+            names = parsed[marks] = tuple(json.loads(marks))
+        append(names)
+    return out
+
+
+def credential_uses(session: Session, round_: Round) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(CredentialUse)
+            .where(CredentialUse.round_id == round_.id)
+        )
+        or 0
+    )
+
+
+def round_input(session: Session, round_: Round) -> RoundInput:
+    """What `count_round` needs, read from the database.
+
+    registered: the roll without struck entries (frozen since voting opened);
+    issued: every use of a credential in the round, whatever the channel.
+    """
+    election = round_.election
+    registered = session.scalar(
+        select(func.count())
+        .select_from(RollEntry)
+        .where(RollEntry.election_id == election.id, RollEntry.struck.is_(False))
+    )
+    return RoundInput(
+        profile=profile_for(election),
+        round=rules_round(round_),
+        seats=round_.seats,
+        candidates=tuple(candidate_names(session, round_)),
+        ballots=ballot_marks(session, round_),
+        registered=int(registered or 0),
+        members=round_.members,
+        present=round_.present,
+        households=round_.households,
+        households_present=round_.households_present,
+        issued=credential_uses(session, round_),
+    )
+
+
+def outcomes_of(session: Session, round_: Round) -> list[RoundOutcome]:
+    return list(
+        session.scalars(
+            select(RoundOutcome).where(RoundOutcome.round_id == round_.id).order_by(RoundOutcome.id)
+        )
+    )
+
+
+def latest_outcome(session: Session, round_: Round) -> RoundOutcome | None:
+    outcomes = outcomes_of(session, round_)
+    return outcomes[-1] if outcomes else None
+
+
+def announced_outcome(session: Session, round_: Round) -> RoundOutcome | None:
+    return next((o for o in outcomes_of(session, round_) if o.kind == ANNOUNCED), None)
+
+
+def result_of(outcome: RoundOutcome) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(outcome.result_json)
+    return result
+
+
+def is_latest(session: Session, round_: Round) -> bool:
+    last = latest_round(session, round_.election)
+    return last is not None and last.id == round_.id
+
+
+# --- Attendance (group-meeting elections) ---------------------------------------------
+
+
+def require_not_announced(round_: Round) -> None:
+    if round_.status not in (RoundStatus.PENDING, RoundStatus.OPEN, RoundStatus.COUNTING):
+        raise StageError(lazy("本轮结果已经公布，不能再修改。"))
+
+
+def needs_attendance(election: Election) -> bool:
+    """A group-meeting election is counted against the meeting's attendance."""
+    return profile_for(election).quorum_members is not None
+
+
+def record_attendance(
+    session: Session,
+    actor: Actor,
+    round_: Round,
+    *,
+    members: int,
+    present: int,
+    households: int | None,
+    households_present: int | None,
+) -> None:
+    """The group meeting's attendance, entered by the organizer (until check-ins exist)."""
+    require_not_announced(round_)
+    if not needs_attendance(round_.election):
+        raise ElectionError(lazy("这次选举不是小组会议选举，不需要填写到会人数。"))
+    if (households is None) != (households_present is None):
+        raise ElectionError(lazy("户数要么两项都填，要么都不填。"))
+    if present > members or (
+        households is not None
+        and households_present is not None
+        and households_present > households
+    ):
+        raise ElectionError(lazy("到会的人数不能多于应到的人数。"))
+    round_.members, round_.present = members, present
+    round_.households, round_.households_present = households, households_present
+    session.flush()
+    audit_round(
+        session,
+        actor,
+        "election.attendance",
+        round_,
+        {
+            "members": members,
+            "present": present,
+            "households": households,
+            "households_present": households_present,
+        },
+    )
+
+
+# --- Closing, announcing ----------------------------------------------------------------
+
+
+def cluster_secret_tables(session: Session) -> None:
+    """On PostgreSQL, rewrite ballot and receipt in primary-key (random) order.
+
+    A heap table keeps rows roughly in insertion order, so anyone who could read the
+    data files, or list the rows without ORDER BY, would learn the order in which
+    ballots were cast and could match it against who was seen voting when. CLUSTER
+    (app.secret_choice.shuffle_storage_order) rewrites both tables in the order of
+    their random keys, and drops row versions no transaction can see any more (those
+    `reseal_round` replaced, once it committed). SQLite needs nothing: both are WITHOUT
+    ROWID tables, stored in primary-key order from the start.
+    """
+    shuffle_storage_order(session, (Ballot, Receipt))
+
+
+def close_voting(session: Session, actor: Actor, round_: Round, today: date | None = None) -> None:
+    """Voting ends: the round goes to counting, and so does the election.
+
+    Refused unless the round is open. Votes in flight finish first: casting holds the
+    round row FOR SHARE (ballots.casting), and this changes it.
+    """
+    if round_.status is not RoundStatus.OPEN:
+        raise StageError(lazy("这一轮没有在投票，不能结束投票。"))
+    advance(session, actor, round_.election, Stage.COUNTING, today or today_in_china())
+    round_.status = RoundStatus.COUNTING
+    session.flush()
+    # A ballot, its receipt and the voter's credential use were written in one
+    # transaction, so on PostgreSQL they share a transaction id (xmin) until resealed;
+    # then the rows are put in random-key order. Once this commits, the web layer runs
+    # cluster_secret_tables again to drop the replaced row versions.
+    reseal_round(session, round_)
+    cluster_secret_tables(session)
+    audit_round(
+        session,
+        actor,
+        "election.close_voting",
+        round_,
+        {"credentials_used": credential_uses(session, round_)},
+    )
+
+
+def _check_ready_to_count(session: Session, round_: Round) -> None:
+    if round_.status is not RoundStatus.COUNTING:
+        raise StageError(lazy("请先结束投票，再公布结果。"))
+    if not paper_counting_done(session, round_):
+        raise ElectionError(
+            lazy("纸质选票还没有计完。请监计票人先结束纸质选票的计票，再公布结果。")
+        )
+    if needs_attendance(round_.election) and (round_.members is None or round_.present is None):
+        raise ElectionError(lazy("这是小组会议选举，请先填写应到人数和实到人数，再公布结果。"))
+
+
+def announce(
+    session: Session, actor: Actor, round_: Round, today: date | None = None
+) -> RoundOutcome:
+    """Count the round and record the result as announced on the spot."""
+    _check_ready_to_count(session, round_)
+    data = round_input(session, round_)
+    result = count_round(data)
+    export = export_bytes(export_document(session, round_, data))
+    outcome = RoundOutcome(
+        round_id=round_.id,
+        kind=ANNOUNCED,
+        result_json=result_text(result),
+        # Binds the announced result to the exact export anyone can download and recount.
+        sha256=hashlib.sha256(export).hexdigest(),
+        by_id=actor.user_id,
+    )
+    session.add(outcome)
+    round_.status = RoundStatus.ANNOUNCED if result.valid else RoundStatus.VOID
+    round_.status_reason = ",".join(result.void_reasons)
+    advance(session, actor, round_.election, Stage.ANNOUNCED, today or today_in_china())
+    session.flush()
+    audit_round(
+        session,
+        actor,
+        "election.announce",
+        round_,
+        {
+            "valid": result.valid,
+            "void_reasons": result.void_reasons,
+            "ballots_cast": result.ballots_cast,
+            "elected": result.elected,
+            "unfilled": result.unfilled,
+            "tie": result.tie,
+            "export_sha256": outcome.sha256,
+        },
+    )
+    return outcome
+
+
+# --- Further rounds ----------------------------------------------------------------------
+
+
+def next_round_plan(
+    round_: Round, result: Mapping[str, Any], names: list[str]
+) -> tuple[RoundKind, list[str], int]:
+    """What the next round is: (kind, candidates, seats), or Conflict when none is due."""
+    if round_.status is RoundStatus.VOID:
+        # A void round is held again as it was: same kind, candidates and seats.
+        return round_.kind, names, round_.seats
+    if result.get("tie"):
+        return RoundKind.TIE_REVOTE, list(result["tie"]), int(result["unfilled"])
+    if int(result.get("unfilled", 0)) > 0:
+        return RoundKind.FURTHER, list(result["runoff_candidates"]), int(result["unfilled"])
+    raise Conflict(lazy("应选名额都已选出，不需要另行选举。"))
+
+
+def further_round(
+    session: Session,
+    actor: Actor,
+    election: Election,
+    result: RoundResult | Mapping[str, Any],
+    today: date | None = None,
+) -> Round:
+    """A new round of the same election: the 另行选举, a tie re-vote, or a void round again.
+
+    Its candidates are the announced result's runoff candidates (the tied, for a tie),
+    its seats the unfilled ones. It waits (PENDING) until voting is opened for it.
+    """
+    if isinstance(result, RoundResult):
+        result = result.to_json()
+    last = latest_round(session, election)
+    if last is None or last.status not in (RoundStatus.ANNOUNCED, RoundStatus.VOID):
+        raise StageError(lazy("只有在上一轮结果公布以后，才能安排新一轮投票。"))
+    previous = round_candidates(session, last)
+    kind, names, seats = next_round_plan(last, result, [c.name for c in previous])
+    if not names:
+        raise ElectionError(lazy("没有可以进入新一轮的候选人。"))
+    persons = {c.name: c.person_id for c in previous}
+    created = new_round(session, election, kind, seats)
+    session.add_all(
+        Candidate(round_id=created.id, person_id=persons.get(name), name=name, position=n)
+        for n, name in enumerate(names, start=1)
+    )
+    session.flush()
+    advance(session, actor, election, Stage.CANDIDATES_PUBLISHED, today or today_in_china())
+    audit_round(
+        session,
+        actor,
+        "election.further_round",
+        created,
+        {"kind": kind.value, "seats": seats, "candidates": names},
+    )
+    return created

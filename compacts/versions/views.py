@@ -1,0 +1,227 @@
+"""Compact pages for staff: the village's compacts, a compact's history, the draft
+editor, saving a version, a version's text, and comparing two versions."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from app.errors import InvalidInput
+from app.i18n import gettext_, lazy
+from app.permissions import Permission
+from app.registry.models import Household, Village
+from app.registry.paths import VILLAGE
+from app.web import Ctx
+from compacts.models import Compact, Version
+from compacts.paths import SHOWN_COMPACT, SHOWN_VERSION, versions_route
+from compacts.text import parse, render_structure
+from compacts.versions import diff, forms, history, services
+
+READ = Permission.COMPACT_READ
+MANAGE = Permission.COMPACT_MANAGE
+KIND_LABELS = {
+    diff.ChangeKind.UNCHANGED: lazy("未改动"),
+    diff.ChangeKind.RENUMBERED: lazy("仅条号变了"),
+    diff.ChangeKind.MOVED: lazy("移动了位置"),
+    diff.ChangeKind.PUNCTUATION: lazy("只改了标点"),
+    diff.ChangeKind.REWORDED: lazy("改了文字"),
+    diff.ChangeKind.SPLIT: lazy("一条拆成两条"),
+    diff.ChangeKind.MERGED: lazy("两条合成一条"),
+    diff.ChangeKind.ADDED: lazy("新增"),
+    diff.ChangeKind.REMOVED: lazy("删除"),
+}
+
+
+def _village(ctx: Ctx, compact: Compact) -> Village:
+    village = ctx.db.get(Village, compact.village_id)
+    assert village is not None  # the request layer checked the scope
+    return village
+
+
+def compact_list(ctx: Ctx) -> Response:
+    village = VILLAGE.of(ctx)
+    compacts = services.village_compacts(ctx.db, village.id)
+    latest = {c.id: services.latest_version(ctx.db, c) for c in compacts}
+    return ctx.render(
+        "compacts/compact_list.html", village=village, compacts=compacts, latest=latest
+    )
+
+
+def compact_new(ctx: Ctx) -> Response:
+    village = VILLAGE.of(ctx)
+    if ctx.request.method == "GET":
+        return ctx.render("compacts/compact_new.html", village=village, form=None, errors={})
+    result = forms.parse_new_compact(ctx.field("title"), ctx.field("start"))
+    if not result.ok:
+        return ctx.render(
+            "compacts/compact_new.html", 422, village=village, form=result.raw, errors=result.errors
+        )
+    compact = services.create_compact(
+        ctx.db,
+        ctx.actor,
+        village,
+        result.values["title"],
+        from_model=result.values["from_model"],
+    )
+    ctx.flash(gettext_("公约已建立，请修改草稿。"))
+    return ctx.redirect("compacts:draft", compact_id=compact.id)
+
+
+def compact_page(ctx: Ctx) -> Response:
+    compact = SHOWN_COMPACT.of(ctx)
+    return ctx.render(
+        "compacts/compact_page.html",
+        compact=compact,
+        village=_village(ctx, compact),
+        histories=history.compact_history(ctx.db, compact),
+        household_count=_household_count(ctx, compact.village_id),
+    )
+
+
+def _household_count(ctx: Ctx, village_id: int) -> int:
+    stmt = select(func.count(Household.id)).where(Household.village_id == village_id)
+    return int(ctx.db.scalar(stmt) or 0)
+
+
+def _draft_page(ctx: Ctx, compact: Compact, status: int = 200, **extra: object) -> Response:
+    draft = services.draft_of(ctx.db, compact)
+    orders = services.open_correction_orders(ctx.db, compact)
+    context: dict[str, object] = {
+        "compact": compact,
+        "village": _village(ctx, compact),
+        "draft": draft,
+        "preview": render_structure(parse(draft.source)),
+        "article_count": len(parse(draft.source).articles),
+        "latest": services.latest_version(ctx.db, compact),
+        "orders": orders,
+        "orders_options": [
+            (
+                f.id,
+                gettext_(
+                    "%(at)s 的改正通知：%(text)s",
+                    at=f.submitted_at.date().isoformat(),
+                    text=f.order_text[:40],
+                ),
+            )
+            for f in orders
+        ],
+        "form": {"source": draft.source},
+        "freeze_form": None,
+        "errors": {},
+        "freeze_errors": {},
+    }
+    context.update(extra)
+    return ctx.render("compacts/compact_draft.html", status, **context)
+
+
+def draft(ctx: Ctx) -> Response:
+    compact = SHOWN_COMPACT.of(ctx)
+    if ctx.request.method == "GET":
+        return _draft_page(ctx, compact)
+    # The source is taken as typed (not stripped per field): indentation is harmless.
+    result = forms.parse_draft(ctx.secret_field("source"))
+    if not result.ok:
+        return _draft_page(ctx, compact, 422, form=result.raw, errors=result.errors)
+    services.save_draft(ctx.db, ctx.actor, compact, result.values["source"])
+    ctx.flash(gettext_("草稿已保存。"))
+    return ctx.redirect("compacts:draft", compact_id=compact.id)
+
+
+def freeze(ctx: Ctx) -> Response:
+    compact = SHOWN_COMPACT.of(ctx)
+    orders = {f.id for f in services.open_correction_orders(ctx.db, compact)}
+    result = forms.parse_freeze(ctx.field("change_note"), ctx.field("answers_filing_id"), orders)
+    if result.ok:
+        try:
+            version = services.freeze_version(
+                ctx.db,
+                ctx.actor,
+                compact,
+                result.values["change_note"],
+                result.values["answers_filing_id"],
+            )
+        except InvalidInput as error:
+            result.errors.update(error.errors)
+    if not result.ok:
+        return _draft_page(ctx, compact, 422, freeze_form=result.raw, freeze_errors=result.errors)
+    ctx.flash(gettext_("已保存为第 %(n)s 版，这一版的文字以后不能再改。", n=version.number))
+    return ctx.redirect("compacts:version", version_id=version.id)
+
+
+def _version_of(ctx: Ctx) -> tuple[Compact, Version]:
+    version = SHOWN_VERSION.of(ctx)
+    return services.compact_in(ctx.db, version.compact_id), version
+
+
+def version_page(ctx: Ctx) -> Response:
+    compact, version = _version_of(ctx)
+    versions = services.versions_of(ctx.db, compact)
+    return ctx.render(
+        "compacts/version_page.html",
+        compact=compact,
+        version=version,
+        versions=versions,
+        text=render_structure(services.structure_of(version)),
+        history=history.version_history(ctx.db, version),
+    )
+
+
+def compare(ctx: Ctx) -> Response:
+    compact = SHOWN_COMPACT.of(ctx)
+    versions = services.versions_of(ctx.db, compact)
+    by_number = {v.number: v for v in versions}
+    query = ctx.request.query_params
+    default_new = versions[-1].number if versions else 0
+    default_old = versions[-2].number if len(versions) > 1 else default_new
+    result = forms.parse_compare(
+        query.get("old", str(default_old)).strip(),
+        query.get("new", str(default_new)).strip(),
+        set(by_number),
+    )
+    changes: list[diff.ArticleChange] = []
+    if result.ok:
+        old, new = by_number[result.values["old"]], by_number[result.values["new"]]
+        changes = diff.compare(services.structure_of(old), services.structure_of(new))
+    return ctx.render(
+        "compacts/version_compare.html",
+        200 if result.ok or not versions else 422,
+        compact=compact,
+        versions=versions,
+        form=result.raw,
+        errors=result.errors if versions else {},
+        version_options=[(v.number, gettext_("第 %(n)s 版", n=v.number)) for v in versions],
+        changes=[c for c in changes if c.kind is not diff.ChangeKind.UNCHANGED],
+        unchanged=sum(1 for c in changes if c.kind is diff.ChangeKind.UNCHANGED),
+        kind_labels=KIND_LABELS,
+        render_marks=diff.render_marks,
+    )
+
+
+COMPACT = "/compacts/{compact_id:int}"
+routes: list[BaseRoute] = [
+    versions_route(
+        "/villages/{village_id:int}/compacts", compact_list, name="compacts:list", permission=READ
+    ),
+    versions_route(
+        "/villages/{village_id:int}/compacts/new",
+        compact_new,
+        name="compacts:new",
+        permission=MANAGE,
+        methods=["GET", "POST"],
+    ),
+    versions_route(COMPACT, compact_page, name="compacts:compact", permission=READ),
+    versions_route(
+        COMPACT + "/draft", draft, name="compacts:draft", permission=MANAGE, methods=["GET", "POST"]
+    ),
+    versions_route(
+        COMPACT + "/versions", freeze, name="compacts:freeze", permission=MANAGE, methods=["POST"]
+    ),
+    versions_route(COMPACT + "/compare", compare, name="compacts:compare", permission=READ),
+    versions_route(
+        "/compacts/versions/{version_id:int}",
+        version_page,
+        name="compacts:version",
+        permission=READ,
+    ),
+]

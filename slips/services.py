@@ -1,0 +1,308 @@
+"""Assemblies and their QR slips: creating, issuing, reissuing, opening.
+
+A slip is one villager's key to one assembly (DESIGN decision 3); its link and short
+code are derived in slips.links. What a slip opens is each domain's business: they
+register it (slips.sections), this package imports none of them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import SigninFailure
+from app.actors import Actor
+from app.audit.services import record
+from app.db import utcnow
+from app.i18n import lazy
+from app.registry.models import Person
+from app.settings import Settings
+from slips.exceptions import (
+    AssemblyRefused,
+    LinkExpired,
+    LinkForged,
+    LinkRevoked,
+    LinkUnknown,
+    ShortCodeThrottled,
+)
+from slips.links import (
+    code_from,
+    normalize_short_code,
+    sha256,
+    short_code_hash,
+    slip_secret,
+    unsign_token,
+)
+from slips.models import Assembly, Slip
+
+# Typed codes are 40 random bits among a few thousand live slips, so guessing is
+# hopeless long before this limit; it is generous because a whole village may share
+# one address (the village Wi-Fi, a carrier's NAT) and old eyes mistype.
+SHORT_CODE_MAX_FAILURES = 60
+SHORT_CODE_WINDOW = timedelta(minutes=15)
+ADULT_AGE = 18
+
+
+# --- assemblies ----------------------------------------------------------------------
+
+
+def create_assembly(
+    session: Session,
+    actor: Actor,
+    *,
+    village_id: int,
+    title: str,
+    held_on: date,
+    place: str,
+    links_expire_at: datetime,
+) -> Assembly:
+    if links_expire_at.date() < held_on:
+        raise AssemblyRefused(lazy("二维码的失效时间不能早于开会的日子，请改到开会当天或以后。"))
+    assembly = Assembly(
+        village_id=village_id,
+        title=title,
+        held_on=held_on,
+        place=place,
+        links_expire_at=links_expire_at,
+    )
+    session.add(assembly)
+    session.flush()
+    record(
+        session,
+        actor,
+        "assembly.create",
+        "assembly",
+        assembly.id,
+        {"title": title, "held_on": held_on, "place": place, "links_expire_at": links_expire_at},
+        village_id=village_id,
+    )
+    return assembly
+
+
+# --- issuing slips -------------------------------------------------------------------
+
+
+def _new_slip(settings: Settings, assembly_id: int, person_id: int, taken: set[str]) -> Slip:
+    while True:
+        nonce = secrets.token_hex(16)
+        code_hash = short_code_hash(settings, code_from(settings, nonce))
+        if code_hash not in taken:
+            taken.add(code_hash)
+            break
+    slip = Slip(
+        assembly_id=assembly_id,
+        person_id=person_id,
+        nonce=nonce,
+        short_code_hash=code_hash,
+        issued_at=utcnow(),
+        revoked_reason="",
+    )
+    slip.secret_hash = sha256(slip_secret(settings, slip))
+    return slip
+
+
+def _taken_code_hashes(session: Session, candidates: Sequence[str]) -> set[str]:
+    taken: set[str] = set()
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        taken.update(
+            session.scalars(select(Slip.short_code_hash).where(Slip.short_code_hash.in_(chunk)))
+        )
+    return taken
+
+
+def _make_slips(
+    session: Session, settings: Settings, assembly_id: int, person_ids: Sequence[int]
+) -> list[Slip]:
+    """New slips whose short codes clash with no slip ever issued (a 40-bit space)."""
+    taken: set[str] = set()
+    slips = [_new_slip(settings, assembly_id, pid, taken) for pid in person_ids]
+    check = [s.short_code_hash for s in slips]
+    while clashing := _taken_code_hashes(session, check):
+        taken |= clashing
+        renewed = [
+            _new_slip(settings, assembly_id, s.person_id, taken)
+            if s.short_code_hash in clashing
+            else s
+            for s in slips
+        ]
+        check = [
+            new.short_code_hash for new, old in zip(renewed, slips, strict=True) if new is not old
+        ]
+        slips = renewed
+    session.add_all(slips)
+    session.flush()
+    return slips
+
+
+def _adults(session: Session, assembly: Assembly, person_ids: Iterable[int] | None) -> list[int]:
+    stmt = select(Person).where(Person.village_id == assembly.village_id, Person.active.is_(True))
+    wanted = None if person_ids is None else set(person_ids)
+    if wanted is not None:
+        stmt = stmt.where(Person.id.in_(wanted))
+    people = list(session.scalars(stmt.order_by(Person.id)))
+    if wanted is not None and len(people) != len(wanted):
+        raise AssemblyRefused(lazy("有的人不是本村在册的村民，不能发二维码。请从本村名单里选择。"))
+    year, month = assembly.held_on.year, assembly.held_on.month
+    return [p.id for p in people if p.age_on(year, month) >= ADULT_AGE]
+
+
+def issue_slips(
+    session: Session,
+    actor: Actor,
+    assembly: Assembly,
+    person_ids: Iterable[int] | None = None,
+    *,
+    settings: Settings,
+) -> list[Slip]:
+    """A slip for every adult of the village (or the given persons) without a live one."""
+    holding = set(
+        session.scalars(
+            select(Slip.person_id).where(Slip.assembly_id == assembly.id, Slip.revoked_at.is_(None))
+        )
+    )
+    chosen = [pid for pid in _adults(session, assembly, person_ids) if pid not in holding]
+    slips = _make_slips(session, settings, assembly.id, chosen)
+    summary: dict[str, object] = {"issued": len(slips)}
+    if person_ids is not None:
+        summary["person_ids"] = chosen
+    record(
+        session,
+        actor,
+        "slips.issue",
+        "assembly",
+        assembly.id,
+        summary,
+        village_id=assembly.village_id,
+    )
+    return slips
+
+
+def revoke_and_reissue(
+    session: Session, actor: Actor, slip: Slip, reason: str, *, settings: Settings
+) -> Slip:
+    """Void a lost slip and give its holder a new one (new link, new short code)."""
+    reason = reason.strip()
+    if not reason:
+        raise AssemblyRefused(lazy("请写明补发的原因，例如“纸条丢失”。"))
+    if slip.revoked_at is not None:
+        raise AssemblyRefused(lazy("这张二维码已经作废了，请给最新的那张补发。"))
+    slip.revoked_at = utcnow()
+    slip.revoked_reason = reason
+    session.flush()  # the old slip must stop being live before the new one exists
+    (new,) = _make_slips(session, settings, slip.assembly_id, [slip.person_id])
+    new.replaces_id = slip.id
+    session.flush()
+    assembly = session.get(Assembly, slip.assembly_id)
+    record(
+        session,
+        actor,
+        "slip.reissue",
+        "slip",
+        new.id,
+        {"person_id": slip.person_id, "revoked_slip_id": slip.id, "reason": reason},
+        village_id=assembly.village_id if assembly else None,
+    )
+    return new
+
+
+# --- opening a slip ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlipAccess:
+    """A villager who opened a valid slip: who, and at which assembly."""
+
+    slip: Slip
+    person: Person
+    assembly: Assembly
+
+
+def _open(session: Session, slip: Slip, now: datetime | None) -> SlipAccess:
+    if slip.revoked_at is not None:
+        raise LinkRevoked(
+            lazy("这张二维码已经作废，因为给您补发了新的。请用新发给您的二维码，或请工作人员帮忙。")
+        )
+    assembly = session.get(Assembly, slip.assembly_id)
+    person = session.get(Person, slip.person_id)
+    if assembly is None or person is None:
+        raise LinkUnknown(lazy("找不到这个二维码对应的会议。请找工作人员帮忙。"))
+    if (now or utcnow()) >= assembly.links_expire_at:
+        raise LinkExpired(
+            lazy("“%(title)s”的二维码已经停止使用。如有疑问，请找村里的工作人员。"),
+            title=assembly.title,
+        )
+    return SlipAccess(slip=slip, person=person, assembly=assembly)
+
+
+def resolve_slip(
+    session: Session, settings: Settings, token: str, now: datetime | None = None
+) -> SlipAccess:
+    """The slip a link opens, or a LinkError saying in plain words why not."""
+    carried = unsign_token(settings, token)
+    if carried is None:
+        raise LinkForged(
+            lazy(
+                "这个二维码无法识别，可能被改动过或没有扫完整。请对准纸条上的二维码重新扫一次，或请工作人员帮忙。"
+            )
+        )
+    slip_id, secret = carried
+    slip = session.get(Slip, slip_id)
+    if slip is None or not hmac.compare_digest(sha256(secret), slip.secret_hash):
+        raise LinkUnknown(
+            lazy("找不到这个二维码对应的纸条。请确认是这次会议发的二维码，或请工作人员帮忙。")
+        )
+    return _open(session, slip, now)
+
+
+def _code_failure_key(address: str) -> str:
+    return f"slip-code:{address}"[:120]
+
+
+def check_code_throttle(session: Session, address: str, now: datetime | None = None) -> None:
+    since = (now or utcnow()) - SHORT_CODE_WINDOW
+    failures = session.scalar(
+        select(func.count()).where(
+            SigninFailure.key == _code_failure_key(address), SigninFailure.at >= since
+        )
+    )
+    if (failures or 0) >= SHORT_CODE_MAX_FAILURES:
+        minutes = int(SHORT_CODE_WINDOW.total_seconds() // 60)
+        raise ShortCodeThrottled(
+            lazy("号码输错的次数太多了。请过 %(minutes)s 分钟再试，或请工作人员帮忙。"),
+            minutes=minutes,
+        )
+
+
+def record_code_failure(session: Session, address: str) -> None:
+    """Count a wrong typed code; called after the failed request rolled back."""
+    session.add(SigninFailure(key=_code_failure_key(address), at=utcnow()))
+
+
+def slip_by_code(session: Session, settings: Settings, typed: str) -> Slip | None:
+    """The slip (live or not) whose short code was typed, if any."""
+    code = normalize_short_code(typed)
+    if code is None:
+        return None
+    return session.scalar(
+        select(Slip).where(Slip.short_code_hash == short_code_hash(settings, code))
+    )
+
+
+def resolve_short_code(
+    session: Session, settings: Settings, typed: str, address: str, now: datetime | None = None
+) -> SlipAccess:
+    """The slip a typed code opens. The caller records a failure with record_code_failure."""
+    check_code_throttle(session, address, now)
+    slip = slip_by_code(session, settings, typed)
+    if slip is None:
+        raise LinkUnknown(
+            lazy("这个号码不对。请核对纸条上二维码下面的 8 位号码（例如 7KQ2-M9XD），再输入一次。")
+        )
+    return _open(session, slip, now)
