@@ -158,6 +158,13 @@ class PathObject(Generic[T]):
     village: Callable[[Session, T], VillageRef | None]
     # Another object of the same path this one must belong to: (its param, our id of it).
     within: tuple[str, Callable[[T], int]] | None = None
+    # The 404 a missing object is answered with: the owning package's NotFound, whose
+    # title names the kind of thing ("找不到这个选举").
+    not_found: type[NotFound] = NotFound
+    # Pages that must not tell whether another village's object exists answer one
+    # outside the user's scope like a missing one (404, with `unseen` if given), not 403.
+    hidden: bool = False
+    unseen: LazyText | None = None
 
     def of(self, ctx: Ctx) -> T:
         found = ctx.loaded.get(self.param)
@@ -169,15 +176,20 @@ class PathObject(Generic[T]):
         key = path[self.param]
         found = ctx.db.get(self.model, key) if 0 <= key <= MAX_ID else None
         if found is None:
-            raise NotFound(self.missing)
+            raise self.not_found(self.missing)
         if self.within is not None and self.within[0] in path:
             owner_param, owner_of = self.within
             if owner_of(found) != path[owner_param]:
-                raise NotFound(self.missing)
+                raise self.not_found(self.missing)
         if scoped:
             village = self.village(ctx.db, found)
             if village is not None:
-                check_village_scope(ctx, village)
+                try:
+                    check_village_scope(ctx, village)
+                except Forbidden:
+                    if not self.hidden:
+                        raise
+                    raise self.not_found(self.unseen or self.missing) from None
         ctx.loaded[self.param] = found
         return found
 

@@ -9,18 +9,13 @@ counting and results pages refuse it (403, `route`), as every other staff page d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, NotFound
 from app.i18n import lazy
 from app.registry.models import Village
 from app.registry.paths import VILLAGE
-from app.web import Ctx, PathObject, routes_loading
+from app.web import PathObject, routes_loading
 from ballots.exceptions import ElectionNotFound
 from ballots.models import Candidate, Election, Entrustment, Objection, PaperCount, RollEntry, Round
 from slips.paths import ASSEMBLY
@@ -63,22 +58,15 @@ def _candidate_election(candidate: Candidate) -> int:
     return -1 if round_ is None else round_.election_id
 
 
-@dataclass(frozen=True, eq=False)
-class UnseenPathObject(PathObject[Election]):
-    """An election that staff outside its village's scope are told does not exist (404,
-    not 403), like one that really does not."""
-
-    def load(self, ctx: Ctx, path: Mapping[str, Any], *, scoped: bool) -> Election:
-        try:
-            return super().load(ctx, path, scoped=scoped)
-        except (NotFound, Forbidden):
-            raise ElectionNotFound(self.missing) from None
-
-
 ELECTION = PathObject("election_id", Election, lazy("没有这个选举。"), _election_village)
 # The set-up pages' election: another village's is answered like a missing one.
-SETUP_ELECTION = UnseenPathObject(
-    "election_id", Election, lazy("没有这个选举，它可能已被删除，或链接有误。"), _election_village
+SETUP_ELECTION = PathObject(
+    "election_id",
+    Election,
+    lazy("没有这个选举，它可能已被删除，或链接有误。"),
+    _election_village,
+    not_found=ElectionNotFound,
+    hidden=True,
 )
 ROUND = PathObject("round_id", Round, lazy("没有这一轮投票。"), _round_village)
 COUNT = PathObject("count_id", PaperCount, lazy("没有这份计票记录。"), _count_village)

@@ -9,17 +9,14 @@ their slip (`slip_route`) load nothing: the view checks the objects against the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, NotFound
-from app.i18n import LazyText, lazy
+from app.i18n import lazy
 from app.registry.models import Group, Village
 from app.registry.paths import VILLAGE
-from app.web import Ctx, PathObject, routes_loading
+from app.web import PathObject, routes_loading
 from compacts.exceptions import CompactNotFound
 from compacts.models import Comment, Compact, DeliberationRound, Version
 
@@ -49,22 +46,6 @@ def _group_village(session: Session, group: Group) -> Village | None:
     return session.get(Village, group.village_id)
 
 
-@dataclass(frozen=True, eq=False)
-class _UnseenPathObject(PathObject[T]):
-    """An object that staff outside its village's scope are told does not exist (404,
-    not 403): `unseen` is what they are told."""
-
-    unseen: LazyText | None = None
-
-    def load(self, ctx: Ctx, path: Mapping[str, Any], *, scoped: bool) -> T:
-        try:
-            return super().load(ctx, path, scoped=scoped)
-        except NotFound:
-            raise CompactNotFound(self.missing) from None
-        except Forbidden:
-            raise CompactNotFound(self.unseen or self.missing) from None
-
-
 COMPACT = PathObject("compact_id", Compact, lazy("没有这份村规民约。"), _compact_village)
 VERSION = PathObject(
     "version_id", Version, lazy("没有这个版本，请回到村规民约页面重新选择。"), _version_village
@@ -86,12 +67,21 @@ GROUP = PathObject("group_id", Group, lazy("没有这一轮征求意见。"), _g
 route = routes_loading(VILLAGE, COMPACT, VERSION, DELIBERATION, COMMENT, GROUP, unloaded=())
 
 _NO_COMPACT = lazy("没有这份公约，链接可能有误。")
-SHOWN_COMPACT = _UnseenPathObject("compact_id", Compact, _NO_COMPACT, _compact_village)
-SHOWN_VERSION = _UnseenPathObject(
+SHOWN_COMPACT = PathObject(
+    "compact_id",
+    Compact,
+    _NO_COMPACT,
+    _compact_village,
+    not_found=CompactNotFound,
+    hidden=True,
+)
+SHOWN_VERSION = PathObject(
     "version_id",
     Version,
     lazy("没有这个版本，链接可能有误。"),
     _version_village,
+    not_found=CompactNotFound,
+    hidden=True,
     unseen=_NO_COMPACT,
 )
 

@@ -3,16 +3,12 @@ and scope-check (app.web.PathObject), and the `route`s that declare them on each
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, NotFound
 from app.i18n import lazy
 from app.registry.models import Person, Village
 from app.registry.paths import VILLAGE
-from app.web import Ctx, PathObject, routes_loading
+from app.web import PathObject, routes_loading
 from meetings.exceptions import MeetingNotFound
 from meetings.models import AgendaItem, Meeting, Motion
 
@@ -34,29 +30,19 @@ def _person_village(session: Session, person: Person) -> Village | None:
     return session.get(Village, person.village_id)
 
 
-@dataclass(frozen=True, eq=False)
-class _MeetingPath(PathObject[Meeting]):
-    """A meeting in the path: a missing one is MeetingNotFound ("找不到这个会议"); with
-    `hidden`, so is one outside the user's scope (the organizers' meeting pages never
-    tell that another village's meeting exists)."""
-
-    hidden: bool = False
-
-    def load(self, ctx: Ctx, path: Any, *, scoped: bool) -> Meeting:
-        try:
-            return super().load(ctx, path, scoped=scoped)
-        except NotFound:
-            raise MeetingNotFound(self.missing) from None
-        except Forbidden:
-            if not self.hidden:
-                raise
-            raise MeetingNotFound(self.missing) from None
-
-
 MEETING_MISSING = lazy("没有这个会议，它可能已被删除，或链接有误。")
-MEETING = _MeetingPath("meeting_id", Meeting, MEETING_MISSING, meeting_village)
+MEETING = PathObject(
+    "meeting_id", Meeting, MEETING_MISSING, meeting_village, not_found=MeetingNotFound
+)
 # The organizers' meeting pages (list, edit, agenda, public notice).
-HIDDEN_MEETING = _MeetingPath("meeting_id", Meeting, MEETING_MISSING, meeting_village, hidden=True)
+HIDDEN_MEETING = PathObject(
+    "meeting_id",
+    Meeting,
+    MEETING_MISSING,
+    meeting_village,
+    not_found=MeetingNotFound,
+    hidden=True,
+)
 ITEM = PathObject(
     "item_id",
     AgendaItem,

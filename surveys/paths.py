@@ -8,32 +8,18 @@ checks the survey against the slip.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, NotFound
 from app.i18n import lazy
 from app.registry.models import Village
 from app.registry.paths import VILLAGE
-from app.web import Ctx, PathObject, routes_loading
+from app.web import PathObject, routes_loading
 from surveys.exceptions import SurveyNotFound
 from surveys.models import Question, Survey
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, eq=False)
-class _UnseenPathObject(PathObject[T]):
-    """Missing, or in a village outside the user's scope: either way "not found"."""
-
-    def load(self, ctx: Ctx, path: Mapping[str, Any], *, scoped: bool) -> T:
-        try:
-            return super().load(ctx, path, scoped=scoped)
-        except (NotFound, Forbidden):
-            raise SurveyNotFound(self.missing) from None
 
 
 def _survey_village(session: Session, survey: Survey) -> Village | None:
@@ -49,15 +35,23 @@ def _survey_id(question: Question) -> int:
     return question.survey_id
 
 
-SURVEY = _UnseenPathObject(
-    "survey_id", Survey, lazy("没有这份问卷，它可能已被删除，或链接有误。"), _survey_village
+# Another village's survey or question is answered like a missing one.
+SURVEY = PathObject(
+    "survey_id",
+    Survey,
+    lazy("没有这份问卷，它可能已被删除，或链接有误。"),
+    _survey_village,
+    not_found=SurveyNotFound,
+    hidden=True,
 )
-QUESTION = _UnseenPathObject(
+QUESTION = PathObject(
     "question_id",
     Question,
     lazy("这份问卷里没有这道题。"),
     _question_village,
     within=("survey_id", _survey_id),
+    not_found=SurveyNotFound,
+    hidden=True,
 )
 
 route = routes_loading(VILLAGE, SURVEY, QUESTION, unloaded=())
