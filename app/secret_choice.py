@@ -51,7 +51,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapper, Session
 from sqlalchemy.orm.attributes import set_committed_value
+from starlette.background import BackgroundTask
 
+from app.db import Database
 from app.db import reseal as reseal_rows
 from app.errors import DomainError
 
@@ -195,3 +197,24 @@ def shuffle_storage_order(session: Session, tables: Sequence[type[DeclarativeBas
         names = "/".join(table.name for table in found)
         whose = "its" if len(found) == 1 else "their"
         logger.warning("could not CLUSTER %s; %s storage order is not shuffled", names, whose)
+
+
+def shuffle_after_commit(
+    database: Database, tables: Sequence[type[DeclarativeBase]]
+) -> BackgroundTask:
+    """For the response of the request that closed a poll: once the close has committed,
+    shuffle the storage order again, which drops the row versions that still carry the
+    choices' transaction ids (PostgreSQL). Failing here loses nothing: autovacuum drops
+    them later."""
+
+    def run() -> None:
+        if database.is_sqlite:
+            return
+        try:
+            with database.transaction() as session:
+                shuffle_storage_order(session, tables)
+        except Exception:
+            names = ", ".join(_table(model).name for model in tables)
+            logger.exception("re-clustering %s after closing a poll failed", names)
+
+    return BackgroundTask(run)

@@ -4,22 +4,20 @@ are in views_public; `routes` here carries both."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.responses import Response
 
 from app.accounts.models import StaffUser
 from app.accounts.views import password_problem
-from app.db import Database
 from app.errors import NotFound
 from app.forms import FormResult
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
+from app.secret_choice import shuffle_after_commit
 from app.web import Ctx
 from ballots.exceptions import WrongPassword
-from ballots.models import Election, Round, RoundStatus, Stage
+from ballots.models import Ballot, Election, Receipt, Round, RoundStatus, Stage
 from ballots.paths import ROUND, route
 from ballots.results import certification as results_certify
 from ballots.results import forms, tracker
@@ -27,8 +25,6 @@ from ballots.results import services as results
 from ballots.results.views_public import KIND_LABELS, STATUS_LABELS
 from ballots.results.views_public import routes as public_routes
 from ballots.setup.views import ELECTION_PAGE_LINKS
-
-logger = logging.getLogger("cunyi")
 
 
 def _round_page(
@@ -133,26 +129,13 @@ def attendance_post(ctx: Ctx) -> Response:
     return ctx.redirect("ballots:round", round_id=round_.id)
 
 
-def _recluster(database: Database) -> None:
-    """After the close committed: drop the ballot row versions that still carry the
-    vote's transaction id (PostgreSQL). Failing here loses nothing; autovacuum does it
-    later."""
-    if database.is_sqlite:
-        return
-    try:
-        with database.transaction() as session:
-            results.cluster_secret_tables(session)
-    except Exception:
-        logger.exception("re-clustering ballot/receipt after closing a vote failed")
-
-
 def close_post(ctx: Ctx) -> Response:
     round_ = ROUND.of(ctx)
     results.close_voting(ctx.db, ctx.actor, round_)
     ctx.flash(gettext_("投票已结束，现在开始计票。"))
     response = ctx.redirect("ballots:round", round_id=round_.id)
     # Runs once the response is sent, i.e. after the request layer committed the close.
-    response.background = BackgroundTask(_recluster, ctx.request.app.state.database)
+    response.background = shuffle_after_commit(ctx.request.app.state.database, (Ballot, Receipt))
     return response
 
 

@@ -13,10 +13,11 @@ from starlette.routing import BaseRoute
 from app.errors import NotFound
 from app.i18n import lazy
 from app.permissions import Permission
+from app.secret_choice import shuffle_after_commit
 from app.web import Ctx
 from meetings import votes, votes_rounds
 from meetings.forms import parse_choice, parse_hands, parse_motion, parse_round
-from meetings.models import AgendaItem, Choice, ItemKind, Motion, VoteMethod
+from meetings.models import AgendaItem, Choice, ItemKind, Motion, MotionVote, VoteMethod
 from meetings.paths import ITEM, MOTION, route, slip_route
 from meetings.presence import quorum_figures
 from slips import SLIP_PAGE_SECTIONS, PageSection
@@ -128,7 +129,11 @@ def motion_close(ctx: Ctx) -> Response:
     found = MOTION.of(ctx)
     votes.close_motion(ctx.db, ctx.actor, found)
     ctx.flash(str(lazy("表决已经结束，结果已记录。")))
-    return ctx.redirect("meetings:motion", motion_id=found.id)
+    response = ctx.redirect("meetings:motion", motion_id=found.id)
+    if found.method is VoteMethod.QR:
+        # Runs once the response is sent, i.e. after the request layer committed the close.
+        response.background = shuffle_after_commit(ctx.request.app.state.database, (MotionVote,))
+    return response
 
 
 def motion_hands(ctx: Ctx) -> Response:

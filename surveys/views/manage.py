@@ -3,31 +3,28 @@ a draft, opening and closing it, and its results (also printable)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from sqlalchemy import select
-from starlette.background import BackgroundTask
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from app.db import Database
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Group, Village
 from app.registry.paths import VILLAGE
 from app.registry.rules import today_in_china
+from app.secret_choice import shuffle_after_commit
 from app.tables import percent_text
 from app.web import Ctx
 from meetings.models import Meeting
 from slips.models import Assembly
 from surveys import forms, services
 from surveys.exceptions import InvalidSurveyInput
-from surveys.models import Question, Survey, SurveyKind, SurveyStatus
+from surveys.models import Question, Survey, SurveyKind, SurveyResponse, SurveyStatus
 from surveys.paths import QUESTION, SURVEY, route
 from surveys.templates_builtin import BUILTIN, SCALE_LABELS
 
-logger = logging.getLogger(__name__)
 READ = Permission.SURVEY_READ
 MANAGE = Permission.SURVEY_MANAGE
 
@@ -240,24 +237,12 @@ def survey_open(ctx: Ctx) -> Response:
     return ctx.redirect("surveys:survey", survey_id=survey.id)
 
 
-def _recluster(database: Database) -> None:
-    """After the close committed: drop the row versions that still carry the answers'
-    transaction ids (PostgreSQL). Failing loses nothing; autovacuum does it later."""
-    if database.is_sqlite:
-        return
-    try:
-        with database.transaction() as session:
-            services.cluster_responses(session)
-    except Exception:
-        logger.exception("re-clustering survey_response after closing a survey failed")
-
-
 def survey_close(ctx: Ctx) -> Response:
     survey, _village = survey_of(ctx)
     services.close_survey(ctx.db, ctx.actor, survey)
     ctx.flash(gettext_("问卷已结束，不再收答案。"))
     response = ctx.redirect("surveys:survey", survey_id=survey.id)
-    response.background = BackgroundTask(_recluster, ctx.request.app.state.database)
+    response.background = shuffle_after_commit(ctx.request.app.state.database, (SurveyResponse,))
     return response
 
 
