@@ -74,6 +74,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="warning",
+        # Every villager's link /s/<token> is a live credential: no access log at all.
+        access_log=False,
         workers=1,
         proxy_headers=args.proxy_headers,
     )

@@ -39,6 +39,7 @@ from surveys.views import routes as survey_routes
 logger = logging.getLogger("cunyi")
 
 SESSION_COOKIE = "cunyi_session"
+STATIC_PATH = "/static"
 
 
 class LocaleMiddleware:
@@ -94,6 +95,63 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer but the static files', unless the
+    answer says otherwise itself.
+
+    Staff pages carry personal data (people lists, the audit log) and villagers' pages
+    carry their slip's link: neither may stay in a shared township computer's cache or
+    a proxy's. The stylesheet and scripts under /static stay cacheable.
+    """
+
+    HEADER: ClassVar[tuple[bytes, bytes]] = (b"cache-control", b"no-store")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        root: str = scope.get("root_path", "")
+        path = path.removeprefix(root) if root else path
+        static = path == STATIC_PATH or path.startswith(STATIC_PATH + "/")
+        if scope["type"] != "http" or static:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(key.lower() == b"cache-control" for key, _value in headers):
+                    headers.append(self.HEADER)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
+class HeadWithoutBodyMiddleware:
+    """The answer to HEAD is the GET's headers without its body.
+
+    The request layer (app.web) runs HEAD as GET; here the body is dropped, as the
+    HTTP servers do, so that every server (and the test client) answers HEAD alike.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, send_headers_only)
+
+
 def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     if status == 405:
@@ -130,18 +188,20 @@ def _server_error(request: Request, exc: Exception) -> Response:
 
 
 class CunyiApp(Starlette):
-    """Starlette with the security headers outside everything, the 500 page included.
+    """Starlette with the security and cache headers (and HEAD's empty body) outside
+    everything, the 500 page included.
 
     Starlette's own error middleware is the outermost layer, so headers added by an
     ordinary middleware would be missing from the page shown after a crash.
     """
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeadersMiddleware(super().build_middleware_stack())
+        inner = super().build_middleware_stack()
+        return SecurityHeadersMiddleware(NoStoreMiddleware(HeadWithoutBodyMiddleware(inner)))
 
 
 def all_routes() -> list[BaseRoute]:
-    static = Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static")
+    static = Mount(STATIC_PATH, app=StaticFiles(directory=str(STATIC_DIR)), name="static")
     static.permission = Permission.PUBLIC  # type: ignore[attr-defined]
     routes: list[BaseRoute] = [static]
     for group in (

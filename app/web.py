@@ -8,6 +8,9 @@ wrapper built here is the one place that:
 - checks the permission,
 - loads the objects the path names (`PathObject`, declared on the route) and checks,
   once, that each one's village is in the user's scope,
+- presents a HEAD request to the view as a GET without a body (HEAD is GET whose
+  answer's body is dropped), so no view's POST branch ever runs on HEAD, and
+  keeps nothing the GET would have written,
 - checks the CSRF token on every state-changing request,
 - opens the database session, runs the (sync) view in the thread pool, and commits
   only when the response is a success; anything else rolls back, so a rejected form
@@ -344,10 +347,30 @@ async def _read_form(request: Request) -> tuple[FormData | None, dict[str, Uploa
     return form, files
 
 
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _as_get(request: Request) -> Request:
+    """A HEAD request as the GET it asks about, with no body to read.
+
+    Views branch on `method == "GET"`; a HEAD reaching them as HEAD would fall into
+    their POST code (with no CSRF check, HEAD being safe). The request layer answers
+    HEAD exactly as GET, once for every route; the body of the answer is dropped on
+    the way out (app.main), and whatever body the request carried is never read.
+    """
+    return Request({**request.scope, "method": "GET"}, _no_body)
+
+
 def _wrap(
     view: View, permission: Permission, loads: tuple[PathObject[Any], ...]
 ) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
+        # HEAD runs as GET, and what that GET wrote (an export's audit entry) is rolled
+        # back: nothing was delivered, so nothing is recorded as done.
+        head = request.method == "HEAD"
+        if head:
+            request = _as_get(request)
         if _declared_length(request) > MAX_REQUEST_BYTES:
             return _too_large(request)
         if request.method not in SAFE_METHODS:
@@ -373,7 +396,9 @@ def _wrap(
                 ),
             )
         # The whole unit of work runs in one worker thread: a session is not thread-safe.
-        return await run_in_threadpool(_handle, request, view, permission, loads, form, files)
+        return await run_in_threadpool(
+            _handle, request, view, permission, loads, form, files, not head
+        )
 
     endpoint.__name__ = getattr(view, "__name__", "endpoint")
     endpoint.__doc__ = view.__doc__
@@ -387,6 +412,7 @@ def _handle(
     loads: tuple[PathObject[Any], ...],
     form: FormData | None,
     files: dict[str, UploadedFile],
+    keep: bool = True,
 ) -> Response:
     database: Database = request.app.state.database
     session = database.session(write=request.method not in SAFE_METHODS)
@@ -417,8 +443,10 @@ def _handle(
                 hint=error.hint,
                 user=user,
             )
-        if response.status_code < 400:
+        if response.status_code < 400 and keep:
             session.commit()
+        elif response.status_code < 400:
+            session.rollback()
         else:
             _fail(session, ctx)
         return response

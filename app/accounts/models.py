@@ -32,7 +32,8 @@ class StaffUser(Base):
     township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on password change or deactivation: every older session cookie stops working.
+    # Bumped on password change or deactivation: every older session cookie stops working
+    # (the sign-in sessions are revoked too; the epoch is the second lock).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -52,3 +53,18 @@ class SigninFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120))  # "account:<name>" or "address:<ip>"
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StaffSession(Base):
+    """One sign-in of a staff member: the session cookie names it, and it opens pages only
+    while it is not revoked (sign-out, password change, deactivation, sign out everywhere).
+
+    Only the SHA-256 of the cookie's random id is stored: a copy of the table opens nothing.
+    """
+
+    __tablename__ = "staff_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,11 +12,11 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.exceptions import InvalidCredentials, SigninThrottled
-from app.accounts.models import SigninFailure, StaffUser
+from app.accounts.models import SigninFailure, StaffSession, StaffUser
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
@@ -165,9 +167,75 @@ def create_user(
     return user
 
 
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def session_cookie(user: StaffUser, session_id: str) -> dict[str, Any]:
+    """What the session cookie holds for a sign-in (the id is the credential)."""
+    return {"uid": user.id, "epoch": user.session_epoch, "sid": session_id}
+
+
+def start_session(session: Session, user: StaffUser, max_age: timedelta) -> dict[str, Any]:
+    """Record a new sign-in of `user` and return the session cookie's content.
+
+    Sessions of the account revoked longer ago than a cookie lives are dropped: no cookie
+    could still name them.
+    """
+    now = utcnow()
+    session.execute(
+        delete(StaffSession).where(
+            StaffSession.user_id == user.id, StaffSession.revoked_at < now - max_age
+        )
+    )
+    session_id = secrets.token_urlsafe(32)
+    session.add(StaffSession(id_hash=_session_hash(session_id), user_id=user.id, created_at=now))
+    session.flush()
+    return session_cookie(user, session_id)
+
+
+def end_session(session: Session, cookie: Mapping[str, Any]) -> None:
+    """Sign-out: the session the cookie names opens nothing any more, wherever it was copied."""
+    session_id = cookie.get("sid")
+    if not isinstance(session_id, str):
+        return
+    session.execute(
+        update(StaffSession)
+        .where(StaffSession.id_hash == _session_hash(session_id), StaffSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def _revoke_all(session: Session, user: StaffUser) -> int:
+    result = session.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sign_out_everywhere(session: Session, actor: Actor, user: StaffUser) -> int:
+    """End every session of the account, this browser's too. How many were open."""
+    ended = _revoke_all(session, user)
+    record(
+        session,
+        actor,
+        "staff.signout_everywhere",
+        "staff_user",
+        user.id,
+        {"username": user.username, "sessions": ended},
+        township_id=user.township_id,
+        village_id=user.village_id,
+    )
+    return ended
+
+
 def change_password(session: Session, actor: Actor, user: StaffUser, new_password: str) -> None:
+    """Every session of the account ends (the caller may start a new one for this browser)."""
     user.password_hash = hash_password(new_password)
     user.session_epoch += 1
+    _revoke_all(session, user)
     record(
         session,
         actor,
@@ -183,6 +251,7 @@ def change_password(session: Session, actor: Actor, user: StaffUser, new_passwor
 def set_active(session: Session, actor: Actor, user: StaffUser, active: bool) -> None:
     user.active = active
     user.session_epoch += 1
+    _revoke_all(session, user)
     record(
         session,
         actor,
@@ -205,13 +274,25 @@ def staff_in_scope(session: Session, viewer: StaffUser) -> list[StaffUser]:
 def session_user(session: Session, cookie: Mapping[str, Any]) -> StaffUser | None:
     """The staff member a session cookie signs in, if the account still accepts it.
 
-    Installed by the composition as the request layer's principal loader. A cookie from
-    before a password change or a deactivation carries an older epoch and opens nothing.
+    Installed by the composition as the request layer's principal loader. The cookie
+    opens pages only while its sign-in session is live: a copy kept after sign-out,
+    a password change, a deactivation or "sign out everywhere" opens nothing (a cookie
+    from before a password change or deactivation also carries an older epoch). One
+    lookup by primary key per request.
     """
     user_id = cookie.get("uid")
-    if not isinstance(user_id, int):
+    session_id = cookie.get("sid")
+    if not isinstance(user_id, int) or not isinstance(session_id, str):
         return None
-    user = session.get(StaffUser, user_id)
+    user = session.scalar(
+        select(StaffUser)
+        .join(StaffSession, StaffSession.user_id == StaffUser.id)
+        .where(
+            StaffSession.id_hash == _session_hash(session_id),
+            StaffSession.revoked_at.is_(None),
+            StaffUser.id == user_id,
+        )
+    )
     if user is None or not user.active or user.session_epoch != cookie.get("epoch"):
         return None
     return user

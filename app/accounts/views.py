@@ -98,13 +98,32 @@ def signin(ctx: Ctx) -> Response:
             errors={"__all__": error.render_message()},
             next=next_url,
         )
-    ctx.request.session.clear()
-    ctx.request.session.update({"uid": user.id, "epoch": user.session_epoch})
+    _begin_session(ctx, user)
     return RedirectResponse(next_url, status_code=303)
 
 
-def signout(ctx: Ctx) -> Response:
+def _session_max_age(ctx: Ctx) -> timedelta:
+    return timedelta(seconds=ctx.settings.session_max_age)
+
+
+def _begin_session(ctx: Ctx, user: StaffUser) -> None:
+    """A fresh sign-in session for this browser (a cookie copied before names an old one)."""
+    services.end_session(ctx.db, ctx.request.session)
     ctx.request.session.clear()
+    ctx.request.session.update(services.start_session(ctx.db, user, _session_max_age(ctx)))
+
+
+def signout(ctx: Ctx) -> Response:
+    services.end_session(ctx.db, ctx.request.session)
+    ctx.request.session.clear()
+    return ctx.redirect("accounts:signin")
+
+
+def signout_everywhere(ctx: Ctx) -> Response:
+    user = services.staff_member(ctx.db, ctx.require_user())
+    services.sign_out_everywhere(ctx.db, ctx.actor, user)
+    ctx.request.session.clear()
+    ctx.flash(gettext_("已在所有设备上退出登录，包括这台。请重新登录。"))
     return ctx.redirect("accounts:signin")
 
 
@@ -131,8 +150,8 @@ def password(ctx: Ctx) -> Response:
     if not result.ok:
         return ctx.render("accounts/password.html", 422, errors=result.errors)
     services.change_password(ctx.db, ctx.actor, user, result.values["password"])
-    # Keep this browser signed in; every other session of the account ends.
-    ctx.request.session["epoch"] = user.session_epoch
+    # Keep this browser signed in (a new session); every other session of the account ends.
+    ctx.request.session.update(services.start_session(ctx.db, user, _session_max_age(ctx)))
     ctx.flash(gettext_("密码已修改。"))
     return ctx.redirect("home")
 
@@ -228,6 +247,13 @@ routes = [
         name="accounts:password",
         permission=Permission.SIGNED_IN,
         methods=["GET", "POST"],
+    ),
+    route(
+        "/account/signout-everywhere",
+        signout_everywhere,
+        name="accounts:signout_everywhere",
+        permission=Permission.SIGNED_IN,
+        methods=["POST"],
     ),
     route("/staff", staff_list, name="accounts:staff", permission=Permission.STAFF_READ),
     route(

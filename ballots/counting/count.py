@@ -3,9 +3,10 @@
 Reading of RULES.md implemented here:
 - A ballot marking more names than seats is invalid: it counts as cast, gives no votes.
   A name marked twice on one ballot counts once. A blank ballot is valid, gives no votes.
-- A round is void when more ballots come back than were issued, when (village
-  election) no more than half of the registered voters cast a ballot, or (group
-  meeting) the quorum is not met or more ballots are cast than people are present.
+- A round is void when more ballots come back than were issued, when more ballots are
+  cast than there are registered voters, when (village election) no more than half of
+  the registered voters cast a ballot, or (group meeting) the quorum is not met or more
+  ballots are cast than people are present.
 - Winning needs the profile's threshold (first round: more than half of ballots cast;
   further round: at least a third); among those who pass, the most votes win; equal
   votes across the last seat(s) are a tie settled by a re-vote among the tied.
@@ -111,6 +112,9 @@ def _validity(data: RoundInput, cast: int) -> tuple[list[str], bool | None]:
     quorum: bool | None = None
     if data.issued is not None and cast > data.issued:
         reasons.append("more_returned_than_issued")
+    if data.registered is not None and cast > data.registered:
+        # Like more returned than issued: ballots nobody could have cast.
+        reasons.append("more_ballots_than_registered")
     if profile.quorum_members is not None:
         members, present = data.members or 0, data.present or 0
         quorum = profile.quorum_members.met(present, members)

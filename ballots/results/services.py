@@ -51,6 +51,7 @@ ANNOUNCED, CERTIFIED, ANNULLED = "announced", "certified", "annulled"
 VOID_REASONS: dict[str, LazyText] = {
     "turnout_too_low": lazy("投票的人数没有超过登记选民的一半"),
     "more_returned_than_issued": lazy("收回的选票比发出的选票多"),
+    "more_ballots_than_registered": lazy("投出的选票比登记的选民多"),
     "no_quorum": lazy("到会的人数不够法定人数"),
     "more_ballots_than_present": lazy("投出的选票比到会的人数多"),
 }

@@ -22,7 +22,9 @@ from tests.conftest import csrf_from
 # Non-GET routes that act only on the caller's own session or account, which every
 # staff member (auditors included) may use. Adding a route here is a decision: an
 # auditor must never reach a state change of anything but their own sign-in.
-SELF_SERVICE = frozenset({"accounts:signin", "accounts:signout", "accounts:password"})
+SELF_SERVICE = frozenset(
+    {"accounts:signin", "accounts:signout", "accounts:signout_everywhere", "accounts:password"}
+)
 
 # The one state change an auditor may make, deliberately: recording that a certified
 # election result is void, with its reason (OL2025 Art 21; Permission.ELECTION_ANNUL).

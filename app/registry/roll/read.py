@@ -24,6 +24,16 @@ HEADER_SEARCH_ROWS = 10
 # A sheet formatted far beyond its data would take minutes to walk: refuse it.
 MAX_SCANNED_ROWS = MAX_ROWS * 5
 DELIMITERS = (",", "\t", ";")
+# An .xlsx is a zip archive: 10 MB of it can inflate to gigabytes (a "zip bomb"), and
+# openpyxl would hold a huge cell or string table in memory. The archive's directory
+# says how big each part is; Python's zipfile never inflates a part past its declared
+# size, so refusing on the declared sizes bounds what openpyxl can read. A 20,000-person
+# roll is about 10 MB inflated, a sheet formatted far beyond its data about 30 MB.
+MAX_XLSX_ENTRIES = 1000
+MAX_XLSX_INFLATED = 64 * 1024 * 1024
+# Real sheets compress about 15:1; zeros compress 1000:1. Small parts may compress well.
+MAX_XLSX_RATIO = 200
+RATIO_CHECKED_FROM = 1024 * 1024
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .et) format
@@ -47,6 +57,7 @@ def read_table(filename: str, content: bytes) -> RawTable:
     if not content.strip():
         raise RollFileError(lazy("文件是空的，请检查是不是选错了文件。"))
     if content.startswith(_XLSX_MAGIC):
+        check_xlsx_archive(content)
         return _table_from_rows(_xlsx_rows(content))
     if content.startswith(_OLE_MAGIC) or filename.lower().endswith((".xls", ".et")):
         raise RollFileError(
@@ -112,6 +123,47 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[object]]]:
         ) from error
 
 
+def check_xlsx_archive(content: bytes) -> None:
+    """Refuse an .xlsx whose parts would inflate past the limits, before openpyxl opens it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
+        raise _damaged_xlsx() from error
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise RollFileError(
+            lazy(
+                "这个 Excel 文件里的部件太多（%(count)s 个，最多 %(max)s 个），不像是一份名单。请把名单复制到一个新建的 Excel 文件里，另存为 .xlsx 或 CSV 格式后再上传。"
+            ),
+            count=len(entries),
+            max=MAX_XLSX_ENTRIES,
+        )
+    inflated = sum(entry.file_size for entry in entries)
+    if inflated > MAX_XLSX_INFLATED:
+        raise RollFileError(
+            lazy(
+                "这个 Excel 文件解压后太大了（约 %(size)s MB，最多 %(max)s MB），不像是一份名单。请删掉多余的工作表、图片和名单下面的空行，或把名单复制到一个新建的 Excel 文件里，另存为 .xlsx 或 CSV 格式后再上传。"
+            ),
+            size=f"{inflated / 1024 / 1024:.0f}",
+            max=MAX_XLSX_INFLATED // (1024 * 1024),
+        )
+    for entry in entries:
+        if entry.file_size > RATIO_CHECKED_FROM and entry.file_size > MAX_XLSX_RATIO * max(
+            entry.compress_size, 1
+        ):
+            raise RollFileError(
+                lazy(
+                    "这个 Excel 文件压缩得异常厉害，解压后会占用太多内存，不像是一份名单。请把名单复制到一个新建的 Excel 文件里，另存为 .xlsx 或 CSV 格式后再上传。"
+                )
+            )
+
+
+def _damaged_xlsx() -> RollFileError:
+    return RollFileError(
+        lazy("这个 Excel 文件打不开，可能已损坏。请在 Excel 里重新保存为 .xlsx 后再上传。")
+    )
+
+
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[object]]]:
     from openpyxl import load_workbook
 
@@ -119,9 +171,7 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[object]]]:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:
         # openpyxl raises many kinds of errors on a damaged file; all mean the same.
-        raise RollFileError(
-            lazy("这个 Excel 文件打不开，可能已损坏。请在 Excel 里重新保存为 .xlsx 后再上传。")
-        ) from error
+        raise _damaged_xlsx() from error
     try:
         sheet = workbook.active or workbook.worksheets[0]
         # Some programs write a wrong sheet size; without it openpyxl reads every row.
