@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import demo
 from app.accounts.services import MIN_PASSWORD_LENGTH, create_user
 from app.actors import SYSTEM
-from app.audit.services import iter_entries, verify_chain
+from app.audit.services import (
+    AnchorClaim,
+    AnchorProblem,
+    AnchorSyntaxError,
+    check_anchors,
+    entries_about,
+    iter_entries,
+    parse_anchor,
+    parse_anchor_lines,
+    verify_chain,
+)
 from app.db import Database, make_engine
 from app.errors import DomainError
 from app.main import create_app
@@ -24,6 +37,9 @@ from app.permissions import Role
 from app.recount import RecountInputError, recount
 from app.registry.models import Township
 from app.settings import Settings, load_settings
+from ballots.counting import count_round, export_bytes, export_document
+from ballots.models import Round, RoundOutcome
+from ballots.results.services import outcomes_of, result_text, round_input
 from minutes.integrity import check_minutes
 
 
@@ -125,12 +141,131 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# Chinese lines for a failed anchor, by AnchorProblem.reason.
+_ANCHOR_PROBLEMS_ZH = {
+    "truncated": "第 {seq} 条记录不见了，审计记录只到第 {last} 条：最新的记录被删除了。",
+    "removed": "第 {seq} 条记录不见了，被删除了。",
+    "rehashed": "第 {seq} 条记录的校验码和锚点上的不同：到这一条为止的记录被改写过"
+    "（改动后重算了校验码，或删除后又写入了别的记录）。",
+    "reordered": "锚点上的那条记录现在排在第 {moved} 条，顺序被调换了。",
+    "broken": "第 {seq} 条记录的校验码还对得上，但它之前的审计链已被破坏。",
+}
+
+
+def _anchors_of(args: argparse.Namespace) -> list[AnchorClaim]:
+    """--anchor SEQ:HASH (repeatable) and --anchors FILE (repeatable; - is standard input)."""
+    claims = [parse_anchor(text) for text in args.anchor or []]
+    for name in args.anchors or []:
+        if name == "-":
+            claims += parse_anchor_lines(sys.stdin.read().splitlines(), "<stdin>")
+            continue
+        try:
+            text = Path(name).read_text("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise AnchorSyntaxError(
+                f"读不到锚点文件 {name} (cannot read the anchors file {name}: {error})"
+            ) from None
+        claims += parse_anchor_lines(text.splitlines(), name)
+    return claims
+
+
+@dataclass(frozen=True)
+class RoundProblem:
+    """A counted round whose stored data no longer give what was recorded when announced."""
+
+    round_id: int
+    number: int
+    election_id: int
+    title: str
+    export_sha256: str  # the export's SHA-256 from the data stored now
+    recorded: tuple[tuple[str, str], ...]  # (record, the SHA-256 it holds) that differ
+    results_differ: tuple[str, ...]  # result records showing what a recount does not give
+
+    def describe(self) -> str:
+        by_hash: dict[str, list[str]] = {}
+        for where, sha256 in self.recorded:
+            by_hash.setdefault(sha256, []).append(where)
+        found = [
+            f"{', '.join(wheres)} recorded export SHA-256 {sha256}"
+            for sha256, wheres in by_hash.items()
+        ]
+        if self.results_differ:
+            found.append(
+                f"the result shown by {', '.join(self.results_differ)} is not what a recount "
+                "of the stored data gives"
+            )
+        return (
+            f"election round id={self.round_id} ({self.title}, round {self.number}, election "
+            f"id={self.election_id}): its stored ballots and roll now give export SHA-256 "
+            f"{self.export_sha256}; " + "; ".join(found) + " (changed after announcement)"
+        )
+
+
+def _check_rounds(session: Session) -> tuple[int, list[RoundProblem]]:
+    """Recount every round with a recorded result (announced, void, certified, annulled)
+    from its stored data, the way `announce` counted it and hashed its export, and compare
+    with the result records and the audit log's announcement entry."""
+    rounds = session.scalars(
+        select(Round).where(Round.id.in_(select(RoundOutcome.round_id))).order_by(Round.id)
+    ).all()
+    problems = []
+    for round_ in rounds:
+        data = round_input(session, round_)
+        export = hashlib.sha256(export_bytes(export_document(session, round_, data))).hexdigest()
+        recounted = json.loads(result_text(count_round(data)))
+        recorded: list[tuple[str, str]] = []
+        results_differ: list[str] = []
+        for outcome in outcomes_of(session, round_):
+            name = f"round_outcome id={outcome.id} ({outcome.kind})"
+            if outcome.sha256 != export:
+                recorded.append((name, outcome.sha256))
+            if json.loads(outcome.result_json) != recounted:
+                results_differ.append(name)
+        for entry in entries_about(session, "election.announce", "election_round", round_.id):
+            logged = str(json.loads(entry.summary).get("export_sha256"))
+            if logged != export:
+                recorded.append((f"audit entry seq={entry.seq} (election.announce)", logged))
+        if recorded or results_differ:
+            election = round_.election
+            problems.append(
+                RoundProblem(
+                    round_.id,
+                    round_.number,
+                    election.id,
+                    election.title,
+                    export,
+                    tuple(recorded),
+                    tuple(results_differ),
+                )
+            )
+    return len(rounds), problems
+
+
+def _print_anchor(anchor: AnchorClaim, problem: AnchorProblem | None) -> None:
+    if problem is None:
+        print(f"OK: anchor {anchor.label} matches entry seq={anchor.seq} (锚点相符).")
+        return
+    print(f"FAILED: {problem.describe()}", file=sys.stderr)
+    detail = _ANCHOR_PROBLEMS_ZH[problem.reason].format(
+        seq=anchor.seq, last=problem.last_seq, moved=problem.moved_to
+    )
+    print(f"锚点 {anchor.label} 对不上：{detail}", file=sys.stderr)
+
+
 def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        anchors = _anchors_of(args)
+    except AnchorSyntaxError as error:
+        print(error, file=sys.stderr)
+        return 2
     db = _database(settings)
     with db.transaction(write=False) as session:
         checked, problem = verify_chain(iter_entries(session))
+        anchored = check_anchors(session, anchors, problem)
         # Signed minutes: their text must still hash to what the log recorded at signing.
         signed, minutes_problems = check_minutes(session)
+        # Counted rounds: their stored ballots must still give the announced export.
+        counted, round_problems = _check_rounds(session)
     db.dispose()
     failed = False
     if problem is None:
@@ -139,6 +274,9 @@ def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
         print(f"FAILED after {checked} good entries: {problem.describe()}", file=sys.stderr)
         print(f"审计链被破坏：第 {problem.seq} 条记录有问题。", file=sys.stderr)
         failed = True
+    for anchor, anchor_problem in anchored:
+        _print_anchor(anchor, anchor_problem)
+        failed = failed or anchor_problem is not None
     for found in minutes_problems:
         print(f"FAILED: {found.describe()}", file=sys.stderr)
         print(
@@ -148,6 +286,19 @@ def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
         failed = True
     if not minutes_problems:
         print(f"OK: {signed} signed minutes and addenda match the log (签名的会议记录未被改动).")
+    for mismatch in round_problems:
+        print(f"FAILED: {mismatch.describe()}", file=sys.stderr)
+        print(
+            f"选举结果对不上：{mismatch.title} 第 {mismatch.number} 轮（id={mismatch.round_id}）"
+            "现存的选票和名单与公布结果时记录的不符。",
+            file=sys.stderr,
+        )
+        failed = True
+    if not round_problems:
+        print(
+            f"OK: {counted} counted rounds recount to their announced export "
+            "(公布的选举结果与现存选票一致)."
+        )
     return 1 if failed else 0
 
 
@@ -196,9 +347,25 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--display-name")
     admin.add_argument("--password", help="read from a prompt when left out")
     admin.set_defaults(handler=cmd_create_admin)
-    sub.add_parser("verify-audit", help="recompute the audit hash chain").set_defaults(
-        handler=cmd_verify_audit
+    verify = sub.add_parser(
+        "verify-audit",
+        help="recompute the audit hash chain, signed minutes and counted rounds, and check "
+        "anchors printed on public notices",
     )
+    verify.add_argument(
+        "--anchor",
+        action="append",
+        metavar="SEQ:HASH",
+        help="an anchor from a public notice (the QR code's SEQ:HASH, or the printed "
+        "#SEQ · HASH with at least 16 hex digits); repeatable",
+    )
+    verify.add_argument(
+        "--anchors",
+        action="append",
+        metavar="FILE",
+        help="a file of anchors, one per line, # comments (- reads standard input); repeatable",
+    )
+    verify.set_defaults(handler=cmd_verify_audit)
     recount = sub.add_parser(
         "recount", help="count an election record (JSON) and print the result as JSON"
     )

@@ -109,6 +109,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=15000")
+        # Deleted content is overwritten with zeros, not left in free pages: opening a
+        # sealed box deletes its sealed rows (app.sealed_box).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     # One writer at a time per process, waiting in line in memory (see _take_writer_turn).
@@ -184,6 +187,11 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @property
+    def in_test_transaction(self) -> bool:
+        """Bound to a test's outer connection: nothing this database does is committed."""
+        return self._bound is not None
 
     def bind_to_connection(self, connection: Connection | None) -> None:
         self._bound = connection

@@ -1,5 +1,6 @@
 """Imports every model so `Base.metadata` is complete (Alembic, tests)."""
 
+import app.sealed_box.models  # noqa: F401  (sealed ballot boxes)
 import assessment.models  # noqa: F401  (assessment settings)
 import ballots.models  # noqa: F401  (elections: registers its tables)
 import compacts.models  # noqa: F401  (compacts)

@@ -179,20 +179,20 @@ def _table(model: type[DeclarativeBase]) -> Table:
 def shuffle_storage_order(session: Session, tables: Sequence[type[DeclarativeBase]]) -> None:
     """On PostgreSQL, rewrite the anonymous tables in primary-key (random) order.
 
-    Takes a short exclusive lock on the tables; closing a poll is rare. In a savepoint:
-    if the database user may not CLUSTER (it must own the tables), closing still
-    succeeds and the operator is told in the log. Run it again once the close committed
-    to drop the row versions the close replaced. SQLite: nothing to do.
+    Takes a short exclusive lock on the tables; closing a poll is rare. CLUSTER needs the
+    tables' owner, and the app's role is not it (docs/deploy.md "PostgreSQL roles"): the
+    SECURITY DEFINER function cunyi_shuffle (a migration) runs it as the owner, for the
+    anonymous tables only. In a savepoint: if it fails (a role without EXECUTE on it),
+    closing still succeeds and the operator is told in the log. Run it again once the
+    close committed to drop the row versions the close replaced. SQLite: nothing to do.
     """
     if session.get_bind().dialect.name != "postgresql" or not tables:
         return
-    quote = session.get_bind().dialect.identifier_preparer.quote
     found = [_table(model) for model in tables]
     try:
         with session.begin_nested():
             for table in found:
-                index = str(table.primary_key.name)
-                session.execute(text(f"CLUSTER {quote(table.name)} USING {quote(index)}"))
+                session.execute(text("SELECT cunyi_shuffle(:name)"), {"name": table.name})
     except DBAPIError:
         names = "/".join(table.name for table in found)
         whose = "its" if len(found) == 1 else "their"

@@ -70,6 +70,11 @@ class Settings:
     signin_max_failures_per_address: int = 20
     signin_window_seconds: int = 15 * 60
     default_locale: str = DEFAULT_LOCALE
+    # PostgreSQL roles (docs/deploy.md "PostgreSQL roles"): `cunyi migrate` connects with
+    # migrate_database_url, the tables' owner ("" = database_url, one role for both), and
+    # grants app_database_role what the app needs ("" = the user in database_url).
+    migrate_database_url: str = field(default="", repr=False)
+    app_database_role: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -79,16 +84,60 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def database(self) -> DatabaseSettings:
+        return DatabaseSettings(
+            database_url=self.database_url,
+            migrate_database_url=self.migrate_database_url or self.database_url,
+            app_database_role=self.app_database_role,
+        )
 
-def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
-    config = Config(env_file if env_file and Path(env_file).exists() else None)
-    data_dir = Path(config("CUNYI_DATA_DIR", default=str(PROJECT_ROOT / "data")))
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """The database settings alone, readable without a secret key (app.migrate)."""
+
+    database_url: str
+    migrate_database_url: str = field(repr=False)
+    app_database_role: str = ""
+
+
+def _database_settings(config: Config, data_dir: Path) -> DatabaseSettings:
     default_db = f"sqlite:///{data_dir / 'cunyi.sqlite3'}"
     database_url = normalize_database_url(config("CUNYI_DATABASE_URL", default=default_db))
+    migrate_url = config("CUNYI_MIGRATE_DATABASE_URL", default="")
+    return DatabaseSettings(
+        database_url=database_url,
+        migrate_database_url=normalize_database_url(migrate_url) if migrate_url else database_url,
+        app_database_role=config("CUNYI_APP_DATABASE_ROLE", default=""),
+    )
+
+
+def _config(env_file: str | Path | None) -> Config:
+    return Config(env_file if env_file and Path(env_file).exists() else None)
+
+
+def _data_dir(config: Config) -> Path:
+    return Path(config("CUNYI_DATA_DIR", default=str(PROJECT_ROOT / "data")))
+
+
+def load_database_settings(env_file: str | Path | None = ".env") -> DatabaseSettings:
+    """CUNYI_DATABASE_URL, CUNYI_MIGRATE_DATABASE_URL and CUNYI_APP_DATABASE_ROLE, read as
+    load_settings reads them, without touching the data directory or the secret key."""
+    config = _config(env_file)
+    return _database_settings(config, _data_dir(config))
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    config = _config(env_file)
+    data_dir = _data_dir(config)
+    database = _database_settings(config, data_dir)
     raw_key = config("CUNYI_SECRET_KEY", cast=str, default="")
     secret_key = Secret(raw_key or load_or_create_secret_key(data_dir))
     settings = Settings(
-        database_url=database_url,
+        database_url=database.database_url,
+        migrate_database_url=database.migrate_database_url,
+        app_database_role=database.app_database_role,
         secret_key=secret_key,
         data_dir=data_dir,
         debug=config("CUNYI_DEBUG", cast=bool, default=False),

@@ -19,7 +19,7 @@ from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
-from app.i18n import lazy
+from app.i18n import gettext_, lazy
 from app.registry.models import Township, Village
 from app.templating import CHINA_TIME
 from assessment import ranking, survey_figures
@@ -145,6 +145,15 @@ def _survey_result(figure: SurveyFigure, setting: Setting) -> StandardResult:
         Evidence(label=ref.title, route=SURVEY_RESULTS_ROUTE, params={"survey_id": ref.id})
         for ref in figure.surveys
     ]
+    # Closed, but its answers are still sealed: named, and said not to count yet.
+    evidence.extend(
+        Evidence(
+            label=gettext_("%(title)s（待保管人开箱，未计入）", title=ref.title),
+            route=SURVEY_RESULTS_ROUTE,
+            params={"survey_id": ref.id},
+        )
+        for ref in figure.awaiting
+    )
     return _result(
         figure.code,
         setting,

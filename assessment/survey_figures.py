@@ -9,6 +9,11 @@ each answer sheet and each quiz question (measure awareness), correct iff the ch
 option set equals the set of correct options (unanswered = wrong); rate = correct /
 (sheets x quiz questions), summed across surveys. Sample = answer sheets.
 
+A closed survey whose answer sheets are still in its sealed box (surveys.box: no key
+holder has opened it yet) counts for nothing, as an open one does, because nothing in it
+can be read; unlike an open one it is named in the figure's `awaiting`, so a report can
+say that answers are waiting for the key holders (待保管人开箱) instead of showing none.
+
 The counting is plain functions over `SurveyData`; `figures_for` loads them.
 """
 
@@ -23,6 +28,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveys.box import sealed_survey_ids
 from surveys.models import (
     Measure,
     Option,
@@ -66,6 +72,7 @@ class SurveyData:
     village_id: int
     questions: tuple[QuestionData, ...]
     sheets: tuple[Mapping[str, Answer], ...]  # one mapping per answer sheet
+    sealed: bool = False  # closed, its sheets still in the sealed box: not counted
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class SurveyFigure:
     sample: int
     respondents: int
     surveys: tuple[SurveyRef, ...] = field(default_factory=tuple)
+    # Closed surveys of this kind whose sheets wait for a key holder to open the box.
+    awaiting: tuple[SurveyRef, ...] = field(default_factory=tuple)
 
     @property
     def value(self) -> Fraction | None:
@@ -114,8 +123,12 @@ def satisfaction(code: str, surveys: Iterable[SurveyData]) -> SurveyFigure:
     measure = SATISFACTION_MEASURES[code]
     satisfied = answered = respondents = 0
     refs: list[SurveyRef] = []
+    awaiting: list[SurveyRef] = []
     for survey in surveys:
         if survey.kind is not SurveyKind.SATISFACTION:
+            continue
+        if survey.sealed:
+            awaiting.append(SurveyRef(survey.id, survey.title))
             continue
         refs.append(SurveyRef(survey.id, survey.title))
         respondents += len(survey.sheets)
@@ -130,15 +143,21 @@ def satisfaction(code: str, surveys: Iterable[SurveyData]) -> SurveyFigure:
                 if value is not None:
                     answered += 1
                     satisfied += value in SATISFIED
-    return SurveyFigure(code, satisfied, answered, answered, respondents, tuple(refs))
+    return SurveyFigure(
+        code, satisfied, answered, answered, respondents, tuple(refs), tuple(awaiting)
+    )
 
 
 def awareness(code: str, surveys: Iterable[SurveyData]) -> SurveyFigure:
     kind = AWARENESS_KINDS[code]
     correct = possible = sheets = 0
     refs: list[SurveyRef] = []
+    awaiting: list[SurveyRef] = []
     for survey in surveys:
         if survey.kind is not kind:
+            continue
+        if survey.sealed:
+            awaiting.append(SurveyRef(survey.id, survey.title))
             continue
         refs.append(SurveyRef(survey.id, survey.title))
         quiz = [q for q in survey.questions if q.measure is Measure.AWARENESS]
@@ -146,7 +165,7 @@ def awareness(code: str, surveys: Iterable[SurveyData]) -> SurveyFigure:
         possible += len(survey.sheets) * len(quiz)
         for sheet in survey.sheets:
             correct += sum(is_correct(sheet.get(str(q.position)), q.correct) for q in quiz)
-    return SurveyFigure(code, correct, possible, sheets, sheets, tuple(refs))
+    return SurveyFigure(code, correct, possible, sheets, sheets, tuple(refs), tuple(awaiting))
 
 
 def figures(surveys: Sequence[SurveyData]) -> dict[str, SurveyFigure]:
@@ -162,7 +181,8 @@ _KINDS = (SurveyKind.SATISFACTION, SurveyKind.AWARENESS_CADRE, SurveyKind.AWAREN
 
 
 def load(session: Session, village_ids: Sequence[int], year: int | None = None) -> list[SurveyData]:
-    """The closed surveys that feed standards, with questions and answer sheets."""
+    """The closed surveys that feed standards, with questions and answer sheets (none,
+    and `sealed`, for those whose box no key holder has opened yet)."""
     if not village_ids:
         return []
     stmt = select(Survey).where(
@@ -176,6 +196,7 @@ def load(session: Session, village_ids: Sequence[int], year: int | None = None) 
     ids = [s.id for s in surveys]
     if not ids:
         return []
+    sealed = sealed_survey_ids(session, ids)
     questions: dict[int, list[Question]] = defaultdict(list)
     for question in session.scalars(select(Question).where(Question.survey_id.in_(ids))):
         questions[question.survey_id].append(question)
@@ -192,7 +213,7 @@ def load(session: Session, village_ids: Sequence[int], year: int | None = None) 
     sheets: dict[int, list[dict[str, Answer]]] = defaultdict(list)
     for survey_id, text in session.execute(
         select(SurveyResponse.survey_id, SurveyResponse.answers).where(
-            SurveyResponse.survey_id.in_(ids)
+            SurveyResponse.survey_id.in_([i for i in ids if i not in sealed])
         )
     ):
         sheets[survey_id].append(parse_answers(text))
@@ -208,6 +229,7 @@ def load(session: Session, village_ids: Sequence[int], year: int | None = None) 
                 for q in sorted(questions[s.id], key=lambda q: q.position)
             ),
             sheets=tuple(sheets[s.id]),
+            sealed=s.id in sealed,
         )
         for s in surveys
     ]

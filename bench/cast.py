@@ -7,10 +7,12 @@ A fresh database gets an open election at an assembly and one QR slip per voter.
 runs in its own uvicorn process on loopback; bench/loadclient.py POSTs the confirmation
 form of each voter's ballot (`/s/<slip>/b/<round>/<entry>/cast`) exactly once, from
 `--concurrency` keep-alive connections: slip check, credential single use (the database
-constraint), the ballot and its receipt stored, the receipt page rendered. Then the bare
+constraint), the ballot and its receipt sealed into the round's box, the receipt page
+rendered. Then the bare
 Starlette endpoint of bench/baseline_app.py is served the same way (same uvicorn options
 and workers) and gets the same requests from the same client. Both are warmed up first.
-Afterwards the database must hold exactly one ballot per acknowledged vote.
+Afterwards two tellers open the box and the database must hold exactly one ballot per
+acknowledged vote.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from sqlalchemy import func, select
 from app.db import Database, make_engine
 from app.main import SESSION_COOKIE
 from app.migrate import upgrade_to_head
-from ballots.models import Ballot, CredentialUse, Receipt
+from app.sealed_box import services as sealed_box
+from ballots.models import Ballot, CredentialUse, Receipt, Round
+from ballots.voting.casting import store_opened_ballots
 from bench import page_bytes
 from bench.common import (
     CANDIDATES,
@@ -81,10 +85,18 @@ def cast_requests(scene: Scene, port: int, cookie: str, csrf: str) -> list[bytes
     return out
 
 
-def stored(url: str, round_id: int) -> tuple[int, int, int]:
-    """(ballots, receipts, credential uses) in the round."""
+def stored(url: str, scene: Scene) -> tuple[int, int, int]:
+    """(ballots, receipts, credential uses) in the round, once two tellers opened its box."""
+    round_id = scene.round_id
     database = Database(make_engine(url))
     try:
+        with database.transaction() as db:
+            opened = sealed_box.open_box(
+                db, sealed_box.ELECTION_ROUND, round_id, scene.box_passwords
+            )
+            round_ = db.get(Round, round_id)
+            assert round_ is not None
+            store_opened_ballots(db, round_, opened.choices)
         with database.transaction(write=False) as db:
             return tuple(  # type: ignore[return-value]
                 int(db.scalar(select(func.count()).select_from(t).where(t.round_id == round_id)))
@@ -135,7 +147,7 @@ def measure(
             receipts_shown = sum(
                 1 for a in app_run.answers if 200 <= a.status < 400 and b'id="receipt"' in a.body
             )
-            ballots, receipts, uses = stored(url, scene.round_id)
+            ballots, receipts, uses = stored(url, scene)
             acknowledged = warm.ok + app_run.ok
             log(f"  app      {app_run.summary()}")
             with serve(["bench.baseline_app:app"], env, tmp, workers) as base:

@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from starlette.datastructures import Secret
 
 from slips.links import slip_token
@@ -36,6 +37,7 @@ from app.db import Database, make_engine, utcnow
 from app.permissions import Role
 from app.registry.models import Township, Village
 from app.registry.rules import today_in_china
+from app.sealed_box import services as sealed_box
 from app.settings import Settings, normalize_database_url
 from ballots.models import (
     Candidate,
@@ -148,6 +150,34 @@ class Scene:
     organizer: str
     password: str
     ballots: list[tuple[str, int]]  # (slip token, roll entry id), one per voter
+    box_passwords: dict[int, str]  # {teller id: box password} of two of the box's holders
+
+
+def seal_round_box(db: Session, village: Village, round_id: int) -> dict[int, str]:
+    """Three tellers hold the round's sealed box; each sets a box password; voting opens
+    through the box (app.sealed_box.seal). Returns two holders' passwords, to open it."""
+    tellers = [
+        StaffUser(
+            username=f"bench-teller-{n}",
+            display_name=f"基准计票人{n}",
+            password_hash=hash_password(secrets.token_urlsafe(12)),
+            role=Role.TELLER,
+            village_id=village.id,
+            township_id=village.township_id,
+            active=True,
+        )
+        for n in range(3)
+    ]
+    db.add_all(tellers)
+    db.flush()
+    sealed_box.name_holders(db, sealed_box.ELECTION_ROUND, round_id, [t.id for t in tellers])
+    passwords = {t.id: secrets.token_urlsafe(12) for t in tellers}
+    for teller_id, box_password in passwords.items():
+        sealed_box.set_box_password(
+            db, sealed_box.ELECTION_ROUND, round_id, teller_id, box_password, box_password
+        )
+    sealed_box.seal(db, sealed_box.ELECTION_ROUND, round_id)
+    return dict(list(passwords.items())[:2])
 
 
 def seed_voting(url: str, secret: str, data_dir: Path, voters: int) -> Scene:
@@ -211,6 +241,7 @@ def seed_voting(url: str, secret: str, data_dir: Path, voters: int) -> Scene:
                 Candidate(round_id=round_.id, name=name, position=i + 1, nominations=0)
                 for i, name in enumerate(CANDIDATES)
             )
+            box_passwords = seal_round_box(db, village, round_.id)
             people = many_adults(db, village, voters)
             entries = roll(db, election, people)
             credentials.ensure_credentials(db, election)
@@ -225,6 +256,7 @@ def seed_voting(url: str, secret: str, data_dir: Path, voters: int) -> Scene:
                 organizer="bench",
                 password=password,
                 ballots=links,
+                box_passwords=box_passwords,
             )
     finally:
         database.dispose()

@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import cast, recount, roll_import, slips
+from bench import cast, recount, roll_import, sealing, slips
 from bench.common import POSTGRES_URL, machine, postgres_reachable
 
 OUT = Path(__file__).resolve().parent / "results.json"
@@ -187,6 +187,29 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             pg, voters=voters, warmup=warmup, concurrency=args.concurrency, workers=args.workers
         )
         rows += cast_figures(on_pg, "postgresql", with_target=False)
+    for db_name, url in [("sqlite", None), *([("postgresql", pg)] if pg else [])]:
+        step(f"sealed box: {db_name}")
+        sealed = sealing.measure(url, voters=voters)
+        rows.append(
+            figure(
+                f"cast_sealed_ms_{db_name}",
+                sealed["sealed_ms"],
+                "ms/cast",
+                baseline=sealed["unsealed_ms"],
+                baseline_unit="ms/cast, same transaction with the ballot in clear",
+                note=f"median of {voters // 2} committed casts each;"
+                f" p99 {sealed['sealed_p99_ms']:.1f} vs {sealed['unsealed_p99_ms']:.1f} ms",
+            )
+        )
+        rows.append(
+            figure(
+                f"open_box_s_{db_name}",
+                sealed["open_s"],
+                "s",
+                note=f"two tellers open the box of {sealed['opened']} ballots"
+                " (2 argon2id, decrypt, write in random order)",
+            )
+        )
     step("slips")
     made = slips.measure(villagers, sample)
     rows.append(

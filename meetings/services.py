@@ -17,6 +17,7 @@ from app.audit.services import record
 from app.db import utcnow
 from app.i18n import lazy
 from app.registry.models import Group, GroupKind, Sex, Village
+from app.sealed_box import services as sealed_box
 from app.templating import CHINA_TIME
 from meetings import broadcast, rules
 from meetings.exceptions import InvalidMeetingInput, MeetingStateError
@@ -269,6 +270,8 @@ def close_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
     state = quorum_figures(session, meeting)
     meeting.status = MeetingStatus.CLOSED
     meeting.ends_at = utcnow()
+    # Every QR motion is closed and counted: erase the key of the meeting's sealed box.
+    sealed_box.forget(session, sealed_box.MEETING, meeting.id)
     session.flush()
     broadcast.announce(session, meeting.id)
     record(

@@ -1,11 +1,14 @@
 """Votes in the meeting: motions by QR or by show of hands, election rounds, compacts.
 
-Secrecy of QR votes follows ballots.casting (app.secret_choice): `MotionVoteUse`
-records that an attendee voted (its unique constraint refuses a second vote) and
-`MotionVote` what was voted, with a random key and nothing linking the two. Casting
-writes no audit entry on purpose (an entry's time next to the order of uses would tell
-who voted how); the append-only rows are the record. Opening, hand counts and closing
-are audited.
+Secrecy of QR votes follows ballots.casting (app.secret_choice, app.sealed_box):
+`MotionVoteUse` records that an attendee voted (its unique constraint refuses a second
+vote) and the vote itself is sealed into the meeting's box, one box for all of the
+meeting's QR motions, held by the tellers named for the meeting. Closing a QR motion
+needs k of them to type their box passwords: its votes are opened and written as
+`MotionVote` rows, in a random order, in the closing transaction; the other motions'
+votes stay sealed, and the key is erased when the meeting closes. Casting writes no
+audit entry on purpose (an entry's time next to the order of uses would tell who voted
+how). Opening, hand counts and closing are audited.
 
 At close the figures (members, present, households) are frozen on the motion and the
 decision is computed by meetings.rules.count_motion: quorum, then more than half of
@@ -15,18 +18,23 @@ THOSE PRESENT, so abstentions and people who did not vote count against.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import secret_choice
+from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.i18n import lazy
+from app.permissions import Role
 from app.registry.models import Person
+from app.sealed_box import services as sealed_box
+from app.sealed_box.exceptions import BoxNotReady
 from meetings import broadcast, rules
 from meetings.exceptions import MotionAlreadyVoted, VoteRefused
 from meetings.models import (
@@ -44,6 +52,8 @@ from meetings.models import (
 from meetings.presence import present_people, profile_for, quorum_figures
 
 MOTION_ITEM_KINDS = frozenset({ItemKind.MOTION, ItemKind.COMPACT_ADOPTION})
+# Box passwords needed to open a meeting's QR votes (k); k+1 holders must be ready.
+BOX_THRESHOLD = 2
 
 
 # --- looking things up -------------------------------------------------------------
@@ -137,6 +147,8 @@ def open_motion(session: Session, actor: Actor, motion: Motion) -> None:
         raise VoteRefused(lazy("这项表决已经开始过了，不能再开始一次。"))
     if open_motions(session, meeting):
         raise VoteRefused(lazy("另一项表决还在进行。请先结束那一项，再开始这一项。"))
+    if motion.method is VoteMethod.QR:
+        seal_meeting_box(session, meeting)
     motion.opened_at = utcnow()
     session.flush()
     broadcast.announce(session, meeting.id)
@@ -149,6 +161,79 @@ def open_motion(session: Session, actor: Actor, motion: Motion) -> None:
         {"item_id": item.id, "method": motion.method.value},
         village_id=meeting.village_id,
     )
+
+
+# --- the meeting's sealed box ---------------------------------------------------------
+
+
+def box_status(session: Session, meeting: Meeting) -> sealed_box.BoxStatus:
+    return sealed_box.box_status(session, sealed_box.MEETING, meeting.id)
+
+
+def teller_choices(session: Session, meeting: Meeting) -> list[StaffUser]:
+    """The village's active teller accounts: who may hold the meeting's box."""
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(
+                StaffUser.village_id == meeting.village_id,
+                StaffUser.role == Role.TELLER,
+                StaffUser.active.is_(True),
+            )
+            .order_by(StaffUser.display_name, StaffUser.id)
+        )
+    )
+
+
+def name_box_holders(
+    session: Session, actor: Actor, meeting: Meeting, teller_ids: Sequence[int]
+) -> None:
+    """Name the tellers who hold the box of the meeting's QR votes (before the first one)."""
+    require_meeting_not_over(meeting)
+    if box_status(session, meeting).sealed:
+        raise VoteRefused(lazy("扫码表决已经开始过，票箱保管人不能再换了。"))
+    allowed = {user.id for user in teller_choices(session, meeting)}
+    chosen = sorted(set(teller_ids))
+    if not set(chosen) <= allowed:
+        raise VoteRefused(lazy("只能从本村的监计票人账号中选择。"))
+    if len(chosen) < BOX_THRESHOLD + 1:
+        raise VoteRefused(
+            lazy(
+                "请至少选择 %(n)s 名监计票人保管票箱（开箱要其中 %(k)s 位，多一位防止有人忘记密码）。"
+            ),
+            n=BOX_THRESHOLD + 1,
+            k=BOX_THRESHOLD,
+        )
+    sealed_box.name_holders(
+        session, sealed_box.MEETING, meeting.id, chosen, threshold=BOX_THRESHOLD
+    )
+    record(
+        session,
+        actor,
+        "meeting.box_holders",
+        "meeting",
+        meeting.id,
+        {"teller_ids": chosen},
+        village_id=meeting.village_id,
+    )
+
+
+def set_box_password(
+    session: Session, meeting: Meeting, teller_id: int, password: str, confirm: str
+) -> None:
+    sealed_box.set_box_password(
+        session, sealed_box.MEETING, meeting.id, teller_id, password, confirm
+    )
+
+
+def seal_meeting_box(session: Session, meeting: Meeting) -> None:
+    """Before the first QR motion opens: the meeting's box gets its key."""
+    if box_status(session, meeting).sealed:
+        return
+    try:
+        sealed_box.seal(session, sealed_box.MEETING, meeting.id)
+    except BoxNotReady as refusal:
+        raise VoteRefused(refusal.render_message()) from None
 
 
 # --- voting by QR --------------------------------------------------------------------
@@ -205,9 +290,11 @@ def cast_qr_vote(session: Session, motion: Motion, person: Person, choice: Choic
         MotionVoteUse(motion_id=motion.id, person_id=person.id),
         MotionAlreadyVoted(lazy("您已经投过这一项的票了，每人只能投一次。这次提交没有保存。")),
     )
-    secret_choice.store_anonymous(session, MotionVote, motion_id=motion.id, choice=choice)
-    session.flush()
-    broadcast.announce(session, motion_item(session, motion)[1].id)
+    meeting = motion_item(session, motion)[1]
+    sealed_box.seal_choice(
+        session, sealed_box.MEETING, meeting.id, {"motion": motion.id, "choice": choice.value}
+    )
+    broadcast.announce(session, meeting.id)
 
 
 def qr_tally(session: Session, motion: Motion) -> dict[Choice, int]:
@@ -315,11 +402,42 @@ def _figures(session: Session, motion: Motion) -> tuple[int, int, int]:
     return state.figures
 
 
-def close_motion(session: Session, actor: Actor, motion: Motion) -> rules.MotionResult:
-    """Freeze who was eligible and present now, count, store the decision."""
+def _open_votes(
+    session: Session, meeting: Meeting, motion: Motion, passwords: Mapping[int, str]
+) -> int:
+    """Open this motion's sealed votes with k tellers' box passwords and write them."""
+    opened = sealed_box.open_box(
+        session,
+        sealed_box.MEETING,
+        meeting.id,
+        passwords,
+        take=lambda sealed: sealed.get("motion") == motion.id,
+        forget_key=False,
+    )
+    session.add_all(
+        MotionVote(id=secret_choice.new_key(), motion_id=motion.id, choice=Choice(c["choice"]))
+        for c in opened.choices
+    )
+    session.flush()
+    return len(opened.choices)
+
+
+def close_motion(
+    session: Session,
+    actor: Actor,
+    motion: Motion,
+    passwords: Mapping[int, str] | None = None,
+) -> rules.MotionResult:
+    """Freeze who was eligible and present now, count, store the decision.
+
+    A QR motion's votes are sealed: `passwords` ({teller id: box password}) of k of the
+    meeting's box holders open them; a wrong or missing one refuses and changes nothing.
+    """
     item, meeting = motion_item(session, motion)
     if not is_open(motion):
         raise VoteRefused(lazy("这项表决没有在进行，不能结束。"))
+    if motion.method is VoteMethod.QR:
+        _open_votes(session, meeting, motion, passwords or {})
     yes, no, abstain = _figures(session, motion)
     now = quorum_figures(session, meeting)
     result = rules.count_motion(
@@ -347,11 +465,6 @@ def close_motion(session: Session, actor: Actor, motion: Motion) -> rules.Motion
     }
     motion.result_json = json.dumps(stored, ensure_ascii=False, sort_keys=True)
     session.flush()
-    # Unlink each QR vote from the record that its voter voted (see app.db.reseal), then
-    # store the votes in random-key order, as ballots.results.services.close_voting does.
-    secret_choice.reseal(session, motion.id, MotionVote.motion_id)
-    if motion.method is VoteMethod.QR:
-        secret_choice.shuffle_storage_order(session, (MotionVote,))
     broadcast.announce(session, meeting.id)
     record(
         session, actor, "motion.close", "motion", motion.id, stored, village_id=meeting.village_id

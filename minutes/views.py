@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 from app.accounts.models import StaffUser
 from app.accounts.services import staff_member
 from app.accounts.views import password_problem
+from app.audit.services import chain_anchor
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, allows
 from app.registry.models import Village
@@ -222,6 +223,7 @@ def public_page(ctx: Ctx) -> Response:
         village=village,
         doc=json.loads(posting.public_json),
         posting=posting,
+        anchor=chain_anchor(ctx.db),
         **_labels(),
     )
 

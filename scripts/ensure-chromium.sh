@@ -39,6 +39,8 @@ packages=()
 have_cjk_font || packages+=("$CJK_FONT_PACKAGE")
 # zbarimg reads the QR codes off printed slip sheets in the browser tests.
 command -v zbarimg >/dev/null 2>&1 || packages+=(zbar-tools)
+# pdftotext and pdftoppm read printed notices back (text, and a raster for zbar).
+command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
 
 if [ "${#packages[@]}" -gt 0 ] && can_apt; then
     # A failed font install must not hide a working Chromium: check the result below.

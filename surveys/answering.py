@@ -1,9 +1,12 @@
 """Storing answers: through a villager's QR slip, or from returned paper questionnaires.
 
-Secrecy as for ballots: the record *that* someone answered (SurveyParticipation) and the
-answer sheet (SurveyResponse: random key, no person, no time) are written in the same
-transaction and share nothing (app.secret_choice). The unique constraint on (survey, person) is what refuses
-a second answer, so two submissions racing each other cannot both be stored.
+Secrecy as for ballots: the record *that* someone answered (SurveyParticipation) is
+written in the same transaction that seals the answer sheet into the survey's box
+(surveys.box), and the two share nothing. Nobody can read a sealed sheet; the open
+sheets (SurveyResponse: random key, no person, no time) are written only when a key
+holder opens the box after the close, all at once, in a random order. The unique
+constraint on (survey, person) is what refuses a second answer (app.secret_choice), so
+two submissions racing each other cannot both be stored.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from app.actors import Actor
 from app.audit.services import record
 from app.i18n import gettext_, lazy
 from app.registry.models import Person
-from surveys import audience, rules
+from surveys import audience, box, rules
 from surveys.exceptions import (
     AlreadyAnswered,
     InvalidSurveyInput,
@@ -97,14 +100,8 @@ def _participate(session: Session, survey: Survey, person: Person, channel: Chan
 
 
 def _store(session: Session, survey: Survey, source: Channel, answers: rules.Answers) -> None:
-    secret_choice.store_anonymous(
-        session,
-        SurveyResponse,
-        survey_id=survey.id,
-        source=source,
-        answers=rules.canonical_answers(answers),
-    )
-    session.flush()
+    """Seal the sheet into the survey's box, in the caller's transaction."""
+    box.seal_sheet(session, survey, source, rules.canonical_answers(answers))
 
 
 def answer_by_qr(session: Session, survey: Survey, person: Person, answers: rules.Answers) -> None:
@@ -146,21 +143,43 @@ def hand_paper(session: Session, actor: Actor, survey: Survey, person: Person) -
     )
 
 
-def paper_counts(session: Session, survey: Survey) -> tuple[int, int]:
-    """(paper questionnaires handed out, paper sheets entered)."""
-    handed = session.scalar(
+def _participations(session: Session, survey: Survey, channel: Channel) -> int:
+    found = session.scalar(
         select(func.count())
         .select_from(SurveyParticipation)
-        .where(
-            SurveyParticipation.survey_id == survey.id, SurveyParticipation.channel == Channel.PAPER
-        )
+        .where(SurveyParticipation.survey_id == survey.id, SurveyParticipation.channel == channel)
     )
-    entered = session.scalar(
-        select(func.count())
-        .select_from(SurveyResponse)
-        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.source == Channel.PAPER)
+    return int(found or 0)
+
+
+def sheet_counts(session: Session, survey: Survey) -> tuple[int, int]:
+    """(QR answer sheets, paper sheets entered), whether still sealed or opened.
+
+    While the box is sealed its sheets cannot be read, not even their channel: every QR
+    sheet was sealed with its QR participation, so the rest are the paper ones.
+    """
+    sealed = box.sealed_count(session, survey)
+    if sealed is not None:
+        qr = _participations(session, survey, Channel.QR)
+        return qr, sealed - qr
+    rows = dict(
+        session.execute(
+            select(SurveyResponse.source, func.count())
+            .where(SurveyResponse.survey_id == survey.id)
+            .group_by(SurveyResponse.source)
+        ).all()
     )
-    return int(handed or 0), int(entered or 0)
+    return int(rows.get(Channel.QR, 0)), int(rows.get(Channel.PAPER, 0))
+
+
+def handed_out(session: Session, survey: Survey) -> int:
+    """How many paper questionnaires were handed out."""
+    return _participations(session, survey, Channel.PAPER)
+
+
+def paper_counts(session: Session, survey: Survey) -> tuple[int, int]:
+    """(paper questionnaires handed out, paper sheets entered)."""
+    return handed_out(session, survey), sheet_counts(session, survey)[1]
 
 
 def enter_paper_sheet(

@@ -30,3 +30,11 @@ class NotInAudience(Forbidden):
 
 class TooManySheets(Conflict):
     title = lazy("纸质问卷太多了")
+
+
+class HoldersNotReady(SurveyStateError):
+    """Too few key holders set their box password for the survey to open (surveys.box)."""
+
+
+class NotKeyHolder(Forbidden):
+    """The signed-in user is not a key holder of this survey's sealed box."""

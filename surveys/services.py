@@ -2,7 +2,8 @@
 while it is a draft, opening and closing it, and what a slip opens.
 
 Services never commit; every change an organizer makes is audited. Answering (QR and
-paper) is in surveys.answering, the tally in surveys.results; both are re-exported here.
+paper) is in surveys.answering, the sealed box that keeps the answers until a key holder
+opens it in surveys.box, the tally in surveys.results; all are re-exported here.
 """
 
 from __future__ import annotations
@@ -21,8 +22,16 @@ from app.registry.models import Group, Person, Village
 from app.registry.rules import today_in_china
 from meetings.models import Meeting
 from slips.models import Assembly
-from surveys import audience, rules
+from surveys import audience, box, rules
 from surveys.answering import answer_by_qr, enter_paper_sheet, hand_paper, participation_of
+from surveys.box import (
+    box_status,
+    holder_choices,
+    name_holders,
+    open_box,
+    sealed_survey_ids,
+    set_box_password,
+)
 from surveys.exceptions import InvalidSurveyInput, SurveyNotFound, SurveyStateError
 from surveys.models import (
     Audience,
@@ -44,11 +53,15 @@ __all__ = [
     "SurveyResults",
     "add_question",
     "answer_by_qr",
+    "box_status",
     "close_survey",
     "cluster_responses",
     "create_survey",
     "enter_paper_sheet",
     "hand_paper",
+    "holder_choices",
+    "name_holders",
+    "open_box",
     "open_survey",
     "open_surveys_for",
     "participation_of",
@@ -56,6 +69,8 @@ __all__ = [
     "remove_question",
     "require_draft",
     "results",
+    "sealed_survey_ids",
+    "set_box_password",
     "survey_in",
     "update_question",
     "village_surveys",
@@ -309,7 +324,8 @@ def remove_question(session: Session, actor: Actor, survey: Survey, question: Qu
 
 
 def open_survey(session: Session, actor: Actor, survey: Survey, today: date | None = None) -> None:
-    """Freeze the questions and count the audience (the base of the response rate)."""
+    """Freeze the questions, count the audience (the base of the response rate) and seal
+    the survey's box; refused (HoldersNotReady) unless two key holders are ready."""
     require_draft(survey)
     if not survey.questions:
         raise SurveyStateError(lazy("问卷还没有题目。请先加题目，再开始答题。"))
@@ -319,6 +335,7 @@ def open_survey(session: Session, actor: Actor, survey: Survey, today: date | No
             raise SurveyStateError(
                 lazy("第 %(n)s 题还没有填好，请先修改这道题。"), n=question.position
             )
+    box.seal(session, survey)
     survey.opened_on = today or today_in_china()
     survey.audience_size = len(audience.audience_people(session, survey))
     survey.status = SurveyStatus.OPEN
@@ -341,8 +358,12 @@ def cluster_responses(session: Session) -> None:
 
 
 def close_survey(session: Session, actor: Actor, survey: Survey, today: date | None = None) -> None:
-    """Stop answers, and unlink each QR answer sheet from the record that its giver
-    answered (PostgreSQL's row transaction ids, see app.db.reseal)."""
+    """Stop answers. The sheets stay sealed until a key holder opens the box
+    (surveys.box.open_box); results show only how many answered until then.
+
+    A survey opened before answers were sealed has its sheets stored open: as then, each
+    is unlinked from the record that its giver answered (PostgreSQL's row transaction
+    ids, see app.db.reseal) and the table put in random-key order."""
     session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
     session.refresh(survey, ["status"])
     if survey.status is not SurveyStatus.OPEN:
@@ -350,8 +371,9 @@ def close_survey(session: Session, actor: Actor, survey: Survey, today: date | N
     survey.status = SurveyStatus.CLOSED
     survey.closed_on = today or today_in_china()
     session.flush()
-    secret_choice.reseal(session, survey.id, SurveyResponse.survey_id)
-    cluster_responses(session)
+    if not box.is_sealed(session, survey):
+        secret_choice.reseal(session, survey.id, SurveyResponse.survey_id)
+        cluster_responses(session)
     outcome = results(session, survey)
     record(
         session,

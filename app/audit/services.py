@@ -3,17 +3,25 @@
 Each entry's hash is SHA-256 over a canonical JSON encoding of its fields plus the
 previous entry's hash, so changing, removing or reordering any entry breaks every
 hash after it, and `verify_chain` names the first entry that no longer fits.
+
+What the chain alone cannot show is an edit followed by recomputing every later hash,
+or the newest entries deleted: both leave a chain that verifies. So every public notice
+prints the chain's head at the moment it was made (`chain_anchor`, an anchor outside
+the database), and `check_anchors` compares written-down anchors with the log.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import segno
+from markupsafe import Markup
 from sqlalchemy import Integer, Select, String, column, func, select, table, text
 from sqlalchemy.orm import Session
 
@@ -92,11 +100,8 @@ def record(
     """Append one entry. Call it in the same transaction as the change it describes."""
     _lock_chain(session)
     session.flush()
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq = (last.seq + 1) if last else 1
-    prev_hash = last.hash if last else GENESIS_HASH
+    head = chain_anchor(session)
+    seq, prev_hash = head.seq + 1, head.hash
     at = utcnow()
     encoded_summary = canonical_summary(summary or {})
     fields: dict[str, Any] = {
@@ -204,6 +209,231 @@ def _recompute(entry: AuditEntry) -> str:
 
 def chain_length(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+def entries_about(
+    session: Session, action: str, object_type: str, object_id: object
+) -> list[AuditEntry]:
+    """The entries recording `action` on one object, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.action == action,
+                AuditEntry.object_type == object_type,
+                AuditEntry.object_id == str(object_id),
+            )
+            .order_by(AuditEntry.seq)
+        )
+    )
+
+
+# --- anchors: the chain's head, printed on public notices -------------------------------
+
+# The printed (short) hash: 16 hex digits, 64 bits, read aloud in four groups of four.
+# Forging a rewritten chain whose entry at the anchor's seq begins with the same 16
+# digits takes about 2**64 hash attempts; fewer digits would be within reach.
+SHORT_HASH_DIGITS = 16
+# Millimetres per QR module: the full-hash anchor (version 5, 37 modules) is about 29 mm
+# across with its quiet zone, small enough for the foot of a notice.
+ANCHOR_MODULE_MM = 0.7
+_ANCHOR_QR_BORDER = 2
+
+
+def group_hex(digits: str) -> str:
+    """Hex digits in groups of four joined by dashes, as printed: 3f2a-9c1b-77de-0a41."""
+    return "-".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+@dataclass(frozen=True)
+class ChainAnchor:
+    """The chain's newest entry at one moment, for printing on a public notice.
+
+    Written on paper outside the database, it lets anyone check later that the log up
+    to that entry was neither cut short nor rewritten (`check_anchors`).
+    """
+
+    seq: int  # 0 for an empty chain
+    hash: str  # the entry's full SHA-256 (GENESIS_HASH for an empty chain)
+
+    @property
+    def short_hash(self) -> str:
+        return group_hex(self.hash[:SHORT_HASH_DIGITS])
+
+    @property
+    def label(self) -> str:
+        """What is printed and read aloud: #1234 · 3f2a-9c1b-77de-0a41."""
+        return f"#{self.seq} · {self.short_hash}"
+
+    @property
+    def machine(self) -> str:
+        """What the QR code holds and `cunyi verify-audit --anchor` takes: SEQ:HASH with
+        the full hash (the printed short form is accepted there too)."""
+        return f"{self.seq}:{self.hash}"
+
+    def qr_svg(self) -> Markup:
+        """The QR code of `machine` as an inline SVG (segno, as on the slip sheets)."""
+        code = segno.make_qr(self.machine, error="m")
+        svg = code.svg_inline(
+            scale=ANCHOR_MODULE_MM,
+            border=_ANCHOR_QR_BORDER,
+            unit="mm",
+            svgclass="qr",
+            lineclass=None,
+            dark="#000",
+        )
+        return Markup(svg)  # noqa: S704 (segno's SVG: numbers and path commands only)
+
+
+def chain_anchor(session: Session) -> ChainAnchor:
+    """The chain's head now: the one place that reads it, for notices and for `record`."""
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return ChainAnchor(last.seq, last.hash) if last else ChainAnchor(0, GENESIS_HASH)
+
+
+class AnchorSyntaxError(ValueError):
+    """An anchor that is not SEQ:HASH (or the printed form); the message is bilingual."""
+
+
+@dataclass(frozen=True)
+class AnchorClaim:
+    """An anchor as someone wrote it down: a seq and the first digits of its hash."""
+
+    seq: int
+    digits: str  # lower-case hex, SHORT_HASH_DIGITS to 64 of them
+
+    @property
+    def label(self) -> str:
+        """As printed (a longer hash is cut to the printed digits): #1234 · 3f2a-…-0a41."""
+        more = "…" if len(self.digits) > SHORT_HASH_DIGITS else ""
+        return f"#{self.seq} · {group_hex(self.digits[:SHORT_HASH_DIGITS])}{more}"
+
+    def matches(self, entry_hash: str) -> bool:
+        return entry_hash.startswith(self.digits)
+
+
+# SEQ:HASH, or the printed form "#1234 · 3f2a-9c1b-77de-0a41": an optional "#", the seq,
+# a colon, a middle dot or a space, then hex digits in any grouping of dashes and spaces.
+_ANCHOR = re.compile(r"#?(?P<seq>\d+)\s*(?:[:·]|\s)\s*(?P<hash>[0-9A-Fa-f][0-9A-Fa-f \t-]*)")
+# A comment: "#" not followed by a digit (so "#1234 · ..." stays an anchor), to line end.
+_COMMENT = re.compile(r"#(?!\d).*$")
+
+
+def parse_anchor(text: str) -> AnchorClaim:
+    found = _ANCHOR.fullmatch(text.strip())
+    if found is None:
+        raise AnchorSyntaxError(
+            f"锚点 {text.strip()!r} 的格式不对，应为 编号:哈希，例如 1234:3f2a9c1b77de0a41 "
+            f"(anchor {text.strip()!r} is not SEQ:HASH)"
+        )
+    digits = re.sub(r"[\s-]", "", found["hash"]).lower()
+    if not SHORT_HASH_DIGITS <= len(digits) <= 64:
+        raise AnchorSyntaxError(
+            f"锚点 {text.strip()!r} 的哈希应有 {SHORT_HASH_DIGITS} 到 64 位十六进制数字 "
+            f"(anchor {text.strip()!r}: the hash needs {SHORT_HASH_DIGITS} to 64 hex digits, "
+            f"it has {len(digits)})"
+        )
+    return AnchorClaim(int(found["seq"]), digits)
+
+
+def parse_anchor_lines(lines: Iterable[str], source: str) -> list[AnchorClaim]:
+    """One anchor per line; blank lines and comments (# ..., not #1234) are skipped."""
+    claims = []
+    for number, line in enumerate(lines, start=1):
+        text = _COMMENT.sub("", line).strip()
+        if not text:
+            continue
+        try:
+            claims.append(parse_anchor(text))
+        except AnchorSyntaxError as error:
+            raise AnchorSyntaxError(f"{source}:{number}: {error}") from None
+    return claims
+
+
+@dataclass(frozen=True)
+class AnchorProblem:
+    """A written-down anchor the log no longer agrees with."""
+
+    anchor: AnchorClaim
+    entry_id: int | None  # the entry now at the anchor's seq (None when there is none)
+    # machine-readable: "truncated", "removed", "rehashed", "reordered", "broken"
+    reason: str
+    found_hash: str = ""  # the hash now at the anchor's seq
+    moved_to: int | None = None  # reordered: the seq the anchored entry now has
+    last_seq: int = 0  # truncated: the last seq the log still has
+    chain_problem: ChainProblem | None = None  # broken: what the walk found before it
+
+    def describe(self) -> str:
+        where = f"entry seq={self.anchor.seq}" + (f" (id={self.entry_id})" if self.entry_id else "")
+        head = f"anchor {self.anchor.seq}:{self.anchor.digits}: {where}"
+        if self.reason == "truncated":
+            return (
+                f"{head} is missing: the log now ends at seq={self.last_seq}, so it and the "
+                "entries after it were deleted (truncated)"
+            )
+        if self.reason == "removed":
+            return f"{head} is missing (removed)"
+        if self.reason == "reordered":
+            return f"{head} is not the anchored entry, which is now seq={self.moved_to} (reordered)"
+        if self.reason == "rehashed":
+            return (
+                f"{head} has hash {group_hex(self.found_hash[:SHORT_HASH_DIGITS])}…, not the "
+                "anchored one: the log up to it was rewritten (an entry changed and the "
+                "hashes after it recomputed, or entries deleted and others written in their "
+                "place) (rehashed)"
+            )
+        problem = self.chain_problem.describe() if self.chain_problem else ""
+        return f"{head} still has the anchored hash, but the log before it is broken (broken): {problem}"
+
+
+def check_anchors(
+    session: Session, anchors: Iterable[AnchorClaim], chain_problem: ChainProblem | None
+) -> list[tuple[AnchorClaim, AnchorProblem | None]]:
+    """Each anchor with what is wrong with the log up to it (None: intact up to it).
+
+    `chain_problem` is what `verify_chain` found: an anchor past it fails too, since the
+    log before the anchor no longer verifies.
+    """
+    last_seq = session.scalar(select(func.max(AuditEntry.seq))) or 0
+    checked: list[tuple[AnchorClaim, AnchorProblem | None]] = []
+    for anchor in anchors:
+        checked.append((anchor, _check_anchor(session, anchor, chain_problem, last_seq)))
+    return checked
+
+
+def _check_anchor(
+    session: Session, anchor: AnchorClaim, chain_problem: ChainProblem | None, last_seq: int
+) -> AnchorProblem | None:
+    if anchor.seq == 0:  # an empty chain's anchor: nothing before it to check
+        if anchor.matches(GENESIS_HASH):
+            return None
+        return AnchorProblem(anchor, None, "rehashed", found_hash=GENESIS_HASH)
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.seq == anchor.seq))
+    if entry is None:
+        moved = _entry_with_hash(session, anchor)
+        if moved is not None:
+            return AnchorProblem(anchor, None, "reordered", moved_to=moved.seq)
+        if anchor.seq > last_seq:
+            return AnchorProblem(anchor, None, "truncated", last_seq=last_seq)
+        return AnchorProblem(anchor, None, "removed")
+    if not anchor.matches(entry.hash):
+        moved = _entry_with_hash(session, anchor)
+        if moved is not None:
+            return AnchorProblem(anchor, entry.id, "reordered", moved_to=moved.seq)
+        return AnchorProblem(anchor, entry.id, "rehashed", found_hash=entry.hash)
+    if chain_problem is not None and chain_problem.seq <= anchor.seq:
+        return AnchorProblem(anchor, entry.id, "broken", chain_problem=chain_problem)
+    return None
+
+
+def _entry_with_hash(session: Session, anchor: AnchorClaim) -> AuditEntry | None:
+    return session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.hash.startswith(anchor.digits), AuditEntry.seq != anchor.seq)
+        .limit(1)
+    )
 
 
 # --- reading the log ---------------------------------------------------------------------

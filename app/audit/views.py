@@ -10,6 +10,7 @@ from app.audit.paths import route
 from app.audit.services import (
     LogFilters,
     actions_in_scope,
+    chain_anchor,
     iter_entries,
     search_log,
     verify_chain,
@@ -62,7 +63,9 @@ def audit_log(ctx: Ctx) -> Response:
 
 def audit_verify(ctx: Ctx) -> Response:
     checked, problem = verify_chain(iter_entries(ctx.db))
-    return ctx.render("audit/verify.html", checked=checked, problem=problem)
+    return ctx.render(
+        "audit/verify.html", checked=checked, problem=problem, anchor=chain_anchor(ctx.db)
+    )
 
 
 routes = [

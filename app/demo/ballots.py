@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
 from app.actors import actor_for
+from app.demo import boxes
 from app.demo.plan import YearPlan
 from app.registry.models import Village
+from app.sealed_box import services as sealed_box
 from app.settings import Settings
 from app.templating import CHINA_TIME
 from ballots.models import Election, Electorate, Office, RollEntry, Round, Stage
@@ -95,17 +97,21 @@ def run_election(
         )
     publish_candidates(session, actor, election, spec.candidates_published_on, len(spec.candidates))
     issue_slips(session, actor, assembly, settings=settings)
-    advance(session, actor, election, Stage.VOTING_OPEN, day)
     round_ = latest_round(session, election)
     assert round_ is not None
+    # Three tellers hold the round's sealed box; voting opens once all set a box password.
+    holders = [staff["teller"], staff["teller2"], staff["teller3"]]
+    results_certify.set_tellers(session, actor, round_, [t.id for t in holders])
+    boxes.set_passwords(session, plan, sealed_box.ELECTION_ROUND, round_.id, holders)
+    advance(session, actor, election, Stage.VOTING_OPEN, day)
     _vote(session, settings, plan, election, round_, entries, staff)
-    tellers = [staff["teller"], staff["teller2"]]
-    results_certify.set_tellers(session, actor, round_, [t.id for t in tellers])
+    tellers = holders[:2]
     results.close_voting(session, actor, round_, today=day)
+    results.open_ballot_box(session, actor, round_, boxes.openers(plan, holders))
     _count_paper(session, plan, round_, tellers)
     paper.close_paper_counting(session, actor_for(tellers[0]), round_, today=day)
     outcome = results.announce(session, actor_for(tellers[0]), round_, today=day)
-    for teller in tellers:
+    for teller in holders:
         results_certify.certify(
             session, teller, outcome, plan.passwords[teller.username], today=day
         )

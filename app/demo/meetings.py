@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
 from app.actors import Actor, actor_for
+from app.demo import boxes
 from app.demo.plan import MeetingPlan, YearPlan
 from app.registry.models import Household, Person, Village
+from app.sealed_box import services as sealed_box
 from app.settings import Settings
 from compacts.adoption import answers, delivery
 from compacts.adoption import services as adoption
@@ -71,7 +73,7 @@ def run_meetings_and_compact(
                 session, actor, meeting, ItemInput(spec.motion, "", ItemKind.MOTION, None, "", "")
             )
             motion = votes.create_motion(session, actor, item, spec.motion, spec.method)
-        _hold(session, staff, meeting, motion, spec)
+        _hold(session, staff, meeting, motion, spec, plan)
         if adopting:
             _adopt_and_deliver(session, staff, version, motion, plan)
         _minutes(session, staff, meeting, spec, plan)
@@ -144,9 +146,13 @@ def _hold(
     meeting: Meeting,
     motion: Motion,
     spec: MeetingPlan,
+    plan: YearPlan,
 ) -> None:
     host = actor_for(staff["organizer"])
     desk = actor_for(staff["teller"])
+    holders = [staff["teller"], staff["teller2"], staff["teller3"]]
+    votes.name_box_holders(session, host, meeting, [t.id for t in holders])
+    boxes.set_passwords(session, plan, sealed_box.MEETING, meeting.id, holders)
     open_meeting(session, host, meeting)
     for person_id in spec.present:
         person = session.get(Person, person_id)
@@ -164,7 +170,7 @@ def _hold(
             assert person is not None
             choice = Choice.YES if person_id in spec.yes else Choice.NO
             votes.cast_qr_vote(session, motion, person, choice)
-    votes.close_motion(session, host, motion)
+    votes.close_motion(session, host, motion, boxes.openers(plan, holders))
     close_meeting(session, host, meeting)
 
 

@@ -10,6 +10,9 @@ from meetings.models import MeetingKind, VoteMethod
 
 ADULT_AGE = 18
 YEAR_TELLER = "teller2"  # the second teller a count needs; created by run_year
+# The third holder of a sealed box (k+1 = 3 must set a box password); created by run_year.
+YEAR_TELLER_3 = "teller3"
+YEAR_TELLERS = (YEAR_TELLER, YEAR_TELLER_3)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Built from the built-in templates, opened for the autumn assembly's QR slips; most
 villagers answer through their slip, a few fill in a paper questionnaire that staff
-enter afterwards (a paper sheet may leave a question blank). Then each survey closes.
+enter afterwards (a paper sheet may leave a question blank). Every answer is sealed
+into the survey's box, whose key holders are the township's administrator and auditor;
+each survey closes and the auditor opens its box with their box password.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
 from app.actors import actor_for
+from app.demo import boxes
 from app.demo.plan import SurveyPlan, YearPlan
 from app.registry.models import Person, Village
+from app.sealed_box import services as sealed_box
 from app.settings import Settings
 from app.templating import CHINA_TIME
 from slips.links import slip_token
@@ -112,6 +116,10 @@ def run_surveys(
             template=spec.key,
         )
         survey = services.create_survey(session, actor, village, values, organizer.id)
+        # The township's administrator and auditor hold the survey's sealed box.
+        holders = [staff["admin"], staff["auditor"]]
+        services.name_holders(session, actor, survey, [h.id for h in holders])
+        boxes.set_passwords(session, plan, sealed_box.SURVEY, survey.id, holders)
         services.open_survey(session, actor, survey, today)
         for person_id, answers in spec.qr:
             # What the villager's phone does: the slip opens the surveys meant for them.
@@ -125,5 +133,8 @@ def run_surveys(
         for _person_id, answers in spec.paper:
             answering.enter_paper_sheet(session, actor, survey, answers)
         services.close_survey(session, actor, survey, today)
+        opener = staff["auditor"]  # one holder's box password opens it (k = 1)
+        passwords = boxes.openers(plan, [opener], k=1)
+        services.open_box(session, actor_for(opener), survey, opener.id, passwords)
         made.append(survey)
     return made

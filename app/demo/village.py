@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.accounts.services import create_user
 from app.actors import SYSTEM
 from app.audit.services import record
-from app.demo.plan import YEAR_TELLER
+from app.demo.plan import YEAR_TELLERS
 from app.demo.planning import make_plan
 from app.demo.year import run_year
 from app.permissions import Role
@@ -204,19 +204,23 @@ def build_demo(session: Session, settings: Settings | None = None) -> list[DemoS
         )
         signins.append(DemoSignin(username, password, role, village.name if village else None))
     if settings is not None:
-        signins.append(_demo_year(session, settings, first, signins))
+        signins.extend(_demo_year(session, settings, first, signins))
     return signins
 
 
 def _demo_year(
     session: Session, settings: Settings, village: Village, signins: list[DemoSignin]
-) -> DemoSignin:
+) -> list[DemoSignin]:
     passwords = {s.username: s.password for s in signins}
-    passwords[YEAR_TELLER] = secrets.token_urlsafe(9)
+    for username in YEAR_TELLERS:
+        passwords[username] = secrets.token_urlsafe(9)
     year = today_in_china().year
     plan = make_plan(session, village, year, seed=year, passwords=passwords)
     run_year(session, settings, village, year, plan)
-    return DemoSignin(YEAR_TELLER, passwords[YEAR_TELLER], Role.TELLER, village.name)
+    return [
+        DemoSignin(username, passwords[username], Role.TELLER, village.name)
+        for username in YEAR_TELLERS
+    ]
 
 
 def write_signins(path: Path, signins: list[DemoSignin]) -> None:

@@ -11,7 +11,7 @@ from app.accounts.services import create_user
 from app.actors import SYSTEM
 from app.demo.ballots import run_election
 from app.demo.meetings import run_meetings_and_compact
-from app.demo.plan import YEAR_TELLER, YearPlan
+from app.demo.plan import YEAR_TELLERS, YearPlan
 from app.demo.surveys import run_surveys
 from app.permissions import Role
 from app.registry.models import Village
@@ -37,19 +37,22 @@ def _staff(session: Session, village: Village, plan: YearPlan) -> dict[str, Staf
         for u in session.scalars(
             select(StaffUser).where(
                 StaffUser.township_id == village.township_id,
-                StaffUser.username.in_(["admin", "organizer", "leader", "teller", "recorder"]),
+                StaffUser.username.in_(
+                    ["admin", "auditor", "organizer", "leader", "teller", "recorder", *YEAR_TELLERS]
+                ),
             )
         )
     }
-    if YEAR_TELLER not in users:
-        users[YEAR_TELLER] = create_user(
-            session,
-            SYSTEM,
-            username=YEAR_TELLER,
-            display_name="钱计票",
-            password=plan.passwords[YEAR_TELLER],
-            role=Role.TELLER,
-            township_id=village.township_id,
-            village_id=village.id,
-        )
+    for username, display_name in zip(YEAR_TELLERS, ("钱计票", "孙监票"), strict=True):
+        if username not in users:
+            users[username] = create_user(
+                session,
+                SYSTEM,
+                username=username,
+                display_name=display_name,
+                password=plan.passwords[username],
+                role=Role.TELLER,
+                township_id=village.township_id,
+                village_id=village.id,
+            )
     return users

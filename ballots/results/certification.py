@@ -20,6 +20,7 @@ from app.actors import Actor, actor_for
 from app.i18n import lazy
 from app.permissions import Role
 from app.registry.rules import today_in_china
+from app.sealed_box import services as sealed_box
 from ballots.exceptions import Conflict, ElectionError, NotNamedTeller, WrongPassword
 from ballots.models import (
     Certification,
@@ -91,6 +92,9 @@ def set_tellers(session: Session, actor: Actor, round_: Round, teller_ids: Seque
         for teller_id in sorted(chosen - set(current))
     )
     session.flush()
+    # The named tellers hold the round's sealed box (until voting opens; then the box's
+    # holders are fixed and tellers named later only certify).
+    sealed_box.name_holders(session, sealed_box.ELECTION_ROUND, round_.id, sorted(chosen))
     audit_round(session, actor, "election.tellers", round_, {"teller_ids": sorted(chosen)})
 
 

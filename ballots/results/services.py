@@ -24,7 +24,7 @@ from app.actors import Actor
 from app.audit.services import record
 from app.i18n import LazyText, lazy
 from app.registry.rules import today_in_china
-from app.secret_choice import shuffle_storage_order
+from app.sealed_box import services as sealed_box
 from ballots.counting import RoundInput, RoundResult, count_round
 from ballots.counting.export import export_bytes, export_document
 from ballots.exceptions import Conflict, ElectionError, StageError
@@ -33,7 +33,6 @@ from ballots.models import (
     Candidate,
     CredentialUse,
     Election,
-    Receipt,
     RollEntry,
     Round,
     RoundKind,
@@ -43,7 +42,7 @@ from ballots.models import (
 )
 from ballots.paper.services import paper_counting_done
 from ballots.setup import advance, latest_round, new_round, profile_for, round_candidates
-from ballots.voting.casting import reseal_round
+from ballots.voting.casting import store_opened_ballots
 
 ANNOUNCED, CERTIFIED, ANNULLED = "announced", "certified", "annulled"
 
@@ -239,20 +238,6 @@ def record_attendance(
 # --- Closing, announcing ----------------------------------------------------------------
 
 
-def cluster_secret_tables(session: Session) -> None:
-    """On PostgreSQL, rewrite ballot and receipt in primary-key (random) order.
-
-    A heap table keeps rows roughly in insertion order, so anyone who could read the
-    data files, or list the rows without ORDER BY, would learn the order in which
-    ballots were cast and could match it against who was seen voting when. CLUSTER
-    (app.secret_choice.shuffle_storage_order) rewrites both tables in the order of
-    their random keys, and drops row versions no transaction can see any more (those
-    `reseal_round` replaced, once it committed). SQLite needs nothing: both are WITHOUT
-    ROWID tables, stored in primary-key order from the start.
-    """
-    shuffle_storage_order(session, (Ballot, Receipt))
-
-
 def close_voting(session: Session, actor: Actor, round_: Round, today: date | None = None) -> None:
     """Voting ends: the round goes to counting, and so does the election.
 
@@ -264,12 +249,8 @@ def close_voting(session: Session, actor: Actor, round_: Round, today: date | No
     advance(session, actor, round_.election, Stage.COUNTING, today or today_in_china())
     round_.status = RoundStatus.COUNTING
     session.flush()
-    # A ballot, its receipt and the voter's credential use were written in one
-    # transaction, so on PostgreSQL they share a transaction id (xmin) until resealed;
-    # then the rows are put in random-key order. Once this commits, the web layer runs
-    # cluster_secret_tables again to drop the replaced row versions.
-    reseal_round(session, round_)
-    cluster_secret_tables(session)
+    # The online ballots stay sealed in the round's box until k tellers open it
+    # (open_ballot_box).
     audit_round(
         session,
         actor,
@@ -279,9 +260,56 @@ def close_voting(session: Session, actor: Actor, round_: Round, today: date | No
     )
 
 
+def box_status(session: Session, round_: Round) -> sealed_box.BoxStatus:
+    """The round's sealed box as the round page shows it: holders, readiness, count."""
+    return sealed_box.box_status(session, sealed_box.ELECTION_ROUND, round_.id)
+
+
+def set_box_password(
+    session: Session, round_: Round, teller_id: int, password: str, confirm: str
+) -> None:
+    """A named teller's box password for the round (app.sealed_box.set_box_password)."""
+    sealed_box.set_box_password(
+        session, sealed_box.ELECTION_ROUND, round_.id, teller_id, password, confirm
+    )
+
+
+def open_ballot_box(
+    session: Session, actor: Actor, round_: Round, passwords: Mapping[int, str]
+) -> int:
+    """At the count, k tellers open the round's sealed box with their box passwords.
+
+    The online ballots and receipts are written in a random order in this transaction
+    and the box's key is forgotten (app.sealed_box.open_box). Returns how many ballots
+    the box held. A wrong or missing password changes nothing.
+    """
+    if round_.status is not RoundStatus.COUNTING:
+        raise StageError(lazy("请先结束投票，再开箱计票。"))
+    opened = sealed_box.open_box(session, sealed_box.ELECTION_ROUND, round_.id, passwords)
+    store_opened_ballots(session, round_, opened.choices)
+    uses = credential_uses(session, round_)
+    audit_round(
+        session,
+        actor,
+        "election.open_box",
+        round_,
+        {
+            "online_ballots": len(opened.choices),
+            "credentials_used": uses,
+            "opened_by": opened.opened_by,
+        },
+    )
+    return len(opened.choices)
+
+
 def _check_ready_to_count(session: Session, round_: Round) -> None:
     if round_.status is not RoundStatus.COUNTING:
         raise StageError(lazy("请先结束投票，再公布结果。"))
+    if box_status(session, round_).sealed:
+        raise ElectionError(
+            lazy("网上投的选票还封在票箱里。请 %(k)s 位监计票人先输入开箱密码开箱，再公布结果。"),
+            k=box_status(session, round_).threshold,
+        )
     if not paper_counting_done(session, round_):
         raise ElectionError(
             lazy("纸质选票还没有计完。请监计票人先结束纸质选票的计票，再公布结果。")

@@ -14,10 +14,12 @@ from app.errors import NotFound
 from app.forms import FormResult
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
-from app.secret_choice import shuffle_after_commit
+from app.sealed_box.exceptions import BadBoxPassword, TooFewHolders, WrongBoxPassword
+from app.sealed_box.forms import opening_field, opening_passwords
+from app.sealed_box.services import scrub_after_commit
 from app.web import Ctx
 from ballots.exceptions import WrongPassword
-from ballots.models import Ballot, Election, Receipt, Round, RoundStatus, Stage
+from ballots.models import Election, Round, RoundStatus, Stage
 from ballots.paths import ROUND, route
 from ballots.results import certification as results_certify
 from ballots.results import forms, tracker
@@ -70,6 +72,7 @@ def _round_page(
         if round_.status is RoundStatus.OPEN
         else [],
         "void_labels": results.VOID_REASONS,
+        "box": results.box_status(ctx.db, round_),
         "errors": errors or {},
         "form": form or {},
     }
@@ -132,10 +135,45 @@ def attendance_post(ctx: Ctx) -> Response:
 def close_post(ctx: Ctx) -> Response:
     round_ = ROUND.of(ctx)
     results.close_voting(ctx.db, ctx.actor, round_)
-    ctx.flash(gettext_("投票已结束，现在开始计票。"))
+    ctx.flash(gettext_("投票已结束。请监计票人开箱，然后计票。"))
+    return ctx.redirect("ballots:round", round_id=round_.id)
+
+
+def box_password_post(ctx: Ctx) -> Response:
+    """A named teller sets their box password for the round, before voting opens."""
+    round_ = ROUND.of(ctx)
+    try:
+        results.set_box_password(
+            ctx.db,
+            round_,
+            ctx.require_user().id,
+            ctx.secret_field("box_password"),
+            ctx.secret_field("box_password_confirm"),
+        )
+    except BadBoxPassword as problem:
+        return _round_page(
+            ctx, round_, status_code=422, errors={"box_password": problem.render_message()}
+        )
+    ctx.flash(gettext_("您的开箱密码已保存。开箱时请您本人输入。"))
+    return ctx.redirect("ballots:round", round_id=round_.id)
+
+
+def open_box_post(ctx: Ctx) -> Response:
+    """k tellers open the round's sealed box together, each typing their box password."""
+    round_ = ROUND.of(ctx)
+    box = results.box_status(ctx.db, round_)
+    passwords = opening_passwords(box, ctx.secret_field)
+    try:
+        opened = results.open_ballot_box(ctx.db, ctx.actor, round_, passwords)
+    except WrongBoxPassword as problem:
+        field = opening_field(problem.holder_id) if problem.holder_id else "open"
+        return _round_page(ctx, round_, status_code=422, errors={field: problem.render_message()})
+    except TooFewHolders as problem:
+        return _round_page(ctx, round_, status_code=422, errors={"open": problem.render_message()})
+    ctx.flash(gettext_("票箱已打开：取出 %(n)s 张网上选票。现在可以计票了。", n=opened))
     response = ctx.redirect("ballots:round", round_id=round_.id)
-    # Runs once the response is sent, i.e. after the request layer committed the close.
-    response.background = shuffle_after_commit(ctx.request.app.state.database, (Ballot, Receipt))
+    # Once the opening committed: scrub the deleted sealed rows from the files.
+    response.background = scrub_after_commit(ctx.request.app.state.database)
     return response
 
 
@@ -251,6 +289,20 @@ routes = [
         close_post,
         name="ballots:close_voting",
         permission=Permission.ELECTION_MANAGE,
+        methods=["POST"],
+    ),
+    route(
+        _ROUND + "/box-password",
+        box_password_post,
+        name="ballots:box_password",
+        permission=Permission.ELECTION_CERTIFY,
+        methods=["POST"],
+    ),
+    route(
+        _ROUND + "/open-box",
+        open_box_post,
+        name="ballots:open_box",
+        permission=Permission.ELECTION_COUNT,
         methods=["POST"],
     ),
     route(

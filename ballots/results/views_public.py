@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from app.audit.services import chain_anchor
 from app.errors import NotFound
 from app.i18n import lazy
 from app.permissions import Permission
@@ -47,6 +48,7 @@ def public_results(ctx: Ctx) -> Response:
         status_labels=STATUS_LABELS,
         kind_labels=KIND_LABELS,
         void_labels=results.VOID_REASONS,
+        anchor=chain_anchor(ctx.db),
     )
 
 

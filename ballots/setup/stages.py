@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.services import record
+from app.sealed_box import services as sealed_box
 from ballots.exceptions import StageBlocked
 from ballots.models import (
     Candidate,
@@ -133,6 +134,13 @@ def _check(
         setup_rules.blocker_message(reason, election.stage, target, facts, profile)
         for reason in dict.fromkeys(reasons)
     ]
+    opening = pending_round(session, election) if target is Stage.VOTING_OPEN else None
+    if opening is not None and reasons != ["transition_not_allowed"]:
+        # The round's sealed box needs k+1 tellers with a box password (app.sealed_box).
+        box = sealed_box.box_status(session, sealed_box.ELECTION_ROUND, opening.id)
+        if not box.can_seal:
+            reasons.append("box_not_ready")
+            messages.append(sealed_box.not_ready_message(box))
     return list(dict.fromkeys(reasons)), messages
 
 
@@ -156,6 +164,9 @@ def advance(session: Session, actor: Actor, election: Election, target: Stage, t
     if target is Stage.VOTING_OPEN:
         opening = pending_round(session, election)
         assert opening is not None  # refused above otherwise
+        # The round's sealed box gets its key now, split among the tellers who set a
+        # box password; refused unless k+1 have (app.sealed_box.seal).
+        sealed_box.seal(session, sealed_box.ELECTION_ROUND, opening.id)
         opening.status = RoundStatus.OPEN
         summary["round"] = opening.number
         # Every voter on the roll holds a credential before the first ballot is cast, so

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from app.audit.services import chain_anchor
 from app.errors import NotFound
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
@@ -257,6 +258,7 @@ def public_roll(ctx: Ctx) -> Response:
         objection_last_day=setup_rules.objection_last_day(published, profile),
         decision_days=profile.objection_decision_days,
         decisions=decided_objections(ctx.db, found),
+        anchor=chain_anchor(ctx.db),
     )
 
 
@@ -272,6 +274,7 @@ def public_candidates(ctx: Ctx) -> Response:
         round=round_,
         candidates=[c for c in listed if not c.withdrawn],
         withdrawn=[c for c in listed if c.withdrawn],
+        anchor=chain_anchor(ctx.db),
     )
 
 

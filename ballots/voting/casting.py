@@ -1,18 +1,16 @@
-"""Casting a ballot: single use of a credential, the ballot, the receipt.
+"""Casting a ballot: single use of a credential, and the ballot sealed into the round's box.
 
 Secrecy (DESIGN decision 1). The credential is marked used in the same transaction that
-stores the ballot, and nothing stored links the two: the ballot row has a random id,
-its marks and the day only; the receipt is a separate random code with only the round.
-Casting writes no audit entry on purpose: an entry's timestamp next to the order of
-credential uses would tell when each voter voted. The CredentialUse and Ballot rows,
-which the database refuses to change or delete, are the record.
+seals the ballot into the round's sealed box (app.sealed_box): the choice and the
+receipt code are ciphertext under the round's public key, which nobody can read until
+k of the round's tellers open the box at the count. Only then are the ballot and
+receipt rows written, all at once, in a random order (ballots.results.opening), so
+neither their storage order nor their transaction id says anything about when each was
+cast. Casting writes no audit entry on purpose: an entry's timestamp next to the order
+of credential uses would tell when each voter voted.
 
-On PostgreSQL every row carries the id of the transaction that wrote it (xmin), so a
-ballot, its receipt and its credential use share one until `reseal_round` rewrites the
-round's ballots and receipts in the transaction that closes voting.
-
-The steps (lock the round open, use the credential once, store the ballot under a
-random key, reseal) are app.secret_choice's, shared with meetings and surveys.
+The steps (lock the round open, use the credential once) are app.secret_choice's,
+shared with meetings and surveys.
 """
 
 from __future__ import annotations
@@ -20,9 +18,10 @@ from __future__ import annotations
 import json
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -31,6 +30,7 @@ from app import secret_choice
 from app.i18n import lazy
 from app.registry.models import Person
 from app.registry.rules import today_in_china
+from app.sealed_box import services as sealed_box
 from ballots.exceptions import AlreadyVoted, InvalidMarks, LinkOtherElection, VotingNotOpen
 from ballots.models import (
     Ballot,
@@ -56,7 +56,7 @@ __all__ = [
     "ballot_names",
     "cast_online",
     "normalize_marks",
-    "reseal_round",
+    "store_opened_ballots",
     "use_credential",
     "voter_ballots",
 ]
@@ -197,30 +197,38 @@ def cast_online(
     )
     day = today or today_in_china()
     use_credential(session, round_, credential, channel, day)
-    secret_choice.store_anonymous(
-        session,
-        Ballot,
-        round_id=round_.id,
-        source=BallotSource.ONLINE,
-        marks=_canonical(chosen),
-        cast_on=day,
-    )
     code = _receipt_code()
-    secret_choice.store_anonymous(session, Receipt, code, round_id=round_.id)
-    session.flush()
+    sealed_box.seal_choice(
+        session,
+        sealed_box.ELECTION_ROUND,
+        round_.id,
+        {"marks": chosen, "receipt": code, "day": day.isoformat()},
+    )
     return code
 
 
-def reseal_round(session: Session, round_: Round) -> None:
-    """Give the round's ballots and receipts this transaction's id (PostgreSQL).
+def store_opened_ballots(
+    session: Session, round_: Round, choices: Sequence[Mapping[str, Any]]
+) -> None:
+    """Write the ballots and receipts the opened box gave back, in the order given (random).
 
-    Call it in the transaction that closes voting. Each row is rewritten unchanged (the
-    immutability trigger lets a no-op UPDATE through), so its xmin no longer matches
-    the credential use written with it. The old row versions stay on disk until
-    VACUUM; a CLUSTER after the close (a separate transaction) removes them and the
-    insertion order along with them. SQLite keeps no transaction ids: nothing to do.
+    Receipts are added in an order of their own, so neither table's order matches the
+    other's.
     """
-    secret_choice.reseal(session, round_.id, Ballot.round_id, Receipt.round_id)
+    session.add_all(
+        Ballot(
+            id=secret_choice.new_key(),
+            round_id=round_.id,
+            source=BallotSource.ONLINE,
+            marks=_canonical(choice["marks"]),
+            cast_on=date.fromisoformat(choice["day"]),
+        )
+        for choice in choices
+    )
+    codes = [str(choice["receipt"]) for choice in choices]
+    secrets.SystemRandom().shuffle(codes)
+    session.add_all(Receipt(code=code, round_id=round_.id) for code in codes)
+    session.flush()
 
 
 # --- what a slip opens ---------------------------------------------------------------

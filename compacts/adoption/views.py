@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from app.actors import Actor
+from app.audit.services import chain_anchor
 from app.errors import NotFound
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
@@ -256,6 +257,7 @@ def _public_context(ctx: Ctx) -> dict[str, Any]:
         "figures": adoption.figures(adopted) if adopted else {},
         "acknowledged": adoption.acknowledged(ctx.db, version),
         "publication": delivery.publication_of(ctx.db, version),
+        "anchor": chain_anchor(ctx.db),
     }
 
 

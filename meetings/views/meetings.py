@@ -14,9 +14,10 @@ from app.permissions import Permission
 from app.registry.models import Group, Village
 from app.registry.paths import VILLAGE
 from app.registry.rules import today_in_china
+from app.sealed_box.services import scrub_after_commit
 from app.templating import CHINA_TIME
 from app.web import Ctx
-from meetings import agenda, forms, services
+from meetings import agenda, forms, services, votes
 from meetings.exceptions import InvalidMeetingInput, MeetingNotFound
 from meetings.models import Meeting, MeetingStatus
 from meetings.paths import HIDDEN_MEETING, ITEM, meeting_village
@@ -167,6 +168,7 @@ def _meeting_page(
         quorum=quorum_figures(ctx.db, meeting),
         warnings=services.composition_warnings(ctx.db, meeting),
         days_left=services.days_of_notice(meeting, today_in_china()),
+        box=votes.box_status(ctx.db, meeting),
         errors=errors,
         form=form,
     )
@@ -199,7 +201,10 @@ def meeting_close(ctx: Ctx) -> Response:
     meeting = HIDDEN_MEETING.of(ctx)
     services.close_meeting(ctx.db, ctx.actor, meeting)
     ctx.flash(gettext_("会议已结束。"))
-    return ctx.redirect("meetings:meeting", meeting_id=meeting.id)
+    response = ctx.redirect("meetings:meeting", meeting_id=meeting.id)
+    # Once the close committed: the meeting's box key was erased; scrub its traces.
+    response.background = scrub_after_commit(ctx.request.app.state.database)
+    return response
 
 
 # --- agenda --------------------------------------------------------------------------------------

@@ -13,12 +13,15 @@ from starlette.routing import BaseRoute
 from app.errors import NotFound
 from app.i18n import lazy
 from app.permissions import Permission
-from app.secret_choice import shuffle_after_commit
+from app.sealed_box.exceptions import BadBoxPassword, TooFewHolders, WrongBoxPassword
+from app.sealed_box.forms import opening_field, opening_passwords
+from app.sealed_box.services import scrub_after_commit
 from app.web import Ctx
 from meetings import votes, votes_rounds
+from meetings.exceptions import VoteRefused
 from meetings.forms import parse_choice, parse_hands, parse_motion, parse_round
-from meetings.models import AgendaItem, Choice, ItemKind, Motion, MotionVote, VoteMethod
-from meetings.paths import ITEM, MOTION, route, slip_route
+from meetings.models import AgendaItem, Choice, ItemKind, Meeting, Motion, VoteMethod
+from meetings.paths import ITEM, MEETING, MOTION, route, slip_route
 from meetings.presence import quorum_figures
 from slips import SLIP_PAGE_SECTIONS, PageSection
 from slips.services import SlipAccess, resolve_slip
@@ -109,6 +112,7 @@ def _motion_page(
         hands=hands,
         votes_cast=votes.votes_cast(ctx.db, motion),
         now=quorum_figures(ctx.db, meeting),
+        box=votes.box_status(ctx.db, meeting),
         form=form or {},
         errors=errors or {},
     )
@@ -127,13 +131,68 @@ def motion_open(ctx: Ctx) -> Response:
 
 def motion_close(ctx: Ctx) -> Response:
     found = MOTION.of(ctx)
-    votes.close_motion(ctx.db, ctx.actor, found)
+    passwords: dict[int, str] = {}
+    if found.method is VoteMethod.QR:
+        meeting = votes.motion_item(ctx.db, found)[1]
+        passwords = opening_passwords(votes.box_status(ctx.db, meeting), ctx.secret_field)
+    try:
+        votes.close_motion(ctx.db, ctx.actor, found, passwords)
+    except WrongBoxPassword as problem:
+        field = opening_field(problem.holder_id) if problem.holder_id else "open"
+        return _motion_page(ctx, found, errors={field: problem.render_message()}, status=422)
+    except TooFewHolders as problem:
+        return _motion_page(ctx, found, errors={"open": problem.render_message()}, status=422)
     ctx.flash(str(lazy("表决已经结束，结果已记录。")))
     response = ctx.redirect("meetings:motion", motion_id=found.id)
     if found.method is VoteMethod.QR:
-        # Runs once the response is sent, i.e. after the request layer committed the close.
-        response.background = shuffle_after_commit(ctx.request.app.state.database, (MotionVote,))
+        # Once the close committed: scrub the opened votes' sealed rows from the files.
+        response.background = scrub_after_commit(ctx.request.app.state.database)
     return response
+
+
+def _box_page(ctx: Ctx, meeting: Meeting, errors: dict[str, str], status: int = 200) -> Response:
+    box = votes.box_status(ctx.db, meeting)
+    return ctx.render(
+        "meetings/vote_box.html",
+        status,
+        meeting=meeting,
+        box=box,
+        choices=votes.teller_choices(ctx.db, meeting),
+        named={h.holder_id for h in box.holders},
+        errors=errors,
+    )
+
+
+def meeting_box(ctx: Ctx) -> Response:
+    """The meeting's sealed box for QR votes: its holders and their box passwords."""
+    return _box_page(ctx, MEETING.of(ctx), {})
+
+
+def box_holders_post(ctx: Ctx) -> Response:
+    meeting = MEETING.of(ctx)
+    chosen = [int(v) for v in ctx.fields("tellers") if v.isdigit()]
+    try:
+        votes.name_box_holders(ctx.db, ctx.actor, meeting, chosen)
+    except VoteRefused as problem:
+        return _box_page(ctx, meeting, {"tellers": problem.render_message()}, 422)
+    ctx.flash(str(lazy("已指定扫码表决的票箱保管人。请他们各自登录设开箱密码。")))
+    return ctx.redirect("meetings:box", meeting_id=meeting.id)
+
+
+def box_password_post(ctx: Ctx) -> Response:
+    meeting = MEETING.of(ctx)
+    try:
+        votes.set_box_password(
+            ctx.db,
+            meeting,
+            ctx.require_user().id,
+            ctx.secret_field("box_password"),
+            ctx.secret_field("box_password_confirm"),
+        )
+    except BadBoxPassword as problem:
+        return _box_page(ctx, meeting, {"box_password": problem.render_message()}, 422)
+    ctx.flash(str(lazy("您的开箱密码已保存。结束扫码表决时请您本人输入。")))
+    return ctx.redirect("meetings:box", meeting_id=meeting.id)
 
 
 def motion_hands(ctx: Ctx) -> Response:
@@ -243,6 +302,7 @@ def _slip(path: str, view: Any, name: str, *methods: str) -> Any:
 
 ITEM_PATH = "/meetings/items/{item_id:int}"
 MOTION_PATH = "/meetings/motions/{motion_id:int}"
+BOX_PATH = "/meetings/{meeting_id:int}/sealed-box"
 QR = "/s/{token}/motions/{motion_id:int}"
 
 
@@ -293,6 +353,21 @@ routes: list[BaseRoute] = [
         MOTION_PATH + "/hands",
         motion_hands,
         "meetings:motion_hands",
+        Permission.MEETING_VOTE_COUNT,
+        "POST",
+    ),
+    _staff(BOX_PATH, meeting_box, "meetings:box", Permission.MEETING_READ),
+    _staff(
+        BOX_PATH + "/holders",
+        box_holders_post,
+        "meetings:box_holders",
+        Permission.MEETING_MANAGE,
+        "POST",
+    ),
+    _staff(
+        BOX_PATH + "/password",
+        box_password_post,
+        "meetings:box_password",
         Permission.MEETING_VOTE_COUNT,
         "POST",
     ),

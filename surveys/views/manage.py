@@ -1,5 +1,7 @@
 """Organizer pages: a village's surveys, creating one, editing its questions while it is
-a draft, opening and closing it, and its results (also printable)."""
+a draft, naming the key holders of its sealed box, opening and closing it, and its
+results (also printable). The key holders set their box password and, after the close,
+open the box on the survey's page."""
 
 from __future__ import annotations
 
@@ -9,30 +11,39 @@ from sqlalchemy import select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from app.forms import whole_number
 from app.i18n import gettext_, lazy
-from app.permissions import Permission
+from app.permissions import ROLE_LABELS, Permission
 from app.registry.models import Group, Village
 from app.registry.paths import VILLAGE
 from app.registry.rules import today_in_china
+from app.sealed_box.exceptions import BadBoxPassword, TooFewHolders, WrongBoxPassword
+from app.sealed_box.forms import opening_field, opening_passwords
+from app.sealed_box.services import scrub_after_commit
 from app.secret_choice import shuffle_after_commit
 from app.tables import percent_text
 from app.web import Ctx
 from meetings.models import Meeting
 from slips.models import Assembly
 from surveys import forms, services
-from surveys.exceptions import InvalidSurveyInput
+from surveys.exceptions import HoldersNotReady, InvalidSurveyInput
 from surveys.models import Question, Survey, SurveyKind, SurveyResponse, SurveyStatus
 from surveys.paths import QUESTION, SURVEY, route
 from surveys.templates_builtin import BUILTIN, SCALE_LABELS
 
 READ = Permission.SURVEY_READ
 MANAGE = Permission.SURVEY_MANAGE
+# The key holders are township administrators and auditors, and an auditor may change
+# nothing else: the box routes let any signed-in user in and the service refuses (403)
+# anyone who is not a key holder of that survey's box.
+HOLDER = Permission.SIGNED_IN
 
 STATUS_LABELS = {
     SurveyStatus.DRAFT: lazy("草稿（可以改题目）"),
     SurveyStatus.OPEN: lazy("正在答题"),
     SurveyStatus.CLOSED: lazy("已结束"),
 }
+AWAITING_LABEL = lazy("已结束，待保管人开箱")
 KIND_LABELS = {
     SurveyKind.SATISFACTION: lazy("满意度调查"),
     SurveyKind.AWARENESS_VILLAGER: lazy("知晓率问卷（村民）"),
@@ -44,6 +55,7 @@ KIND_LABELS = {
 def labels() -> dict[str, Any]:
     return {
         "status_labels": STATUS_LABELS,
+        "awaiting_label": AWAITING_LABEL,
         "kind_labels": KIND_LABELS,
         "audience_labels": forms.AUDIENCE_LABELS,
         "qtype_labels": forms.QTYPE_LABELS,
@@ -66,10 +78,13 @@ def survey_of(ctx: Ctx) -> tuple[Survey, Village]:
 
 def survey_list(ctx: Ctx) -> Response:
     village = VILLAGE.of(ctx)
+    surveys = services.village_surveys(ctx.db, village.id)
+    closed = [s.id for s in surveys if s.status is SurveyStatus.CLOSED]
     return ctx.render(
         "surveys/list.html",
         village=village,
-        surveys=services.village_surveys(ctx.db, village.id),
+        surveys=surveys,
+        awaiting=services.sealed_survey_ids(ctx.db, closed),
         **labels(),
     )
 
@@ -124,8 +139,15 @@ def survey_new(ctx: Ctx) -> Response:
 
 
 def _survey_page(
-    ctx: Ctx, survey: Survey, village: Village, status: int = 200, error: str = ""
+    ctx: Ctx,
+    survey: Survey,
+    village: Village,
+    status: int = 200,
+    error: str = "",
+    errors: dict[str, str] | None = None,
+    chosen: list[int] | None = None,
 ) -> Response:
+    box = services.box_status(ctx.db, survey)
     return ctx.render(
         "surveys/survey.html",
         status,
@@ -135,7 +157,14 @@ def _survey_page(
         group=ctx.db.get(Group, survey.group_id) if survey.group_id else None,
         meeting=ctx.db.get(Meeting, survey.meeting_id) if survey.meeting_id else None,
         outcome=services.results(ctx.db, survey),
+        box=box,
+        holder_choices=services.holder_choices(ctx.db, survey)
+        if survey.status is SurveyStatus.DRAFT
+        else [],
+        named=set(chosen) if chosen is not None else {h.holder_id for h in box.holders},
+        role_labels=ROLE_LABELS,
         error=error,
+        errors=errors or {},
         **labels(),
     )
 
@@ -231,18 +260,85 @@ def question_remove(ctx: Ctx) -> Response:
 
 
 def survey_open(ctx: Ctx) -> Response:
-    survey, _village = survey_of(ctx)
-    services.open_survey(ctx.db, ctx.actor, survey)
+    survey, village = survey_of(ctx)
+    try:
+        services.open_survey(ctx.db, ctx.actor, survey)
+    except HoldersNotReady as refusal:
+        return _survey_page(ctx, survey, village, refusal.status_code, refusal.render_message())
     ctx.flash(gettext_("问卷已开始答题，题目不能再改了。"))
     return ctx.redirect("surveys:survey", survey_id=survey.id)
 
 
 def survey_close(ctx: Ctx) -> Response:
     survey, _village = survey_of(ctx)
+    # A survey opened before answers were sealed has no box and its sheets stored open.
+    stored_open = services.box_status(ctx.db, survey).box_id is None
     services.close_survey(ctx.db, ctx.actor, survey)
-    ctx.flash(gettext_("问卷已结束，不再收答案。"))
+    if stored_open:
+        ctx.flash(gettext_("问卷已结束，不再收答案。"))
+    else:
+        ctx.flash(gettext_("问卷已结束，不再收答案。请开箱保管人登录后开箱，然后才能看到结果。"))
     response = ctx.redirect("surveys:survey", survey_id=survey.id)
-    response.background = shuffle_after_commit(ctx.request.app.state.database, (SurveyResponse,))
+    if stored_open:
+        response.background = shuffle_after_commit(
+            ctx.request.app.state.database, (SurveyResponse,)
+        )
+    return response
+
+
+# --- the sealed box: key holders, box passwords, opening -----------------------------------------
+
+
+def box_holders_post(ctx: Ctx) -> Response:
+    """The organizer names the survey's key holders (township administrators, auditors)."""
+    survey, village = survey_of(ctx)
+    numbers = [whole_number(value) for value in ctx.fields("holder_ids")]
+    chosen = [number for number in numbers if number is not None]
+    try:
+        if len(chosen) != len(numbers):
+            raise InvalidSurveyInput(
+                {"holder_ids": gettext_("请从名单里选择本乡镇的乡镇管理员或审计员。")}
+            )
+        services.name_holders(ctx.db, ctx.actor, survey, chosen)
+    except InvalidSurveyInput as problem:
+        return _survey_page(ctx, survey, village, 422, errors=problem.errors, chosen=chosen)
+    ctx.flash(gettext_("已指定开箱保管人。请他们各自登录，在这个页面设开箱密码。"))
+    return ctx.redirect("surveys:survey", survey_id=survey.id)
+
+
+def box_password_post(ctx: Ctx) -> Response:
+    """A key holder sets their box password for the survey, before answering starts."""
+    survey, village = survey_of(ctx)
+    try:
+        services.set_box_password(
+            ctx.db,
+            survey,
+            ctx.require_user().id,
+            ctx.secret_field("box_password"),
+            ctx.secret_field("box_password_confirm"),
+        )
+    except BadBoxPassword as problem:
+        errors = {"box_password": problem.render_message()}
+        return _survey_page(ctx, survey, village, 422, errors=errors)
+    ctx.flash(gettext_("您的开箱密码已保存。开箱时请您本人登录后输入。"))
+    return ctx.redirect("surveys:survey", survey_id=survey.id)
+
+
+def open_box_post(ctx: Ctx) -> Response:
+    """After the close, a key holder opens the survey's box with their box password."""
+    survey, village = survey_of(ctx)
+    passwords = opening_passwords(services.box_status(ctx.db, survey), ctx.secret_field)
+    try:
+        opened = services.open_box(ctx.db, ctx.actor, survey, ctx.require_user().id, passwords)
+    except WrongBoxPassword as problem:
+        field = opening_field(problem.holder_id) if problem.holder_id else "open"
+        return _survey_page(ctx, survey, village, 422, errors={field: problem.render_message()})
+    except TooFewHolders as problem:
+        return _survey_page(ctx, survey, village, 422, problem.render_message())
+    ctx.flash(gettext_("答卷已开箱：取出 %(n)s 份答卷，结果可以查看了。", n=opened))
+    response = ctx.redirect("surveys:survey", survey_id=survey.id)
+    # Once the opening committed: scrub the deleted sealed rows from the files.
+    response.background = scrub_after_commit(ctx.request.app.state.database)
     return response
 
 
@@ -308,6 +404,27 @@ routes: list[BaseRoute] = [
         survey_close,
         name="surveys:close",
         permission=MANAGE,
+        methods=["POST"],
+    ),
+    route(
+        SURVEY_PATH + "/box-holders",
+        box_holders_post,
+        name="surveys:box_holders",
+        permission=MANAGE,
+        methods=["POST"],
+    ),
+    route(
+        SURVEY_PATH + "/box-password",
+        box_password_post,
+        name="surveys:box_password",
+        permission=HOLDER,
+        methods=["POST"],
+    ),
+    route(
+        SURVEY_PATH + "/open-box",
+        open_box_post,
+        name="surveys:open_box",
+        permission=HOLDER,
         methods=["POST"],
     ),
     route(SURVEY_PATH + "/results", survey_results, name="surveys:results", permission=READ),

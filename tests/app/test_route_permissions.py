@@ -6,7 +6,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
 from app.main import create_app
-from app.permissions import READ_ONLY_PERMISSIONS, Permission, Role
+from app.permissions import READ_ONLY_PERMISSIONS, ROLE_PERMISSIONS, Permission, Role
 from app.web import route
 from tests import factories
 from tests.app.helpers import (
@@ -124,3 +124,27 @@ def test_anonymous_is_sent_to_signin_everywhere_but_public_routes(app, client, d
             assert response.headers["location"].startswith("/signin?next="), path
             checked += 1
     assert checked >= 5
+
+
+# The sealed ballot box of an election round (app.sealed_box): a named teller sets their
+# own box password; tellers open the box at the count. Neither is the organizer's.
+SEALED_BOX_ROUTES = {
+    "ballots:box_password": Permission.ELECTION_CERTIFY,
+    "ballots:open_box": Permission.ELECTION_COUNT,
+}
+
+
+def test_the_sealed_box_routes_are_the_tellers(settings):
+    app = create_app(settings)
+    declared = {
+        info.name: (info.permission, info.unsafe_methods)
+        for info in walk_routes(app.routes)
+        if info.name in SEALED_BOX_ROUTES
+    }
+    assert declared == {
+        name: (permission, frozenset({"POST"})) for name, permission in SEALED_BOX_ROUTES.items()
+    }
+    for permission in SEALED_BOX_ROUTES.values():
+        assert permission in ROLE_PERMISSIONS[Role.TELLER]
+        assert permission not in ROLE_PERMISSIONS[Role.ORGANIZER]
+        assert permission not in ROLE_PERMISSIONS[Role.AUDITOR]

@@ -4,18 +4,17 @@ QR motion vote and a survey answer.
 For each kind, through its real service functions and on the real database:
 
 - single use under a race: simultaneous submissions with one credential store exactly
-  one anonymous row and one use row;
+  one sealed choice and one use row, and opening the box gives one anonymous row;
 - nothing links them: the anonymous row has no column pointing at a person or a
-  credential, and (PostgreSQL) after the close no anonymous row shares a transaction id
-  (xmin) with a use row;
-- (PostgreSQL) after the close the anonymous rows are stored (ctid) in random-key order,
-  not in the order they were cast.
+  credential, and (PostgreSQL) no anonymous row exists before the box is opened and none
+  shares a transaction id (xmin) with a use row after.
+
+Storage order and every other trace a holder of the database files could read are the
+forensic tests' (tests/security/test_forensic_*.py).
 """
 
 from __future__ import annotations
 
-import itertools
-import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from app.actors import Actor
 from app.db import Database, make_engine
 from app.errors import DomainError
 from app.registry.models import Person
+from app.sealed_box import services as sealed_box
 from ballots.exceptions import AlreadyVoted
 from ballots.models import Ballot, Channel, Credential, CredentialUse, Receipt, Round
 from ballots.results import services as results
@@ -44,8 +44,9 @@ from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots.results_support import ELECTION_DAY, make_poll
 from tests.ballots.test_secrecy import linkage_problems
-from tests.meetings.votes_support import arrive, hall, motion
-from tests.surveys.support import OPENED, open_survey, setting
+from tests.meetings.votes_support import arrive, close_with_box, hall, motion
+from tests.sealed_box_support import password_of, seal_new_box
+from tests.surveys.support import close_and_open, open_survey, setting
 
 SUBMISSIONS = 10
 ANSWERS = {"1": 5, "2": 4, "3": 3, "4": 5}  # the built-in satisfaction survey
@@ -70,6 +71,16 @@ class Kind:
     refused: type[DomainError]
     prepare: Callable[[Session, int], Scene]
     choose: Callable[[Session, int, int], object]
+    box_kind: str
+
+    def sealed(self, session: Session, poll_id: int) -> int:
+        """Sealed choices in the poll's box (a meeting's box: all its motions')."""
+        box_poll = poll_id
+        if self.box_kind == sealed_box.MEETING:
+            found = session.get(Motion, poll_id)
+            assert found is not None
+            box_poll = votes.motion_item(session, found)[1].id
+        return sealed_box.box_status(session, self.box_kind, box_poll).sealed_choices
 
     @property
     def tables(self) -> list[str]:
@@ -85,12 +96,15 @@ class Kind:
 
 def _election(db: Session, voters: int) -> Scene:
     poll = make_poll(db, voters=voters)
+    holders = seal_new_box(db, sealed_box.ELECTION_ROUND, poll.round.id, poll.village)
     credentials = [poll.credentials[entry.id].id for entry in poll.entries]
-    return Scene(
-        poll.round.id,
-        credentials,
-        lambda: results.close_voting(db, poll.actor, poll.round, ELECTION_DAY),
-    )
+
+    def close() -> None:
+        results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
+        passwords = {h.id: password_of(i) for i, h in enumerate(holders[:2])}
+        results.open_ballot_box(db, poll.actor, poll.round, passwords)
+
+    return Scene(poll.round.id, credentials, close)
 
 
 def _cast_ballot(session: Session, round_id: int, credential_id: int) -> None:
@@ -107,9 +121,7 @@ def _motion(db: Session, voters: int) -> Scene:
     h = hall(db, voters)
     arrive(db, h.meeting, *h.people)
     m = motion(db, h.item)
-    return Scene(
-        m.id, [p.id for p in h.people], lambda: votes.close_motion(db, Actor(label="测试"), m)
-    )
+    return Scene(m.id, [p.id for p in h.people], lambda: close_with_box(db, Actor(label="测试"), m))
 
 
 def _cast_motion_vote(session: Session, motion_id: int, person_id: int) -> None:
@@ -128,7 +140,7 @@ def _survey(db: Session, voters: int) -> Scene:
     return Scene(
         survey.id,
         [p.id for p in s.adults],
-        lambda: services.close_survey(db, s.actor, survey, OPENED),
+        lambda: close_and_open(db, s, survey),
     )
 
 
@@ -149,6 +161,7 @@ KINDS = [
         AlreadyVoted,
         _election,
         _cast_ballot,
+        sealed_box.ELECTION_ROUND,
     ),
     Kind(
         "QR motion vote",
@@ -159,6 +172,7 @@ KINDS = [
         votes.MotionAlreadyVoted,
         _motion,
         _cast_motion_vote,
+        sealed_box.MEETING,
     ),
     Kind(
         "survey answer",
@@ -169,6 +183,7 @@ KINDS = [
         AlreadyAnswered,
         _survey,
         _answer,
+        sealed_box.SURVEY,
     ),
 ]
 
@@ -233,8 +248,10 @@ def test_simultaneous_submissions_with_one_credential_store_one_choice(
                 )
             assert sorted(outcomes) == ["refused"] * (SUBMISSIONS - 1) + ["stored"]
             with database.transaction(write=False) as session:
-                for model in (kind.uses, *kind.anonymous):
-                    assert _count(session, model, kind, scene.poll_id) == 1, model
+                assert _count(session, kind.uses, kind, scene.poll_id) == 1
+                assert kind.sealed(session, scene.poll_id) == 1
+                for model in kind.anonymous:  # nothing readable before the box is opened
+                    assert _count(session, model, kind, scene.poll_id) == 0, model
         finally:
             database.dispose()
 
@@ -245,7 +262,10 @@ def test_a_second_choice_is_refused_and_stores_nothing(db: Session, kind: Kind) 
     with pytest.raises(kind.refused):
         kind.choose(db, scene.poll_id, scene.voters[0])
     kind.choose(db, scene.poll_id, scene.voters[1])
-    for model in (kind.uses, *kind.anonymous):
+    assert _count(db, kind.uses, kind, scene.poll_id) == 2
+    assert kind.sealed(db, scene.poll_id) == 2
+    scene.close()
+    for model in kind.anonymous:
         assert _count(db, model, kind, scene.poll_id) == 2, model
 
 
@@ -284,62 +304,19 @@ def test_after_closing_no_anonymous_row_shares_a_transaction_id_with_a_use(
         query = f"SELECT xmin::text FROM {table} WHERE {kind.poll_key} = :p"
         return set(db.scalars(text(query), {"p": scene.poll_id}))
 
-    # Before the close each choice carries the id of the transaction that cast it.
-    assert len(xmins(kind.tables[0])) == len(scene.voters)
+    # Before the close nothing readable exists: each choice is sealed.
+    assert xmins(kind.tables[0]) == set()
     with db.begin_nested():
         scene.close()
     uses = xmins(kind.use_table)
     assert len(uses) == len(scene.voters)
     for table in kind.tables:
-        resealed = xmins(table)
-        assert len(resealed) == 1, table  # all rewritten by the closing transaction
-        assert not resealed & uses, table
+        opened = xmins(table)
+        assert len(opened) == 1, table  # all written by the transaction opening the box
+        assert not opened & uses, table
 
 
-# --- (c) storage order cleaned at close -----------------------------------------
-
-
-@pytest.fixture
-def descending_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Random keys (secrets.token_hex(16)) handed out largest first, so the casting
-    order is the reverse of the key order, not merely different from it almost surely."""
-    real = secrets.token_hex
-    handed = itertools.count()
-
-    def token_hex(nbytes: int | None = None) -> str:
-        if nbytes != 16:
-            return real(nbytes)
-        return f"{0xFFFF - next(handed):04x}{real(14)}"
-
-    monkeypatch.setattr(secrets, "token_hex", token_hex)
-
-
-@pytest.mark.usefixtures("descending_keys")
-def test_after_closing_the_storage_order_is_the_random_key_order(db: Session, kind: Kind) -> None:
-    _postgresql_only(db, "ctid")
-    scene = kind.prepare(db, 8)
-    for voter in scene.voters:
-        with db.begin_nested():
-            kind.choose(db, scene.poll_id, voter)
-
-    def stored(model: type[DeclarativeBase]) -> list[str]:
-        """The keys in the order the rows are stored (ctid: page, then slot)."""
-        (key,) = sa_inspect(model).primary_key
-        query = (
-            f"SELECT {key.name} FROM {model.__table__.name}"
-            f" WHERE {kind.poll_key} = :p ORDER BY ctid"
-        )
-        return list(db.scalars(text(query), {"p": scene.poll_id}))
-
-    choices = kind.anonymous[0]
-    cast = stored(choices)
-    assert len(cast) == len(scene.voters)
-    assert cast == sorted(cast, reverse=True)  # stored as cast: largest key first
-    scene.close()
-    for model in kind.anonymous:
-        after = stored(model)
-        assert after == sorted(after), model
-    assert stored(choices) == sorted(cast)
+# --- (c) storage
 
 
 def test_sqlite_stores_the_anonymous_rows_in_key_order(connection, kind: Kind) -> None:

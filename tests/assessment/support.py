@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from sqlalchemy.orm import Session
+
+from app.permissions import Role
 from app.registry.models import Village
+from app.sealed_box import services as sealed_box
 from tests import factories
+from tests.sealed_box_support import seal_new_box
 
 SCALE, SINGLE, MULTIPLE = "scale", "single", "multiple"
 
@@ -45,6 +50,14 @@ def know_only_survey(village: Village, values: list[int], year: int = 2026, **kw
         [{"1": v} for v in values],
         **kw,  # type: ignore[arg-type]
     )
+
+
+def sealed_survey(db: Session, village: Village, year: int = 2026, **kw: object) -> object:
+    """A closed satisfaction survey (one know question) whose answer sheets are still in
+    its sealed box: no key holder has opened it, so nothing of it can be read."""
+    survey = know_only_survey(village, [], year, title=f"待开箱调查{year}", **kw)
+    seal_new_box(db, sealed_box.SURVEY, survey.id, village, Role.AUDITOR)  # type: ignore[attr-defined]
+    return survey
 
 
 def villager_quiz(village: Village, year: int = 2026) -> object:

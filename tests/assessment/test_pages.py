@@ -68,6 +68,15 @@ def test_village_report_shows_values_thresholds_and_results(app, villages):
         assert f'id="figure-{code}"' in page.text
 
 
+def test_a_survey_awaiting_its_key_holders_shows_as_waiting_not_zero(app, db, villages):
+    _a, b = villages
+    support.sealed_survey(db, b)
+    page = signed_in(app, factories.staff(Role.ORGANIZER, b)).get(report(b)).text
+    know = support.row_of(page, "satisfaction_know")
+    assert know[1] == "无数据" and "0.0%" not in know
+    assert "待开箱调查2026（待保管人开箱，未计入）" in know[-1]
+
+
 def test_the_year_selector_changes_the_report(app, villages):
     a, _b = villages
     browser = signed_in(app, factories.staff(Role.ORGANIZER, a))

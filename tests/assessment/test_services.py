@@ -70,6 +70,16 @@ def test_survey_standards_link_to_their_surveys(db):
     ]
 
 
+def test_a_survey_awaiting_its_key_holders_is_named_as_not_counted(db):
+    village = factories.VillageFactory()
+    waiting = support.sealed_survey(db, village)
+    know = services.village_assessment(db, village.id, 2026).result("satisfaction_know")
+    assert know.status == "no_data" and know.sample == 0
+    assert [(e.label, e.params) for e in know.evidence] == [
+        ("待开箱调查2026（待保管人开箱，未计入）", {"survey_id": waiting.id})  # type: ignore[attr-defined]
+    ]
+
+
 def test_thresholds_set_by_the_township_change_pass_and_fail(db):
     village = factories.VillageFactory()
     support.satisfaction_survey(village)

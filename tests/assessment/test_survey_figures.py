@@ -53,6 +53,22 @@ def test_only_closed_surveys_of_the_year_and_village_count(db):
     assert survey_figures.figures_for(db, village.id, 2025)["satisfaction_know"].value == 1
 
 
+def test_a_closed_survey_awaiting_its_key_holders_counts_for_nothing_and_is_named(db):
+    village = factories.VillageFactory()
+    support.satisfaction_survey(village)  # know 2/3, 4 sheets
+    waiting = support.sealed_survey(db, village)
+    support.sealed_survey(db, village, status="open")  # still answering: not named
+    figures = survey_figures.figures_for(db, village.id, 2026)
+    know = figures["satisfaction_know"]
+    assert (know.value, know.respondents) == (Fraction(2, 3), 4)
+    assert [s.title for s in know.surveys] == ["满意度调查2026"]
+    assert [(s.id, s.title) for s in know.awaiting] == [(waiting.id, "待开箱调查2026")]
+    alone = factories.VillageFactory()
+    support.sealed_survey(db, alone)
+    only = survey_figures.figures_for(db, alone.id, 2026)["satisfaction_know"]
+    assert only.value is None and only.sample == 0 and len(only.awaiting) == 1
+
+
 def test_awareness_counts_unanswered_and_inexact_answers_as_wrong(db):
     village = factories.VillageFactory()
     support.villager_quiz(village)

@@ -13,9 +13,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
+from app.actors import Actor
 from app.db import utcnow
 from app.permissions import Role
 from app.registry.models import GroupMembership, Household, Person, Residence, Sex, Village
+from app.sealed_box import services as sealed_box
 from ballots.models import (
     Candidate,
     Election,
@@ -28,8 +30,10 @@ from ballots.models import (
     RoundStatus,
     Stage,
 )
+from ballots.results import services as results
 from slips.models import Assembly
 from tests import factories
+from tests.sealed_box_support import box_holders, password_of, seal_new_box
 
 CANDIDATES = ("张三", "李四", "王五")
 
@@ -111,7 +115,20 @@ def round_(
         for i, name in enumerate(candidates)
     )
     db.flush()
+    if status is RoundStatus.OPEN:
+        # Voting opened through the round's sealed box, as ballots.setup.advance does.
+        seal_new_box(db, sealed_box.ELECTION_ROUND, row.id, db.get(Village, election.village_id))
     return row
+
+
+def open_box(db: Session, round_: Round, *, openers: int = 2, actor: Actor | None = None) -> int:
+    """At the count, `openers` of the round's tellers open its sealed box with their box
+    passwords (those tests.sealed_box_support gave them), through the results service:
+    the online ballots and receipts are written then. Returns how many the box held.
+    The round must be counting (voting closed)."""
+    holders = box_holders(db, sealed_box.ELECTION_ROUND, round_.id)
+    passwords = {holder.id: password_of(i) for i, holder in enumerate(holders[:openers])}
+    return results.open_ballot_box(db, actor or Actor(label="监计票人"), round_, passwords)
 
 
 def roll(db: Session, election: Election, people: Sequence[Person]) -> list[RollEntry]:

@@ -20,6 +20,7 @@ from app.actors import actor_for as staff_actor
 from app.audit.models import AuditEntry
 from app.permissions import Role
 from app.registry.models import Person, Residence, Village
+from app.sealed_box import services as sealed_box
 from ballots.models import (
     Ballot,
     BallotSource,
@@ -35,6 +36,7 @@ from ballots.models import (
     Stage,
 )
 from tests import factories
+from tests.sealed_box_support import seal_new_box
 
 ELECTION_DAY = date(2026, 12, 20)
 ROLL_PUBLISHED = date(2026, 11, 20)
@@ -117,6 +119,8 @@ def make_scene(
     db.flush()
     scene = Scene(db, village, organizer, election, round_, [], [])
     scene.set_status(status)
+    if status is RoundStatus.OPEN:
+        seal_new_box(db, sealed_box.ELECTION_ROUND, round_.id, village)
     for position, name in enumerate(CANDIDATES, start=1):
         entry = scene.add_voter(name)
         scene.candidates.append(entry)

@@ -1,7 +1,10 @@
 """Rows for the results-area tests, made directly with the models (no other area needed).
 
 `Poll` is one election with an open round, its roll and one credential per voter;
-`Poll.vote` stores what casting stores: a credential use, a ballot and a receipt.
+`Poll.vote` stores what a vote leaves once the round's sealed box is opened: a credential
+use, a ballot and a receipt. The round has no sealed box (nothing to open before
+counting); the box itself is tested through casting (tests/ballots/test_casting.py,
+test_sealed_round.py) and app.sealed_box (tests/app/test_sealed_box.py).
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ class Poll:
         channel: Channel = Channel.ONLINE,
         round_: Round | None = None,
     ) -> str:
-        """What casting writes in one transaction; returns the receipt code."""
+        """A vote as the count sees it once the box is opened; returns the receipt code."""
         round_ = round_ or self.round
         self.db.add(
             CredentialUse(

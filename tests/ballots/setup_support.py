@@ -14,9 +14,12 @@ from app.actors import Actor
 from app.audit.models import AuditEntry
 from app.permissions import Role
 from app.registry.models import Group, Person, Village
+from app.sealed_box import services as sealed_box
 from ballots import setup
 from ballots.models import Election, Electorate, Office, Stage
+from ballots.results import set_tellers
 from tests import factories
+from tests.sealed_box_support import make_ready
 
 ELECTION_DAY = date(2026, 9, 30)
 PUBLISH_ON = ELECTION_DAY - timedelta(days=25)  # 2026-09-05
@@ -98,8 +101,22 @@ def to_stage(db: Session, where: Place, found: Election, stage: Stage) -> None:
     setup.publish_candidates(db, where.actor, found, CANDIDATES_ON, found.seats + 1)
     if found.stage is stage:
         return
+    ready_box(db, where, found)
     setup.advance(db, where.actor, found, Stage.VOTING_OPEN, ELECTION_DAY)
     assert found.stage is stage
+
+
+def ready_box(db: Session, where: Place, found: Election, holders: int = 3) -> list[StaffUser]:
+    """Name `holders` tellers of the pending round (its sealed box's key holders) and give
+    each a box password (tests.sealed_box_support), so that voting may open."""
+    pending = setup.pending_round(db, found)
+    assert pending is not None
+    tellers = [factories.staff(Role.TELLER, where.village) for _ in range(holders)]
+    set_tellers(db, where.actor, pending, [t.id for t in tellers])
+    box = sealed_box.find_box(db, sealed_box.ELECTION_ROUND, pending.id)
+    assert box is not None
+    make_ready(db, box.id, tellers)
+    return tellers
 
 
 def nominate(db: Session, where: Place, found: Election, counts: dict[int, int]) -> None:

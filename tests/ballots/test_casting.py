@@ -1,5 +1,6 @@
-"""Casting online: single use, marks checked by the server, nothing linking a ballot to
-its voter, and what a slip opens (own ballots, entrusted ones)."""
+"""Casting online: single use, marks checked by the server, the ballot sealed into the
+round's box (readable only once k tellers open it), nothing linking a ballot to its
+voter, and what a slip opens (own ballots, entrusted ones)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from sqlalchemy import func, select, text
 
 from app.actors import Actor
 from app.audit.models import AuditEntry
+from app.sealed_box import services as sealed_box
+from app.sealed_box.models import SealedChoice
 from ballots.exceptions import AlreadyVoted, InvalidMarks, LinkOtherElection, VotingNotOpen
 from ballots.models import Ballot, BallotSource, Channel, CredentialUse, Receipt, RoundStatus
+from ballots.results import services as results
 from ballots.setup import credentials
 from ballots.voting import casting
 from slips.services import SlipAccess, issue_slips
@@ -27,7 +31,20 @@ def _count(db, model):
 
 
 def _stored(db):
-    return tuple(_count(db, m) for m in (CredentialUse, Ballot, Receipt, AuditEntry))
+    return tuple(_count(db, m) for m in (CredentialUse, SealedChoice, Ballot, Receipt, AuditEntry))
+
+
+def _sealed(db, v):
+    """The round's sealed choices (ciphertext), as anyone reading the database sees them."""
+    box = sealed_box.find_box(db, sealed_box.ELECTION_ROUND, v.round.id)
+    assert box is not None
+    return list(db.scalars(select(SealedChoice.sealed).where(SealedChoice.box_id == box.id)))
+
+
+def _close_and_open(db, v):
+    """Voting closes and two of the round's tellers open its box: ballots are written now."""
+    results.close_voting(db, Actor(label="组织者"), v.round)
+    return fe.open_box(db, v.round)
 
 
 def _cast(db, v, voter=0, marks=("张三",), channel=Channel.ONLINE):
@@ -35,11 +52,24 @@ def _cast(db, v, voter=0, marks=("张三",), channel=Channel.ONLINE):
     return casting.cast_online(db, v.round, credential, list(marks), channel, today=DAY)
 
 
-def test_a_cast_stores_one_use_one_ballot_one_receipt_and_no_audit_entry(db):
+def test_a_cast_stores_one_use_and_one_sealed_choice_and_no_audit_entry(db):
     v = fe.voting(db, seats=2)
     before = _count(db, AuditEntry)
     receipt = _cast(db, v, marks=["  李四 ", "张三"])
 
+    (use,) = db.scalars(select(CredentialUse))
+    assert (use.round_id, use.channel, use.used_on) == (v.round.id, Channel.ONLINE, DAY)
+    # The ballot and its receipt are sealed in the round's box: no open row yet, and the
+    # sealed one shows neither the names nor the receipt code.
+    (sealed,) = _sealed(db, v)
+    for secret in ("李四", "张三", receipt):
+        assert secret.encode() not in sealed
+    assert (_count(db, Ballot), _count(db, Receipt)) == (0, 0)
+    assert len(receipt) == 14 and receipt.count("-") == 2
+    # An audit entry's timestamp would say when this voter voted.
+    assert _count(db, AuditEntry) == before
+
+    assert _close_and_open(db, v) == 1
     (ballot,) = db.scalars(select(Ballot))
     assert ballot.marks == json.dumps(
         sorted(["张三", "李四"]), ensure_ascii=False, separators=(",", ":")
@@ -52,16 +82,13 @@ def test_a_cast_stores_one_use_one_ballot_one_receipt_and_no_audit_entry(db):
     assert len(ballot.id) == 32
     (stored,) = db.scalars(select(Receipt))
     assert stored.code == receipt and stored.round_id == v.round.id
-    assert len(receipt) == 14 and receipt.count("-") == 2
-    (use,) = db.scalars(select(CredentialUse))
-    assert (use.round_id, use.channel, use.used_on) == (v.round.id, Channel.ONLINE, DAY)
-    # An audit entry's timestamp would say when this voter voted.
-    assert _count(db, AuditEntry) == before
+    assert _sealed(db, v) == []
 
 
 def test_the_seats_bound_counts_distinct_names(db):
     v = fe.voting(db, seats=2)
     _cast(db, v, marks=["张三", "张三", "李四", " 李四", ""])
+    _close_and_open(db, v)
     (ballot,) = db.scalars(select(Ballot))
     assert json.loads(ballot.marks) == sorted(["张三", "李四"])
 
@@ -126,6 +153,7 @@ def test_write_ins_only_where_the_profile_allows_them(db):
 
     allowed = fe.voting(db)
     _cast(db, allowed, marks=["  赵   六 "])
+    _close_and_open(db, allowed)
     (ballot,) = db.scalars(select(Ballot).where(Ballot.round_id == allowed.round.id))
     assert json.loads(ballot.marks) == ["赵 六"]
 
@@ -133,10 +161,11 @@ def test_write_ins_only_where_the_profile_allows_them(db):
 def test_a_blank_ballot_is_a_vote(db):
     v = fe.voting(db)
     assert _cast(db, v, marks=[])
-    (ballot,) = db.scalars(select(Ballot))
-    assert ballot.marks == "[]"
     with pytest.raises(AlreadyVoted):
         _cast(db, v, marks=["张三"])
+    assert _close_and_open(db, v) == 1
+    (ballot,) = db.scalars(select(Ballot))
+    assert ballot.marks == "[]"
 
 
 @pytest.mark.parametrize("status", [RoundStatus.PENDING, RoundStatus.COUNTING, RoundStatus.VOID])
@@ -146,7 +175,7 @@ def test_no_vote_outside_an_open_round(db, status):
     db.flush()
     with pytest.raises(VotingNotOpen):
         _cast(db, v)
-    assert _stored(db)[:3] == (0, 0, 0)
+    assert _stored(db)[:4] == (0, 0, 0, 0)
 
 
 def test_a_credential_of_another_election_is_refused(db):
@@ -166,9 +195,10 @@ def test_paper_is_not_an_online_channel(db):
 
 
 @pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="xmin is PostgreSQL's")
-def test_resealing_leaves_no_per_vote_transaction_id_on_ballots_or_receipts(db):
-    """On PostgreSQL a row remembers the transaction that wrote it (xmin): until resealed,
-    each ballot and receipt carries its own vote's, next to the voter's credential use."""
+def test_opening_the_box_writes_every_ballot_and_receipt_in_one_transaction(db):
+    """On PostgreSQL a row remembers the transaction that wrote it (xmin). Votes write no
+    ballot or receipt at all; the opening writes them all, so they carry its transaction
+    id and none of the votes' (which the voters' credential uses carry)."""
     v = fe.voting(db, voters=3)
     for voter in range(3):
         with db.begin_nested():  # each vote in its own (sub)transaction, as in requests
@@ -178,13 +208,16 @@ def test_resealing_leaves_no_per_vote_transaction_id_on_ballots_or_receipts(db):
         query = f"SELECT xmin::text FROM {table} WHERE round_id = :r"
         return set(db.scalars(text(query), {"r": v.round.id}))
 
-    assert len(xmins("ballot")) == 3 and len(xmins("receipt")) == 3
+    assert len(xmins("credential_use")) == 3
+    assert xmins("ballot") == xmins("receipt") == set()
+    results.close_voting(db, Actor(label="组织者"), v.round)
     with db.begin_nested():
-        casting.reseal_round(db, v.round)
-    (sealed,) = xmins("ballot") | xmins("receipt")
-    assert sealed not in xmins("credential_use")
+        assert fe.open_box(db, v.round) == 3
+    (opened,) = xmins("ballot") | xmins("receipt")
+    assert opened not in xmins("credential_use")
+    assert _count(db, Ballot) == _count(db, Receipt) == 3
     assert json.loads(db.scalars(select(Ballot.marks)).first() or "") == ["张三"]
-    # A real change is still refused: only the unchanged rewrite gets through.
+    # The opened ballots are as immutable as any: a change is refused.
     with pytest.raises(Exception, match="immutable"), db.begin_nested():
         db.execute(text("UPDATE ballot SET marks = '[]' WHERE round_id = :r"), {"r": v.round.id})
 

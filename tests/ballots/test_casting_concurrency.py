@@ -1,4 +1,5 @@
-"""Twenty simultaneous submissions of one credential store exactly one ballot.
+"""Twenty simultaneous submissions of one credential store exactly one ballot (sealed
+in the round's box until the tellers open it).
 
 Runs on its own committed database (SQLite file or PostgreSQL schema, whichever the
 suite runs on), one session per thread, as the app's workers would.
@@ -10,10 +11,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from app.db import Database, make_engine
+from app.actors import Actor
+from app.db import Base, Database, make_engine
+from app.sealed_box.models import SealedChoice
 from ballots.exceptions import AlreadyVoted
 from ballots.models import Ballot, Channel, Credential, CredentialUse, Receipt, Round
+from ballots.results import services as results
 from ballots.setup import credentials
 from ballots.voting import casting
 from tests import factories
@@ -52,6 +57,10 @@ def _submit(database: Database, start: threading.Barrier, round_id: int, credent
         session.close()
 
 
+def _count(session: Session, model: type[Base]) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
 def test_twenty_simultaneous_casts_of_one_credential_store_one_ballot(tmp_path):
     with fresh_migrated_database(tmp_path, "race") as url:
         # PostgreSQL's pool holds 20 connections: one per submission, none waits for another.
@@ -68,7 +77,19 @@ def test_twenty_simultaneous_casts_of_one_credential_store_one_ballot(tmp_path):
                 )
             assert sorted(outcomes) == ["already voted"] * (SUBMISSIONS - 1) + ["stored"]
             with database.transaction(write=False) as session:
-                for model in (CredentialUse, Ballot, Receipt):
-                    assert session.scalar(select(func.count()).select_from(model)) == 1
+                counts = [
+                    _count(session, m) for m in (CredentialUse, SealedChoice, Ballot, Receipt)
+                ]
+                assert counts == [1, 1, 0, 0]
+            with database.transaction() as session:
+                round_ = session.get(Round, round_id)
+                assert round_ is not None
+                results.close_voting(session, Actor(label="组织者"), round_)
+                assert fe.open_box(session, round_) == 1
+            with database.transaction(write=False) as session:
+                counts = [
+                    _count(session, m) for m in (CredentialUse, SealedChoice, Ballot, Receipt)
+                ]
+                assert counts == [1, 0, 1, 1]
         finally:
             database.dispose()

@@ -12,6 +12,7 @@ from app.accounts.models import SigninFailure
 from app.actors import Actor
 from app.db import utcnow
 from app.permissions import Role
+from app.sealed_box.models import SealedChoice
 from ballots.models import Ballot, Channel, CredentialUse, Receipt, Stage
 from ballots.setup import credentials
 from slips.links import slip_short_code, slip_token
@@ -19,7 +20,9 @@ from slips.services import issue_slips, resolve_slip, revoke_and_reissue
 from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.ballots import factories_elections as fe
-from tests.conftest import csrf_from
+from tests.ballots.box_pages import open_as_tellers, round_path
+from tests.conftest import csrf_from, post_form
+from tests.html import soup
 
 ACTOR = Actor(label="测试")
 PAGE_BUDGET = 14_000  # bytes of HTML plus CSS: the first network round trip
@@ -50,7 +53,7 @@ def _ballots(db):
     return db.scalar(select(func.count()).select_from(Ballot))
 
 
-def test_a_villager_votes_confirms_and_reads_a_receipt(client, db, settings, v):
+def test_a_villager_votes_confirms_and_reads_a_receipt(app, client, db, settings, v):
     token = _token(db, settings, v)
     home = client.get(f"/s/{token}")
     assert home.status_code == 200
@@ -70,12 +73,27 @@ def test_a_villager_votes_confirms_and_reads_a_receipt(client, db, settings, v):
 
     cast = _submit(client, v, token, {"mark": "李四", "action": "cast"})
     assert cast.status_code == 200, cast.text
-    (receipt,) = db.scalars(select(Receipt.code))
-    assert f'<strong id="receipt">{receipt}</strong>' in cast.text
-    assert db.scalar(select(Ballot.marks)) == '["李四"]'
+    shown = soup(cast.text).select_one("strong#receipt").get_text()
+    # Cast, and sealed in the round's box: no open ballot or receipt until it is opened.
+    assert db.scalar(select(func.count()).select_from(SealedChoice)) == 1
+    assert _ballots(db) == 0 and db.scalar(select(Receipt.code)) is None
 
     again = client.get(f"/s/{token}")
     assert "已投票" in again.text and _ballot_path(v, token) not in again.text
+
+    # Voting closes and two tellers open the box on the round page: the ballot and the
+    # receipt the villager was shown are there now.
+    organizer = signed_in(app, v.organizer)
+    closed = post_form(
+        organizer,
+        round_path(app, v.round.id, "ballots:close_voting"),
+        {},
+        page=round_path(app, v.round.id),
+    )
+    assert closed.status_code == 303, closed.text
+    open_as_tellers(app, db, v.round.id)
+    assert db.scalars(select(Receipt.code)).all() == [shown]
+    assert db.scalar(select(Ballot.marks)) == '["李四"]'
 
 
 def test_going_back_from_the_confirmation_keeps_the_choice(client, db, settings, v):

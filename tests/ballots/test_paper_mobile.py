@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.sealed_box.models import SealedChoice
 from ballots.exceptions import AlreadyVoted, NotHomebound, StageError
 from ballots.models import Ballot, BallotSource, Channel, Receipt, RoundStatus, Stage
 from ballots.paper import mobile
 from tests.app.helpers import signed_in, table_counts
+from tests.ballots import factories_elections as fe
+from tests.ballots.box_pages import open_as_tellers, round_path
 from tests.ballots.paper_support import audit_count, make_scene, uses
 from tests.conftest import post_form, sign_in
+from tests.html import soup
+
+
+def _count(db, model):  # type: ignore[no-untyped-def]
+    return db.scalar(select(func.count()).select_from(model))
 
 
 def _homebound(scene, entry):  # type: ignore[no-untyped-def]
@@ -28,13 +36,19 @@ def test_a_homebound_voter_votes_once_with_channel_mobile(db):
     receipt = mobile.cast_at_mobile_box(db, scene.round, voter, ["乙"])
 
     assert [u.channel for u in uses(db, scene.round)] == [Channel.MOBILE]
-    ballot = db.scalar(select(Ballot))
-    assert (ballot.source, json.loads(ballot.marks)) == (BallotSource.ONLINE, ["乙"])
-    assert db.get(Receipt, receipt) is not None
+    # Sealed in the round's box like an online vote: nothing open until it is opened.
+    assert _count(db, SealedChoice) == 1
+    assert db.scalar(select(Ballot)) is None and db.get(Receipt, receipt) is None
     assert audit_count(db) == before  # nothing ties this voter to the moment
     with pytest.raises(AlreadyVoted):
         mobile.cast_at_mobile_box(db, scene.round, voter, ["甲"])
-    assert len(list(db.scalars(select(Ballot)))) == 1
+    assert _count(db, SealedChoice) == 1
+
+    scene.set_status(RoundStatus.COUNTING)
+    assert fe.open_box(db, scene.round) == 1
+    (ballot,) = db.scalars(select(Ballot))
+    assert (ballot.source, json.loads(ballot.marks)) == (BallotSource.ONLINE, ["乙"])
+    assert db.get(Receipt, receipt) is not None
 
 
 def test_only_listed_voters_and_only_while_voting(db):
@@ -103,10 +117,10 @@ def test_the_organizer_marks_and_the_teller_serves_the_ballot(db, app, client, c
     cast = post_form(client, ballot_url, {"mark": "丙", "step": "cast"})
     assert cast.status_code == 200
     assert "投票成功" in cast.text
-    code = db.scalar(select(Receipt.code))
-    assert code in cast.text
+    shown = soup(cast.text).select_one("p.receipt strong").get_text(strip=True)
     assert cast.headers["cache-control"] == "no-store"
     assert [u.channel for u in uses(db, scene.round)] == [Channel.MOBILE]
+    assert _count(db, SealedChoice) == 1 and _count(db, Receipt) == 0
 
     assert "已经投过票了，不能再投" in client.get(ballot_url).text
     again = post_form(
@@ -114,6 +128,17 @@ def test_the_organizer_marks_and_the_teller_serves_the_ballot(db, app, client, c
     )
     assert again.status_code == 409
     assert len(uses(db, scene.round)) == 1
+
+    # Voting closes and two tellers open the box on the round page: the receipt shown
+    # at the voter's home and the ballot are there now.
+    round_page = round_path(app, scene.round.id)
+    closed = post_form(
+        organizer, round_path(app, scene.round.id, "ballots:close_voting"), {}, page=round_page
+    )
+    assert closed.status_code == 303, closed.text
+    open_as_tellers(app, db, scene.round.id)
+    assert db.scalars(select(Receipt.code)).all() == [shown]
+    assert [json.loads(m) for m in db.scalars(select(Ballot.marks))] == [["丙"]]
 
 
 def test_going_back_from_the_confirmation_keeps_the_choice(db, client):

@@ -2,13 +2,14 @@
 
 A ballot or receipt row must carry nothing that could tie it to a voter, a credential,
 a person, a staff user or a moment finer than a day, and its storage order must not be
-its casting order. These tests read the database the migrations built (the SQLAlchemy
+its casting order: while voting is open a ballot is only sealed in the round's box, and
+the ballots and receipts are all written, shuffled, when the tellers open it. These tests read the database the migrations built (the SQLAlchemy
 inspector), so a column added by a model change or a hand-written migration fails here.
 """
 
 from __future__ import annotations
 
-import secrets
+import json
 
 import pytest
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, text
@@ -16,9 +17,12 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Inspector
 from sqlalchemy.sql import sqltypes
 
-from ballots.models import Ballot, BallotSource
+from app.actors import Actor
+from ballots.models import Channel
 from ballots.results import services as results
-from tests.ballots.results_support import ELECTION_DAY, make_poll
+from ballots.setup import credentials
+from ballots.voting import casting
+from tests.ballots import factories_elections as fe
 
 SECRET_TABLES = ("ballot", "receipt")
 # Words in a column name that point at a person or a credential.
@@ -113,7 +117,7 @@ def test_a_credential_use_never_points_at_a_ballot_or_receipt(connection):
 
 def test_sqlite_stores_ballots_in_random_key_order(connection):
     if connection.dialect.name != "sqlite":
-        pytest.skip("SQLite only: PostgreSQL is covered by the CLUSTER test")
+        pytest.skip("SQLite only: on PostgreSQL see the storage-order test after opening")
     for table in SECRET_TABLES:
         sql = connection.scalar(
             text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": table}
@@ -121,44 +125,90 @@ def test_sqlite_stores_ballots_in_random_key_order(connection):
         assert "WITHOUT ROWID" in sql.upper(), table
 
 
-def test_storage_order_after_closing_is_the_random_key_order(db, connection):
-    poll = make_poll(db, voters=1)
-    # Insert in descending key order, so insertion order and key order differ.
-    keys = sorted((secrets.token_hex(16) for _ in range(30)), reverse=True)
-    for key in keys:
-        db.add(
-            Ballot(
-                id=key,
-                round_id=poll.round.id,
-                source=BallotSource.ONLINE,
-                marks='["甲"]',
-                cast_on=ELECTION_DAY,
-            )
+def test_a_sealed_ballot_row_holds_only_its_box_and_ciphertext(connection):
+    """While voting is open a ballot is a sealed_choice row: a random key, its box and
+    ciphertext; nothing that says who cast it or when."""
+    inspector = sa_inspect(connection)
+    columns = {c["name"]: c["type"] for c in inspector.get_columns("sealed_choice")}
+    assert set(columns) == {"id", "box_id", "sealed"}
+    assert not isinstance(columns["id"], NUMBER_TYPES)
+    assert inspector.get_pk_constraint("sealed_choice")["constrained_columns"] == ["id"]
+    assert {k["referred_table"] for k in inspector.get_foreign_keys("sealed_choice")} == {
+        "sealed_box"
+    }
+    if connection.dialect.name == "sqlite":
+        sql = connection.scalar(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sealed_choice'")
         )
-        db.flush()
-    results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
+        assert "WITHOUT ROWID" in sql.upper()
+
+
+WRITE_INS = (
+    "赵一",
+    "钱二",
+    "孙三",
+    "李四",
+    "周五",
+    "吴六",
+    "郑七",
+    "王八",
+    "冯九",
+    "陈十",
+    "褚甲",
+    "卫乙",
+)
+
+
+def _cast_each(db, v, ballots):
+    """One vote per voter, each in its own (sub)transaction as in requests; the receipts."""
+    receipts = []
+    for entry, marks in zip(v.entries, ballots, strict=True):
+        credential = credentials.credential_for(db, v.election, entry)
+        with db.begin_nested():
+            receipts.append(casting.cast_online(db, v.round, credential, marks, Channel.ONLINE))
+    return receipts
+
+
+def test_storage_order_after_opening_is_not_the_casting_order(db, connection):
+    v = fe.voting(db, voters=len(WRITE_INS))
+    receipts = _cast_each(db, v, [[name] for name in WRITE_INS])
+    results.close_voting(db, Actor(label="组织者"), v.round)
+    assert fe.open_box(db, v.round) == len(WRITE_INS)
     # No ORDER BY: the rows come back in the order they are stored.
-    stored = list(
-        connection.scalars(text("SELECT id FROM ballot WHERE round_id = :r"), {"r": poll.round.id})
+    stored_marks = [
+        json.loads(marks)[0]
+        for marks in connection.scalars(
+            text("SELECT marks FROM ballot WHERE round_id = :r"), {"r": v.round.id}
+        )
+    ]
+    stored_receipts = list(
+        connection.scalars(text("SELECT code FROM receipt WHERE round_id = :r"), {"r": v.round.id})
     )
-    assert stored == sorted(keys)
+    assert sorted(stored_marks) == sorted(WRITE_INS) and stored_marks != list(WRITE_INS)
+    assert sorted(stored_receipts) == sorted(receipts) and stored_receipts != receipts
+    if connection.dialect.name == "sqlite":  # WITHOUT ROWID: stored in random-key order
+        ids = list(
+            connection.scalars(text("SELECT id FROM ballot WHERE round_id = :r"), {"r": v.round.id})
+        )
+        assert ids == sorted(ids)
 
 
-def test_after_closing_no_ballot_shares_a_transaction_id_with_a_credential_use(db):
-    """PostgreSQL stamps each row with its writer's transaction id (xmin): a ballot and
-    the voter's credential use share one until closing the vote reseals the ballots."""
+def test_no_ballot_or_receipt_shares_a_transaction_id_with_a_credential_use(db):
+    """PostgreSQL stamps each row with its writer's transaction id (xmin). A vote writes
+    the voter's credential use and a sealed row; the ballot and receipt are written by
+    the opening of the box, in a transaction of their own."""
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("xmin is PostgreSQL's")
-    poll = make_poll(db, voters=3)
-    for entry in poll.entries:
-        with db.begin_nested():  # each vote in its own transaction, as in requests
-            poll.vote(entry, ["甲"])
+    v = fe.voting(db, voters=3)
+    _cast_each(db, v, [["张三"]] * 3)
 
     def xmins(table):
         query = f"SELECT xmin::text FROM {table} WHERE round_id = :r"
-        return set(db.scalars(text(query), {"r": poll.round.id}))
+        return set(db.scalars(text(query), {"r": v.round.id}))
 
-    assert xmins("ballot") == xmins("credential_use")  # the link this test is about
+    assert len(xmins("credential_use")) == 3
+    results.close_voting(db, Actor(label="组织者"), v.round)
     with db.begin_nested():
-        results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
+        fe.open_box(db, v.round)
+    assert len(xmins("ballot")) == len(xmins("receipt")) == 1
     assert not (xmins("ballot") | xmins("receipt")) & xmins("credential_use")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app.permissions import Role
 from app.registry.models import GroupKind, Residence
+from app.sealed_box import services as sealed_box
 from ballots import setup
 from ballots.exceptions import InvalidElectionInput, RollFrozen, StageBlocked
 from ballots.models import Electorate, Office, RollEntry, RoundStatus, Stage
+from ballots.results import set_tellers
 from tests import factories
 from tests.ballots.setup_support import (
     CANDIDATES_ON,
@@ -25,6 +29,7 @@ from tests.ballots.setup_support import (
     place,
     to_stage,
 )
+from tests.sealed_box_support import make_ready
 
 
 def _roll_people(db, found):
@@ -159,6 +164,16 @@ def _refused(db, where, found, target, day):
     return caught.value.messages
 
 
+def _box_refusal(db, where, found, day):
+    """Opening voting refused for the round's sealed box: the part saying how many are ready."""
+    with pytest.raises(StageBlocked) as caught:
+        setup.advance(db, where.actor, found, Stage.VOTING_OPEN, day)
+    assert caught.value.reasons == ["box_not_ready"]
+    (message,) = caught.value.messages
+    assert "至少要有 3 位票箱保管人设好开箱密码" in message
+    return re.search(r"现在设好了 \d+ 位", message).group(0)
+
+
 def test_roll_publication_needs_a_roll_and_twenty_days_before_election_day(db):
     where = place(db, voters=2)
     found = election(db, where)
@@ -235,12 +250,25 @@ def test_voting_opens_round_one_on_election_day_after_both_publication_periods(d
     assert _refused(db, where, found, Stage.VOTING_OPEN, ELECTION_DAY - timedelta(days=1)) == [
         "候选人名单 2026-09-26 公布，须满 5 天，2026-10-01 起才能开始投票。",
         "还没到选举日（2026-09-30），不能开始投票。",
+        "还不能开始投票：至少要有 3 位票箱保管人设好开箱密码（开箱时需要其中 2 位，多一位是防止有人忘记密码），现在设好了 0 位。请通知保管人登录后设开箱密码。",
     ]
     round_ = setup.pending_round(db, found)
     assert round_ is not None and round_.status is RoundStatus.PENDING
+    # Voting opens only once k+1 = 3 of the round's tellers have set a box password.
+    opening_day = ELECTION_DAY + timedelta(days=1)
+    assert _box_refusal(db, where, found, opening_day) == "现在设好了 0 位"
+    tellers = [factories.staff(Role.TELLER, where.village) for _ in range(3)]
+    set_tellers(db, where.actor, round_, [t.id for t in tellers])
+    box = sealed_box.find_box(db, sealed_box.ELECTION_ROUND, round_.id)
+    assert box is not None
+    make_ready(db, box.id, tellers[:2])
+    assert _box_refusal(db, where, found, opening_day) == "现在设好了 2 位"
+    assert found.stage is Stage.CANDIDATES_PUBLISHED and round_.status is RoundStatus.PENDING
+    make_ready(db, box.id, tellers)
     setup.advance(db, where.actor, found, Stage.VOTING_OPEN, ELECTION_DAY + timedelta(days=1))
     assert found.stage is Stage.VOTING_OPEN
     assert round_.status is RoundStatus.OPEN and round_.number == 1 and round_.seats == 1
+    assert sealed_box.box_status(db, sealed_box.ELECTION_ROUND, round_.id).sealed
     assert [c.name for c in setup.round_candidates(db, round_)] == ["选民0", "选民1"]
 
 
@@ -252,7 +280,8 @@ def test_voting_needs_more_live_candidates_than_seats(db):
     listed = setup.publish_candidates(db, where.actor, found, CANDIDATES_ON, 2)
     setup.withdraw_candidate(db, where.actor, listed[1], "本人书面申请退出")
     assert _refused(db, where, found, Stage.VOTING_OPEN, ELECTION_DAY) == [
-        "候选人必须多于应选人数（差额选举）：应选 1 人，现在只有 1 名候选人。"
+        "候选人必须多于应选人数（差额选举）：应选 1 人，现在只有 1 名候选人。",
+        "还不能开始投票：至少要有 3 位票箱保管人设好开箱密码（开箱时需要其中 2 位，多一位是防止有人忘记密码），现在设好了 0 位。请通知保管人登录后设开箱密码。",
     ]
 
 

@@ -1,22 +1,23 @@
 """A villager on a 360px phone opens their QR slip link, answers the satisfaction survey,
-checks the answers and submits once. The villager's pages run no script."""
+checks the answers and submits once. The villager's pages run no script. The answer is
+sealed until the survey closes and a key holder opens its box."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 from sqlalchemy import select
 
-from surveys.models import SurveyResponse
+from surveys.models import Survey, SurveyResponse
 from tests.app.helpers import fresh_migrated_database
 from tests.browser.conftest import screenshot
 from tests.browser.server import ServerProcess, committed_session, running_app
-from tests.surveys.support import open_survey, setting
+from tests.surveys.support import Setting, close_and_open, open_survey, setting
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +29,15 @@ class SurveyServer:
     url: str  # the database, to check what was written
     link: str  # what the villager's QR code holds
     process: ServerProcess
+    setting: Setting
+    survey_id: int
 
 
-def _seed(url: str, key: str, tmp: Path) -> str:
+def _seed(url: str, key: str, tmp: Path) -> tuple[str, Setting, int]:
     with committed_session(url, key, tmp) as (session, settings):
         s = setting(session, settings)
-        open_survey(session, s)
-        return s.tokens[s.adults[0].id]
+        survey = open_survey(session, s)
+        return s.tokens[s.adults[0].id], s, survey.id
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +45,21 @@ def survey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SurveySe
     tmp = tmp_path_factory.mktemp("survey")
     key = secrets.token_hex(32)
     with fresh_migrated_database(tmp, "survey") as url:
-        token = _seed(url, key, tmp)
+        token, s, survey_id = _seed(url, key, tmp)
         with running_app(url, tmp, key, ready_path="/s") as app:
-            yield SurveyServer(url, f"{app.base_url}/s/{token}", app.process)
+            yield SurveyServer(url, f"{app.base_url}/s/{token}", app.process, s, survey_id)
 
 
-def _answers(url: str) -> list[str]:
-    with committed_session(url) as (session, _settings):
+def _opened_answers(server: SurveyServer) -> list[str]:
+    """Close the survey and open its box as a key holder does; then read the sheets."""
+    with committed_session(server.url) as (session, _settings):
+        assert not session.scalars(select(SurveyResponse.answers)).all()  # sealed
+        survey = session.get(Survey, server.survey_id)
+        s = server.setting
+        here = replace(
+            s, organizer=session.merge(s.organizer), holders=[session.merge(h) for h in s.holders]
+        )
+        close_and_open(session, here, survey)
         return list(session.scalars(select(SurveyResponse.answers)))
 
 
@@ -76,4 +87,4 @@ def test_a_villager_answers_a_survey_on_a_phone(page: Page, survey_server: Surve
     page.get_by_role("link", name="答问卷：测试问卷").click()
     assert "已答过" in page.inner_text("main")
     assert scripts == []
-    assert _answers(survey_server.url) == ['{"1":5,"2":4,"3":3,"4":1}']
+    assert _opened_answers(survey_server) == ['{"1":5,"2":4,"3":3,"4":1}']

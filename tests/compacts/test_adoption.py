@@ -31,7 +31,7 @@ from meetings import votes
 from meetings.models import AgendaItem, Choice, ItemKind, MeetingKind, Motion, VoteMethod
 from tests import factories
 from tests.compacts.adoption_support import Book, comment, round_on, version
-from tests.meetings.votes_support import Hall, arrive, hall
+from tests.meetings.votes_support import Hall, arrive, close_with_box, hall
 
 
 def _book(db: Session) -> tuple[Hall, Book]:
@@ -49,7 +49,7 @@ def _vote(db: Session, h: Hall, motion: Motion, present: int, yes: int) -> None:
     votes.open_motion(db, actor, motion)
     for person in h.people[:yes]:
         votes.cast_qr_vote(db, motion, person, Choice.YES)
-    votes.close_motion(db, actor, motion)
+    close_with_box(db, actor, motion)
 
 
 def test_put_to_assembly_adds_a_compact_item_and_motion(db: Session) -> None:

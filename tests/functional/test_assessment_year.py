@@ -30,7 +30,7 @@ from starlette.testclient import TestClient
 
 from app.db import utcnow
 from app.demo import build_demo
-from app.demo.plan import YEAR_TELLER, YearPlan
+from app.demo.plan import YEAR_TELLER, YEAR_TELLER_3, YearPlan
 from app.demo.planning import make_plan
 from app.demo.year import run_year
 from app.registry.models import Group, GroupKind, GroupMembership, Village
@@ -128,6 +128,7 @@ def _live_a_year(db: Session, settings: Settings) -> tuple[Village, Village, Yea
     assert first is not None and second is not None
     passwords = {s.username: s.password for s in signins}
     passwords[YEAR_TELLER] = "second teller's password"
+    passwords[YEAR_TELLER_3] = "third teller's password"
     year = today_in_china().year
     now = utcnow()
     plan = make_plan(db, first, year, seed=2026, passwords=passwords, now=now)

@@ -24,6 +24,7 @@ from app.db import utcnow
 from app.permissions import Role
 from app.registry.models import GroupKind, Person, Village
 from app.registry.rules import today_in_china
+from app.sealed_box import services as sealed_box
 from app.settings import Settings
 from compacts.models import (
     Adoption,
@@ -46,7 +47,8 @@ from tests.app.helpers import signed_in
 from tests.ballots import factories_elections as fe
 from tests.conftest import csrf_from
 from tests.meetings.meetings_support import villagers_assembly
-from tests.meetings.votes_support import arrive
+from tests.meetings.votes_support import arrive, close_with_box
+from tests.sealed_box_support import holders_for
 
 FIRST_TEXT = "# 总则\n## 宗旨\n本村村民自愿订立本公约。\n## 议事\n大事由村民会议商量决定。\n"
 SECOND_TEXT = FIRST_TEXT + "## 互助\n邻里之间互相帮助，照顾老人和孩子。\n"
@@ -171,10 +173,12 @@ class Village4:
         motion = adoption_motion(self.db, meeting)
         actor = actor_for(self.organizer)
         arrive(self.db, meeting, *self.people[:6])  # 6 of 8 adults: quorum
+        # Three tellers hold the meeting's sealed box, their box passwords set.
+        holders_for(self.db, sealed_box.MEETING, meeting.id, self.village, Role.TELLER)
         votes.open_motion(self.db, actor, motion)
         for person in self.people[:5]:
             votes.cast_qr_vote(self.db, motion, person, Choice.YES)
-        votes.close_motion(self.db, actor, motion)
+        close_with_box(self.db, actor, motion)
         post(self.staff, page + "/record", {"motion": str(motion.id)}, page)
         row = self.db.scalar(select(Adoption).where(Adoption.motion_id == motion.id))
         assert row is not None

@@ -4,9 +4,11 @@ One village of three groups of six adults. At one assembly: the family-planning
 director (3 candidates, 1 seat, village-election rules) and a group leader for each
 group (2 candidates, 1 seat, group-meeting rules). Slips are printed; most villagers vote
 through their QR links, three on paper at the public count, two by proxy, one at the
-mobile box; every round is closed, counted, announced and certified by its two tellers;
-each tracker lists every receipt; `cunyi recount` on each export prints the published
-result.
+mobile box. Each round's three tellers are named before voting opens and each sets a box
+password on the round page (they hold the round's sealed ballot box); every round is
+closed, its box opened by two of its tellers, counted, announced and certified by its
+tellers; each tracker lists every receipt; `cunyi recount` on each export prints the
+published result.
 
 Only the calendar is moved: preparing an election takes weeks (roll publicity 20 days,
 objections 5, candidate list 5), so the test shifts the election's stored dates back as
@@ -27,6 +29,7 @@ from sqlalchemy import select
 from app.permissions import Role
 from app.registry.models import GroupMembership, Person
 from app.registry.rules import today_in_china
+from app.sealed_box.forms import opening_field
 from app.settings import PROJECT_ROOT
 from ballots.models import Election, Round, RoundOutcome, Stage
 from slips.links import slip_token
@@ -35,6 +38,7 @@ from slips.sheets import qr_svg
 from tests import factories
 from tests.app.helpers import second_client, signed_in
 from tests.conftest import csrf_from
+from tests.html import soup
 
 GROUPS = {
     "第一组": ["王芳", "陈刚", "林霞", "周伟", "吴娟", "郑磊"],
@@ -150,6 +154,45 @@ def _prepare(db, organizer, village, group_ids):
         organizer.post(f"/elections/{election_id}/candidates/publish", count=count)
     _days_pass(db, ids.values(), 15)  # the candidate list is up; election day comes
     return ids
+
+
+def _box_password(name):
+    return f"{name}的开箱密码-2026"
+
+
+def _ready_boxes(db, organizer, tellers, ids):
+    """Before voting opens: each round's three tellers are named and, each on the round
+    page, set their box password; opening voting with fewer ready is refused."""
+    for title, round_id in _round_ids(db, ids).items():
+        page = f"/rounds/{round_id}"
+        organizer.post(f"{page}/tellers", tellers=[str(t.user.id) for t in tellers])
+        for teller in tellers[:2]:
+            password = _box_password(teller.user.display_name)
+            teller.post(
+                f"{page}/box-password", box_password=password, box_password_confirm=password
+            )
+        if title == DIRECTOR:  # two of three ready is not enough to open voting
+            refused = organizer.post(
+                f"/elections/{ids[title]}/advance", expect=409, target="voting_open"
+            )
+            assert "现在设好了 2 位" in soup(refused.text).select_one("main").get_text()
+        password = _box_password(tellers[2].user.display_name)
+        tellers[2].post(
+            f"{page}/box-password", box_password=password, box_password_confirm=password
+        )
+        state = soup(organizer.get(page)).select_one("#sealed-box .box-state").get_text()
+        assert "已设开箱密码：3 / 3 位保管人" in state
+
+
+def _open_box(tellers, round_id):
+    """After the close: two of the round's tellers type their box passwords together."""
+    page = f"/rounds/{round_id}"
+    form = soup(tellers[0].get(page)).select_one("#open-box form")
+    names = {field["name"] for field in form.select("input[type=password]")}
+    assert names == {opening_field(t.user.id) for t in tellers}
+    passwords = {opening_field(t.user.id): _box_password(t.user.display_name) for t in tellers[1:]}
+    tellers[0].post(f"{page}/open-box", **passwords)
+    assert soup(tellers[0].get(page)).select_one("#open-box") is None  # no longer sealed
 
 
 def _assembly(organizer, village, ids, settings, db):
@@ -275,9 +318,10 @@ def test_a_whole_assembly(app, client, db, settings, tmp_path):
     organizer = Staff(app, factories.staff(Role.ORGANIZER, village))
     tellers = [
         Staff(app, factories.staff(Role.TELLER, village, display_name=n))
-        for n in ("甲监票", "乙计票")
+        for n in ("甲监票", "乙计票", "丙监票")
     ]
     ids = _prepare(db, organizer, village, group_ids)
+    _ready_boxes(db, organizer, tellers, ids)
     links = _assembly(organizer, village, ids, settings, db)
     rounds = _round_ids(db, ids)
     receipts = {title: [] for title in ids}
@@ -305,8 +349,8 @@ def test_a_whole_assembly(app, client, db, settings, tmp_path):
     for title, round_id in rounds.items():
         page = f"/rounds/{round_id}"
         assert page in organizer.get(f"/elections/{ids[title]}")  # the election page links it
-        organizer.post(f"{page}/tellers", tellers=[str(t.user.id) for t in tellers])
         organizer.post(f"{page}/close")
+        _open_box(tellers, round_id)
         if title != DIRECTOR:
             group = title.removesuffix("自管小组长选举")
             organizer.post(f"{page}/attendance", members="6", present=str(present[group]))

@@ -30,6 +30,7 @@ from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.permissions import Role
 from app.registry.rules import today_in_china
+from app.sealed_box import services as sealed_box
 from app.templating import CHINA_TIME
 from ballots.models import Channel, RoundOutcome
 from ballots.setup import credentials
@@ -43,6 +44,7 @@ from tests import factories
 from tests.app.helpers import signed_in
 from tests.ballots import factories_elections as fe
 from tests.conftest import csrf_from
+from tests.sealed_box_support import box_holders, password_of
 
 NAMES = ["王芳", "陈刚", "林霞", "周伟", "吴娟", "郑磊"]
 
@@ -76,6 +78,7 @@ def _village(db):
         "recorder": factories.staff(Role.RECORDER, village, display_name="李会计"),
         "teller1": factories.staff(Role.TELLER, village),
         "teller2": factories.staff(Role.TELLER, village),
+        "teller3": factories.staff(Role.TELLER, village),
     }
     return village, {p.name: p for p in people}, staff
 
@@ -156,6 +159,22 @@ def test_a_villagers_assembly_from_notice_to_published_minutes(app, client, db, 
     credentials.ensure_credentials(db, election)
     host.post(f"/meetings/items/{vote.id}/round", round_id=str(round_.id))
 
+    # --- the meeting's sealed box: three tellers hold it, each sets a box password --
+    box = f"{page}/sealed-box"
+    holders = [staff["teller1"], staff["teller2"], staff["teller3"]]
+    host.client.post(
+        box + "/holders",
+        data={"tellers": [str(t.id) for t in holders], "csrf_token": host.token},
+    )
+    for index, holder in enumerate(holders):
+        own = Browser(app, holder)
+        own.post(
+            box + "/password",
+            box_password=password_of(index),
+            box_password_confirm=password_of(index),
+        )
+    assert "已设开箱密码：3 / 3 位保管人" in host.get(page)
+
     # --- the meeting opens; check-in -------------------------------------------------
     host.post(page + "/open")
     phone = Browser(app, client=client)
@@ -176,7 +195,11 @@ def test_a_villagers_assembly_from_notice_to_published_minutes(app, client, db, 
     for name, choice in (("王芳", "yes"), ("陈刚", "yes"), ("林霞", "yes"), ("周伟", "no")):
         base = f"/s/{token[people[name].id]}/motions/{qr_motion.id}"
         assert "已投票" in phone.post(base + "/vote", expect=200, choice=choice, action="vote").text
-    host.post(qr_path + "/close")
+    # Two of the box's holders type their box passwords to close the QR vote.
+    host.post(
+        qr_path + "/close",
+        **{f"open_{holders[0].id}": password_of(0), f"open_{holders[1].id}": password_of(1)},
+    )
     assert "通过" in host.get(qr_path)
 
     # --- one leaves; a motion by show of hands ----------------------------------------
@@ -199,6 +222,11 @@ def test_a_villagers_assembly_from_notice_to_published_minutes(app, client, db, 
         credential = credentials.credential_for(db, election, entry)
         casting.cast_online(db, round_, credential, [mark], Channel.ONLINE)
     host.post(f"/rounds/{round_.id}/close")
+    round_holders = box_holders(db, sealed_box.ELECTION_ROUND, round_.id)
+    tellers[0].post(
+        f"/rounds/{round_.id}/open-box",
+        **{f"open_{h.id}": password_of(i) for i, h in enumerate(round_holders[:2])},
+    )
     tellers[0].post(f"/rounds/{round_.id}/announce")
     announced = db.scalar(select(RoundOutcome).where(RoundOutcome.round_id == round_.id))
 

@@ -15,7 +15,7 @@ from app.errors import DomainError, Forbidden
 from meetings import votes
 from meetings.exceptions import MotionAlreadyVoted, VoteRefused
 from meetings.models import Choice, ItemKind, MeetingStatus, MotionVote, MotionVoteUse, VoteMethod
-from tests.meetings.votes_support import arrive, hall, leave, motion
+from tests.meetings.votes_support import arrive, close_with_box, hall, leave, motion
 
 ACTOR = Actor(label="测试")
 
@@ -30,7 +30,7 @@ def _count(db, model, m):
 
 
 def _close(db, m):
-    votes.close_motion(db, ACTOR, m)
+    close_with_box(db, ACTOR, m)
     return json.loads(m.result_json)
 
 
@@ -92,8 +92,12 @@ def test_a_replayed_vote_stores_nothing(db):
     votes.cast_qr_vote(db, m, h.people[0], Choice.YES)
     with pytest.raises(MotionAlreadyVoted, match="只能投一次"):
         votes.cast_qr_vote(db, m, h.people[0], Choice.NO)
-    assert _count(db, MotionVoteUse, m) == 1 and _count(db, MotionVote, m) == 1
-    assert votes.qr_tally(db, m)[Choice.YES] == 1
+    # The vote is sealed in the meeting's box: nothing readable until the close opens it.
+    assert _count(db, MotionVoteUse, m) == 1 and _count(db, MotionVote, m) == 0
+    assert votes.box_status(db, h.meeting).sealed_choices == 1
+    result = _close(db, m)
+    assert _count(db, MotionVote, m) == 1 and votes.qr_tally(db, m)[Choice.YES] == 1
+    assert result["yes"] == 1 and result["no"] == 0
 
 
 def test_qr_votes_need_an_open_motion_and_write_no_audit_entry(db):

@@ -7,13 +7,17 @@ from sqlalchemy import func, select
 
 from app.actors import Actor
 from app.permissions import Role
-from meetings.models import Motion, MotionVote, MotionVoteUse, VoteMethod
+from app.sealed_box import services as sealed_box
+from meetings import votes
+from meetings.models import Choice, Motion, MotionVote, MotionVoteUse, VoteMethod
 from slips.links import slip_token
 from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.conftest import csrf_from, post_form, sign_in
-from tests.meetings.votes_support import arrive, hall, leave, motion
+from tests.html import soup
+from tests.meetings.votes_support import arrive, close_with_box, hall, leave, motion
+from tests.sealed_box_support import password_of
 
 ACTOR = Actor(label="测试")
 
@@ -50,11 +54,16 @@ def test_an_attendee_votes_by_qr_confirms_and_a_replay_stores_nothing(client, db
     done = _post(client, base + "/vote", {"choice": "no", "action": "vote"})
     assert done.status_code == 200 and "已投票" in done.text
     assert "不同意" not in done.text  # the answer page never says which way
-    assert db.scalars(select(MotionVote.choice)).all() == ["no"]
+    # Sealed in the meeting's box: no readable vote until the motion is closed.
+    assert db.scalars(select(MotionVote.choice)).all() == []
+    assert votes.box_status(db, h.meeting).sealed_choices == 1
 
     replay = _post(client, base + "/vote", {"choice": "yes", "action": "vote"})
     assert replay.status_code == 409 and "每人只能投一次" in replay.text
-    assert _stored(db, MotionVote) == 1 and _stored(db, MotionVoteUse) == 1
+    assert _stored(db, MotionVoteUse) == 1
+    assert votes.box_status(db, h.meeting).sealed_choices == 1
+    close_with_box(db, ACTOR, m)
+    assert db.scalars(select(MotionVote.choice)).all() == ["no"]
 
 
 def test_someone_who_left_the_hall_cannot_vote_by_qr(client, db, settings):
@@ -171,9 +180,10 @@ def test_the_slip_page_offers_the_open_motion_to_attendees_in_the_hall(client, d
     assert f"/motions/{m.id}" not in outside.text  # not checked in: no vote link
 
 
-def test_after_closing_no_qr_vote_shares_a_transaction_id_with_its_use(db):
-    """PostgreSQL stamps rows with their writer's transaction id (xmin); a vote and the
-    record that its voter voted share one until closing the motion reseals the votes."""
+def test_no_qr_vote_shares_a_transaction_id_with_its_use(db):
+    """PostgreSQL stamps rows with their writer's transaction id (xmin). A QR vote is
+    sealed at cast; its open row is written only by the closing transaction, all votes
+    of the motion at once, so no open vote shares an id (or an order) with a use."""
     import pytest
     from sqlalchemy import text
 
@@ -192,13 +202,85 @@ def test_after_closing_no_qr_vote_shares_a_transaction_id_with_its_use(db):
         query = f"SELECT xmin::text FROM {table} WHERE motion_id = :m"
         return set(db.scalars(text(query), {"m": m.id}))
 
-    # Before the close each vote carries its own writer's id, next to its use's id:
-    # ordering the two tables by xmin pairs every vote with its voter.
-    before = sorted(int(x) for x in xmins("motion_vote"))
-    uses = sorted(int(x) for x in xmins("motion_vote_use"))
-    assert len(before) == 3 and all(abs(v - u) <= 1 for v, u in zip(before, uses, strict=True))
+    assert xmins("motion_vote") == set()  # nothing readable while the motion is open
+    assert len(xmins("motion_vote_use")) == 3
     with db.begin_nested():
-        votes.close_motion(db, ACTOR, m)
+        close_with_box(db, ACTOR, m)
     after = xmins("motion_vote")
-    assert len(after) == 1  # all rewritten by the closing transaction: no order, no pairs
+    assert len(after) == 1  # all written by the closing transaction: no order, no pairs
     assert not after & xmins("motion_vote_use")
+
+
+def test_the_meetings_tellers_hold_its_sealed_box_and_two_passwords_close_a_qr_vote(
+    client, app, db, settings
+):
+    """The organizer names three tellers as the box's holders; each sets a box password on
+    the box page; the QR vote opens only then; closing it needs two of the passwords."""
+    h = hall(db, 3)
+    sealed_box.name_holders(db, sealed_box.MEETING, h.meeting.id, [])  # no holders yet
+    arrive(db, h.meeting, *h.people)
+    sign_in(client, h.organizer.username)
+    box_page = f"/meetings/{h.meeting.id}/sealed-box"
+
+    m = motion(db, h.item, opened=False)
+    path = f"/meetings/motions/{m.id}"
+    refused = post_form(client, path + "/open", {}, page=path)
+    assert refused.status_code == 409 and "至少要有 3 位票箱保管人设好开箱密码" in refused.text
+
+    two = post_form(client, box_page + "/holders", {"tellers": str(h.tellers[0].id)}, page=box_page)
+    assert two.status_code == 422
+    assert "至少选择 3 名" in soup(two.text).select_one("#e-tellers").text
+    named = client.post(
+        box_page + "/holders",
+        data={"tellers": [str(t.id) for t in h.tellers], "csrf_token": csrf_from(client, box_page)},
+    )
+    assert named.status_code == 303
+    for index, teller in enumerate(h.tellers):
+        own = signed_in(app, teller)
+        mismatch = post_form(
+            own,
+            box_page + "/password",
+            {"box_password": "abcdefgh1", "box_password_confirm": "abcdefgh2"},
+            page=box_page,
+        )
+        assert mismatch.status_code == 422
+        error = soup(mismatch.text).select_one("#e-box_password")
+        assert error is not None and "两次输入的开箱密码不一样" in error.text
+        assert (
+            post_form(
+                own,
+                box_page + "/password",
+                {"box_password": password_of(index), "box_password_confirm": password_of(index)},
+                page=box_page,
+            ).status_code
+            == 303
+        )
+    states = [li.text for li in soup(client.get(box_page).text).select(".box-holders li")]
+    assert len(states) == 3 and all("已设开箱密码" in s for s in states)
+
+    assert post_form(client, path + "/open", {}, page=path).status_code == 303
+    db.refresh(m)
+    for person in h.people:
+        votes.cast_qr_vote(db, m, person, Choice.YES)
+    live = client.get(path).text
+    assert "同意" not in soup(live).select_one("main").text.replace("同意修建村东水渠", "")
+
+    first, second = h.tellers[0], h.tellers[1]
+    wrong = post_form(client, path + "/close", {f"open_{first.id}": "not-my-password"}, page=path)
+    assert wrong.status_code == 422
+    beside = soup(wrong.text).select_one(f"#e-open_{first.id}")
+    assert beside is not None and "开箱密码不对" in beside.text
+    assert db.scalar(select(Motion.closed_at).where(Motion.id == m.id)) is None
+    alone = post_form(client, path + "/close", {f"open_{first.id}": password_of(0)}, page=path)
+    assert alone.status_code == 422 and "开箱需要 2 位保管人" in alone.text
+    assert votes.box_status(db, h.meeting).sealed_choices == 3
+
+    closed = post_form(
+        client,
+        path + "/close",
+        {f"open_{first.id}": password_of(0), f"open_{second.id}": password_of(1)},
+        page=path,
+    )
+    assert closed.status_code == 303
+    assert "赞成 3" in client.get(path).text
+    assert votes.box_status(db, h.meeting).sealed_choices == 0

@@ -3,15 +3,19 @@ with adults of the village, an agenda item and its motion; arrivals and departur
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
+from app.actors import Actor
 from app.db import utcnow
 from app.permissions import Role
 from app.registry.models import Person, Village
+from app.sealed_box import services as sealed_box
+from meetings import votes
 from meetings.models import (
     AgendaItem,
     AttendanceEvent,
@@ -25,6 +29,7 @@ from meetings.models import (
 from slips.models import Assembly
 from tests import factories
 from tests.meetings.meetings_support import villagers_assembly
+from tests.sealed_box_support import box_holders, make_ready, password_of
 
 
 @dataclass
@@ -76,7 +81,15 @@ def hall(
     item = AgendaItem(meeting_id=meeting.id, position=1, title="修建水渠", kind=kind)
     db.add(item)
     db.flush()
+    # The three tellers hold the meeting's sealed box, their box passwords set.
+    box = sealed_box.name_holders(db, sealed_box.MEETING, meeting.id, [t.id for t in tellers])
+    make_ready(db, box.id, tellers)
     return Hall(village, organizer, tellers, assembly, meeting, item, people)
+
+
+def box_passwords(tellers: Sequence[StaffUser], count: int = 2) -> dict[int, str]:
+    """The box passwords of the first `count` of the hall's tellers (for closing QR votes)."""
+    return {t.id: password_of(i) for i, t in enumerate(tellers[:count])}
 
 
 def arrive(db: Session, meeting: Meeting, *people: Person) -> None:
@@ -111,4 +124,14 @@ def motion(
     )
     db.add(row)
     db.flush()
+    if opened and method is VoteMethod.QR:
+        # What opening the first QR motion does (meetings.votes.open_motion).
+        votes.seal_meeting_box(db, item.meeting)
     return row
+
+
+def close_with_box(db: Session, actor: Actor, motion: Motion) -> None:
+    """Close a motion as the organizer does, two of the box's holders typing their passwords."""
+    meeting = votes.motion_item(db, motion)[1]
+    holders = box_holders(db, sealed_box.MEETING, meeting.id)
+    votes.close_motion(db, actor, motion, box_passwords(holders))

@@ -1,6 +1,11 @@
 """Real server processes on one database, an election seeded in it, and the checks read
 straight from that database.
 
+While voting is open a ballot is only sealed in the round's box (app.sealed_box): the
+checks then count sealed rows and read the receipts inside them with two tellers' box
+passwords, changing nothing; `close_and_open` opens the box as the tellers do at the
+count, after which the ballots and receipts are rows of their own.
+
 Each server is `uvicorn app.main:create_app` in its own process (no reloader, no worker
 manager), so the process we start is the one holding the database connections and a
 SIGKILL ends them mid-transaction, as a power cut or the OOM killer would.
@@ -18,9 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from Crypto.Protocol.SecretSharing import Shamir
+from nacl.public import SealedBox as Envelope
+from sqlalchemy import select, text
 
 from app.actors import SYSTEM
+from app.sealed_box import services as sealed_box
+from app.sealed_box.models import BoxHolder, SealedChoice
 from ballots.models import Round
 from ballots.results import services as results
 from ballots.setup import credentials
@@ -28,6 +37,7 @@ from slips.links import slip_token
 from slips.services import issue_slips
 from tests.ballots import factories_elections as fe
 from tests.browser.server import ServerProcess, child_environment, committed_session, free_port
+from tests.sealed_box_support import password_of
 
 # --- servers ------------------------------------------------------------------------------
 
@@ -131,6 +141,7 @@ class Stored:
     receipts: int
     credentials_used_twice: int
     receipt_codes: frozenset[str]
+    sealed: int  # ballots still sealed in the round's box
 
 
 # One statement, so one snapshot on both databases even while servers keep writing.
@@ -142,7 +153,9 @@ COUNTS = text(
       (SELECT count(*) FROM receipt WHERE round_id = :r),
       (SELECT count(*) FROM (
           SELECT credential_id FROM credential_use WHERE round_id = :r
-          GROUP BY credential_id HAVING count(*) > 1) AS twice)
+          GROUP BY credential_id HAVING count(*) > 1) AS twice),
+      (SELECT count(*) FROM sealed_choice JOIN sealed_box ON sealed_box.id = sealed_choice.box_id
+          WHERE sealed_box.poll_kind = 'election_round' AND sealed_box.poll_id = :r)
     """
 )
 
@@ -153,7 +166,33 @@ def stored(database_url: str, round_id: int) -> Stored:
         codes = session.scalars(
             text("SELECT code FROM receipt WHERE round_id = :r"), {"r": round_id}
         )
-        return Stored(int(row[0]), int(row[1]), int(row[2]), int(row[3]), frozenset(codes))
+        return Stored(
+            int(row[0]), int(row[1]), int(row[2]), int(row[3]), frozenset(codes), int(row[4])
+        )
+
+
+def sealed_receipts(database_url: str, round_id: int) -> frozenset[str]:
+    """The receipt codes sealed in the round's box, read with the box passwords of two of
+    its tellers (tests.sealed_box_support). Nothing is written: the box stays sealed."""
+    with committed_session(database_url, write=False) as (session, _settings):
+        box = sealed_box.find_box(session, sealed_box.ELECTION_ROUND, round_id)
+        assert box is not None
+        holders = session.scalars(
+            select(BoxHolder).where(BoxHolder.box_id == box.id).order_by(BoxHolder.id)
+        ).all()
+        shares = []
+        for index, holder in enumerate(holders[: box.threshold]):
+            assert holder.salt and holder.opslimit and holder.memlimit and holder.sealed_share
+            key = sealed_box._holder_key(
+                password_of(index), holder.salt, holder.opslimit, holder.memlimit
+            )
+            share = Envelope(key).decrypt(holder.sealed_share)
+            shares.append((share[0], share[1:]))
+        unsealer = Envelope(sealed_box._box_key(Shamir.combine(shares)))
+        rows = session.scalars(select(SealedChoice.sealed).where(SealedChoice.box_id == box.id))
+        return frozenset(
+            str(json.loads(sealed_box._unpad(unsealer.decrypt(row)))["receipt"]) for row in rows
+        )
 
 
 def sqlite_integrity(database_url: str) -> list[str]:
@@ -168,14 +207,21 @@ def missing(acknowledged: Sequence[str], codes: frozenset[str]) -> list[str]:
     return [code for code in acknowledged if code not in codes]
 
 
-def close_and_announce(
-    database_url: str, secret_key: str, data_dir: Path, round_id: int
-) -> dict[str, Any]:
-    """Close voting and announce through the services; the announced result."""
+def close_and_open(database_url: str, secret_key: str, data_dir: Path, round_id: int) -> int:
+    """Close voting, then two tellers open the round's box, through the services (one
+    committed transaction, as the two requests would be); how many ballots it held."""
     with committed_session(database_url, secret_key, data_dir) as (session, _settings):
         round_ = session.get(Round, round_id)
         assert round_ is not None
         results.close_voting(session, SYSTEM, round_)
+        return fe.open_box(session, round_)
+
+
+def announce(database_url: str, secret_key: str, data_dir: Path, round_id: int) -> dict[str, Any]:
+    """Announce the counted round through the services; the announced result."""
+    with committed_session(database_url, secret_key, data_dir) as (session, _settings):
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
         outcome = results.announce(session, SYSTEM, round_)
         found: dict[str, Any] = json.loads(outcome.result_json)
         return found

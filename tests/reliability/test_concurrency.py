@@ -1,5 +1,5 @@
 """One credential submitted at the same instant to two server processes on one database
-stores one ballot: one phone gets the receipt, the other "已投票". A hundred times over
+stores one (sealed) ballot: one phone gets the receipt, the other "已投票". A hundred times over
 on PostgreSQL (and on SQLite, two processes sharing one WAL file, fewer times).
 
 Half the voters' credentials are made by the first cast (as after a late roll change),
@@ -14,7 +14,7 @@ import httpx2
 import pytest
 
 from tests.reliability.conftest import Site, Sizes
-from tests.reliability.servers import missing, seed_election, servers, stored
+from tests.reliability.servers import close_and_open, missing, seed_election, servers, stored
 from tests.reliability.voters import Tally, choice_for, race, run_async
 
 pytestmark = pytest.mark.reliability
@@ -54,6 +54,11 @@ def test_one_credential_cast_at_once_through_two_processes_stores_one_ballot(
     receipts = [code for pair in outcomes for code in pair if code is not None]
     assert [sum(code is not None for code in pair) for pair in outcomes] == [1] * voters, logs
     found = stored(site.database_url, election.round_id)
-    assert found.ballots == found.credential_uses == found.receipts == voters
+    assert found.sealed == found.credential_uses == voters
     assert found.credentials_used_twice == 0
+    # Opened at the count, the box holds one ballot per credential, with its receipt.
+    place = (site.database_url, site.secret_key, site.data_dir, election.round_id)
+    assert close_and_open(*place) == voters
+    found = stored(site.database_url, election.round_id)
+    assert found.ballots == found.credential_uses == found.receipts == voters
     assert missing(receipts, found.receipt_codes) == []

@@ -1,8 +1,10 @@
 """Crash: the server process is killed with SIGKILL several times while phones vote.
 
 After each kill, before the restart, the database must hold every vote a phone was given
-a receipt for, and nothing half-written: each stored ballot has its credential use and
-its receipt (the three are written in one transaction). Phones whose cast got no answer
+a receipt for, and nothing half-written: each credential use has its sealed ballot, the
+receipt inside it (the two rows are written in one transaction; the receipts are read
+with two tellers' box passwords, leaving the box sealed). At the end the tellers open
+the box: one ballot and one receipt per voter. Phones whose cast got no answer
 open their link again after the restart: it says "已投票" when the vote was stored, or
 offers the ballot again when it was not; never a second ballot.
 """
@@ -19,7 +21,9 @@ from tests.reliability.conftest import Site, Sizes
 from tests.reliability.servers import (
     Server,
     Stored,
+    close_and_open,
     missing,
+    sealed_receipts,
     seed_election,
     sqlite_integrity,
     stored,
@@ -33,6 +37,7 @@ pytestmark = pytest.mark.reliability
 class AfterKill:
     acknowledged: list[str]
     found: Stored
+    sealed_receipts: frozenset[str]
     integrity: list[str]
 
 
@@ -67,8 +72,9 @@ async def _vote_through_kills(
         # The process is gone: every receipt given so far was given before the kill.
         acknowledged = list(tally.receipts)
         found = await asyncio.to_thread(stored, site.database_url, round_id)
+        sealed = await asyncio.to_thread(sealed_receipts, site.database_url, round_id)
         integrity = await asyncio.to_thread(sqlite_integrity, site.database_url)
-        checks.append(AfterKill(acknowledged, found, integrity))
+        checks.append(AfterKill(acknowledged, found, sealed, integrity))
         await asyncio.to_thread(server.start)
     await voting
     return tally, checks
@@ -95,8 +101,11 @@ def test_votes_acknowledged_before_a_sigkill_survive_it_and_none_is_half_written
 
     for n, check in enumerate(checks, start=1):
         found = check.found
-        assert missing(check.acknowledged, found.receipt_codes) == [], f"after kill {n}"
-        assert found.ballots == found.credential_uses == found.receipts, f"after kill {n}"
+        assert missing(check.acknowledged, check.sealed_receipts) == [], f"after kill {n}"
+        assert found.sealed == found.credential_uses == len(check.sealed_receipts), (
+            f"after kill {n}"
+        )
+        assert (found.ballots, found.receipts) == (0, 0), f"after kill {n}"
         assert found.credentials_used_twice == 0, f"after kill {n}"
         assert check.integrity in ([], ["ok"]), f"after kill {n}"
 
@@ -106,6 +115,8 @@ def test_votes_acknowledged_before_a_sigkill_survive_it_and_none_is_half_written
     assert not tally.acknowledged_voters & tally.found_voted
     assert tally.found_voted <= tally.lost, "told 已投票 without ever having cast"
     assert len(set(tally.receipts)) == len(tally.receipts)
+    place = (site.database_url, site.secret_key, site.data_dir, election.round_id)
+    assert close_and_open(*place) == voters
     found = stored(site.database_url, election.round_id)
     assert found.ballots == found.credential_uses == found.receipts == voters
     assert found.credentials_used_twice == 0

@@ -1,5 +1,6 @@
-"""Load and scale-out: 200 phones vote at once; every acknowledged vote is stored and
-counted exactly once, and every receipt is on the public tracker.
+"""Load and scale-out: 200 phones vote at once; every acknowledged vote is stored (sealed
+in the round's box until the tellers open it) and counted exactly once, and every
+receipt is on the public tracker.
 
 On PostgreSQL the phones go through two server processes on one database, which is how
 the app scales out; each phone's visit goes round both. SQLite is deployed as one
@@ -16,7 +17,15 @@ import pytest
 
 from tests.conftest import TEST_DATABASE
 from tests.reliability.conftest import Site, Sizes
-from tests.reliability.servers import close_and_announce, missing, seed_election, servers, stored
+from tests.reliability.servers import (
+    announce,
+    close_and_open,
+    missing,
+    sealed_receipts,
+    seed_election,
+    servers,
+    stored,
+)
 from tests.reliability.voters import cast_all, run_async
 
 pytestmark = pytest.mark.reliability
@@ -43,15 +52,24 @@ def test_every_acknowledged_vote_is_counted_once(
         assert len(set(tally.receipts)) == voters
         assert not tally.found_voted
 
+        # While voting is open every vote is sealed, its receipt inside.
+        found = stored(site.database_url, election.round_id)
+        assert found.sealed == found.credential_uses == voters
+        assert (found.ballots, found.receipts) == (0, 0)
+        assert found.credentials_used_twice == 0
+        sealed = sealed_receipts(site.database_url, election.round_id)
+        assert missing(tally.receipts, sealed) == []
+
+        # Voting closes and the tellers open the box: each vote is a ballot and a receipt.
+        place = (site.database_url, site.secret_key, site.data_dir, election.round_id)
+        assert close_and_open(*place) == voters
         found = stored(site.database_url, election.round_id)
         assert found.ballots == found.credential_uses == found.receipts == voters
-        assert found.credentials_used_twice == 0
+        assert found.sealed == 0
         assert missing(tally.receipts, found.receipt_codes) == []
 
         # The count is the acknowledged votes, name by name.
-        result = close_and_announce(
-            site.database_url, site.secret_key, site.data_dir, election.round_id
-        )
+        result = announce(*place)
         assert result["ballots_cast"] == voters
         assert result["blank_ballots"] == tally.choices["(blank)"]
         counted = {name: n for name, n in result["counts"].items() if n}

@@ -107,6 +107,10 @@ def strategy_for(
             return strings.map(origin if origin in (list, set, frozenset, tuple) else list)
         elements = st.lists(strategy_for(item, name, text), max_size=5)
         return elements.map(origin if origin in (list, set, frozenset, tuple) else list)
+    if origin is collections.abc.Callable:
+        # A field reader (ctx.secret_field): whatever the browser sent under each name.
+        returns = strategy_for(args[1], name, text) if len(args) == 2 else text
+        return st.functions(like=lambda field: "", returns=returns, pure=True)
     if dataclasses.is_dataclass(hint):
         return st.from_type(hint)
     if isinstance(hint, type) and issubclass(hint, Base):
@@ -185,6 +189,8 @@ def plain_value(hint: Any, name: str, text: str) -> Any:
         return FormResult()
     if origin in (collections.abc.Mapping, dict, collections.abc.MutableMapping):
         return dict.fromkeys(_KEYS, text)
+    if origin is collections.abc.Callable:
+        return lambda _field: text  # a field reader: the same text under every name
     if origin is not None and args:
         item = plain_value(args[0], name, text)
         return set([item]) if origin in (set, frozenset) else [item, item]

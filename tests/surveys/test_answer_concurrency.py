@@ -1,4 +1,4 @@
-"""Ten simultaneous submissions through one QR slip store exactly one answer sheet.
+"""Ten simultaneous submissions through one QR slip seal exactly one answer sheet.
 
 Runs on its own committed database (SQLite file or PostgreSQL schema, whichever the
 suite runs on), one session per thread, as the app's workers would.
@@ -22,7 +22,7 @@ from surveys.exceptions import AlreadyAnswered
 from surveys.models import Survey, SurveyParticipation, SurveyResponse
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
-from tests.surveys.support import open_survey, setting
+from tests.surveys.support import open_survey, sealed_sheets, setting
 
 SUBMISSIONS = 10
 ANSWERS = {"1": 5, "2": 4, "3": 3, "4": 5}
@@ -58,7 +58,7 @@ def _submit(
         session.close()
 
 
-def test_ten_simultaneous_answers_with_one_slip_store_one_sheet(tmp_path: Path):
+def test_ten_simultaneous_answers_with_one_slip_seal_one_sheet(tmp_path: Path):
     with fresh_migrated_database(tmp_path, "survey_race") as url:
         database = Database(make_engine(url))
         settings = Settings(
@@ -76,7 +76,11 @@ def test_ten_simultaneous_answers_with_one_slip_store_one_sheet(tmp_path: Path):
                 )
             assert sorted(outcomes) == ["already answered"] * (SUBMISSIONS - 1) + ["stored"]
             with database.transaction(write=False) as session:
-                for model in (SurveyParticipation, SurveyResponse):
-                    assert session.scalar(select(func.count()).select_from(model)) == 1
+                participations = select(func.count()).select_from(SurveyParticipation)
+                assert session.scalar(participations) == 1
+                survey = session.get(Survey, survey_id)
+                assert survey is not None and sealed_sheets(session, survey) == 1
+                # Sealed until a key holder opens the box after the close.
+                assert session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
         finally:
             database.dispose()

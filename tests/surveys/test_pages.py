@@ -23,7 +23,16 @@ from surveys.models import (
 from tests import factories
 from tests.app.helpers import second_client, signed_in
 from tests.conftest import csrf_from, post_form
-from tests.surveys.support import Setting, counts, new_survey, open_survey, setting
+from tests.surveys.support import (
+    Setting,
+    close_and_open,
+    counts,
+    new_survey,
+    open_survey,
+    ready_holders,
+    sealed_sheets,
+    setting,
+)
 
 ALL = {"q1": "5", "q2": "4", "q3": "3", "q4": "5"}
 
@@ -76,6 +85,13 @@ def test_the_organizer_creates_opens_and_closes_a_survey(app, client, db, s):
     listing = browser.get(f"/villages/{s.village.id}/surveys").text
     assert "村民自治满意度调查" in listing
     base = f"/surveys/{survey.id}"
+    # No key holders ready: the survey page says why it cannot open, and nothing changes.
+    refused = post_form(browser, base + "/open", {}, page=base)
+    assert refused.status_code == 409 and "还不能开始答题" in refused.text
+    assert "开箱保管人" in refused.text
+    db.refresh(survey)
+    assert survey.status is SurveyStatus.DRAFT
+    ready_holders(db, s, survey)
     assert post_form(browser, base + "/open", {}, page=base).status_code == 303
     db.refresh(survey)
     assert survey.status is SurveyStatus.OPEN and survey.audience_size == 4
@@ -83,6 +99,7 @@ def test_the_organizer_creates_opens_and_closes_a_survey(app, client, db, s):
     assert post_form(browser, base + "/close", {}, page=base).status_code == 303
     db.refresh(survey)
     assert survey.status is SurveyStatus.CLOSED and survey.closed_on is not None
+    assert "待保管人开箱" in browser.get(base + "/results").text
     actions = set(
         db.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(survey.id)))
     )
@@ -147,7 +164,7 @@ def test_results_page_and_print_show_rates_and_distribution(app, client, db, s):
     survey = open_survey(db, s)
     services.answer_by_qr(db, survey, s.adults[0], {"1": 5, "2": 4, "3": 3, "4": 5})
     services.answer_by_qr(db, survey, s.adults[1], {"1": 1, "2": 4, "3": 3, "4": 5})
-    services.close_survey(db, s.actor, survey)
+    close_and_open(db, s, survey)
     browser = signed_in(app, s.organizer)
     for path in (f"/surveys/{survey.id}/results", f"/surveys/{survey.id}/results/print"):
         page = browser.get(path).text
@@ -174,12 +191,12 @@ def test_a_villager_answers_confirms_and_is_thanked_once(app, client, db, s):
     assert counts(db, survey) == (0, 0)
     thanks = _post(phone, url + "/submit", {**ALL, "action": "submit"})
     assert thanks.status_code == 200 and "谢谢您" in thanks.text
-    assert counts(db, survey) == (1, 1)
+    assert counts(db, survey) == (1, 0) and sealed_sheets(db, survey) == 1
     again = phone.get(url)
     assert "已答过" in again.text and 'name="q1"' not in again.text
     refused = _post(phone, url + "/submit", {**ALL, "action": "submit"})
     assert refused.status_code == 409 and "已答过" in refused.text
-    assert counts(db, survey) == (1, 1)
+    assert counts(db, survey) == (1, 0) and sealed_sheets(db, survey) == 1
 
 
 def test_a_missing_answer_is_named_and_nothing_is_written(app, client, db, s):
@@ -250,12 +267,14 @@ def test_paper_questionnaires_are_handed_and_entered(app, client, db, s):
     assert handed.status_code == 303
     entered = post_form(browser, sheet, {"q1": "4"})  # the rest left blank on paper
     assert entered.status_code == 303
+    assert "已发出 1 份，已录入 1 份" in browser.get(paper).text
+    assert post_form(browser, sheet, {"q1": "4"}).status_code == 409
+    assert counts(db, survey) == (2, 0) and sealed_sheets(db, survey) == 2
+    close_and_open(db, s, survey)
     sources = list(
         db.scalars(select(SurveyResponse.source).where(SurveyResponse.survey_id == survey.id))
     )
     assert sorted(sources) == sorted([Channel.QR, Channel.PAPER])
-    assert post_form(browser, sheet, {"q1": "4"}).status_code == 409
-    assert counts(db, survey) == (2, 2)
 
 
 # --- escaping ------------------------------------------------------------------------------------
@@ -275,6 +294,7 @@ def test_script_in_questions_and_options_renders_inert(app, client, db, s):
     browser = signed_in(app, s.organizer)
     page = browser.get(f"/surveys/{survey.id}").text
     assert evil not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    ready_holders(db, s, survey)
     services.open_survey(db, s.actor, survey)
     phone = second_client(app)
     form = phone.get(_url(s, s.adults[0], survey)).text

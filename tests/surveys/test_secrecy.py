@@ -3,11 +3,14 @@
 An answer sheet (survey_response) must carry nothing that could tie it to the villager
 who gave it: the ballot checks of tests/ballots/test_secrecy.py apply, with the survey
 as the one record it may point at. The record that someone answered
-(survey_participation) must not point at an answer sheet.
+(survey_participation) must not point at an answer sheet. The sheets are sealed while
+the survey runs and written only when a key holder opens the box, all in one
+transaction and in an order that is not the answering order.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import pytest
@@ -15,9 +18,16 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 
 from surveys import services
-from surveys.models import Channel, SurveyResponse
+from surveys.models import Channel, SurveyResponse, SurveyStatus
 from tests.ballots.test_secrecy import TIME_TYPES, linkage_problems
-from tests.surveys.support import OPENED, open_survey, setting
+from tests.surveys.support import (
+    OPENED,
+    close_and_open,
+    new_survey,
+    open_survey,
+    sealed_sheets,
+    setting,
+)
 
 # The ballot check allows `round_id` and a key to election_round; an answer sheet has
 # `survey_id` and a key to survey instead. Exactly these findings are expected for it.
@@ -54,9 +64,12 @@ def test_sqlite_stores_answer_sheets_in_random_key_order(connection):
     assert "WITHOUT ROWID" in sql.upper()
 
 
-def test_storage_order_after_closing_is_the_random_key_order(db, connection):
+def test_closing_a_survey_opened_before_sealing_puts_its_sheets_in_key_order(db, connection):
+    """A survey opened by an earlier version (no box) had its sheets stored open, in
+    answering order: closing it still rewrites them in random-key order (PostgreSQL)."""
     s = setting(db)
-    survey = open_survey(db, s)
+    survey = new_survey(db, s)
+    survey.status = SurveyStatus.OPEN
     keys = sorted((secrets.token_hex(16) for _ in range(20)), reverse=True)
     for key in keys:
         db.add(SurveyResponse(id=key, survey_id=survey.id, source=Channel.PAPER, answers="{}"))
@@ -70,10 +83,38 @@ def test_storage_order_after_closing_is_the_random_key_order(db, connection):
     assert stored == sorted(keys)
 
 
-def test_after_closing_no_answer_shares_a_transaction_id_with_a_participation(db):
-    """PostgreSQL stamps each row with its writer's transaction id (xmin): an answer
-    sheet carries the id of the transaction that also wrote its giver's participation
-    (or the neighbouring id of its savepoint) until closing reseals the sheets."""
+def _sheet(index: int) -> dict[str, int]:
+    """A different answer sheet for each index below 5**4."""
+    return {str(q): 1 + (index // 5 ** (q - 1)) % 5 for q in range(1, 5)}
+
+
+def _storage_order(db) -> str:
+    return "ctid" if db.get_bind().dialect.name == "postgresql" else "id"
+
+
+def test_opened_sheets_are_not_stored_in_answering_order(db):
+    s = setting(db, adults=12)
+    survey = open_survey(db, s)
+    given = []
+    for index, person in enumerate(s.adults):
+        with db.begin_nested():  # each answer in its own transaction, as in requests
+            services.answer_by_qr(db, survey, person, _sheet(index))
+        given.append(json.dumps(_sheet(index), sort_keys=True, separators=(",", ":")))
+    assert db.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id)) is None
+    with db.begin_nested():
+        close_and_open(db, s, survey)
+    query = (
+        f"SELECT answers FROM survey_response WHERE survey_id = :s ORDER BY {_storage_order(db)}"
+    )
+    stored = list(db.scalars(text(query), {"s": survey.id}))
+    assert sorted(stored) == sorted(given)
+    assert stored != given and stored != given[::-1]
+    assert sealed_sheets(db, survey) == 0
+
+
+def test_after_opening_no_answer_shares_a_transaction_id_with_a_participation(db):
+    """PostgreSQL stamps each row with its writer's transaction id (xmin): the sheets are
+    written by the one transaction that opens the box, long after every participation."""
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("xmin is PostgreSQL's")
     s = setting(db)
@@ -86,10 +127,9 @@ def test_after_closing_no_answer_shares_a_transaction_id_with_a_participation(db
         query = f"SELECT xmin::text FROM {table} WHERE survey_id = :s"
         return set(db.scalars(text(query), {"s": survey.id}))
 
-    # One id per answer, each next to its participation's: the link at stake.
-    assert len(xmins("survey_response")) == len(s.adults)
+    assert xmins("survey_response") == set()  # nothing open while answering
     with db.begin_nested():
-        services.close_survey(db, s.actor, survey, OPENED)
-    resealed = xmins("survey_response")
-    assert len(resealed) == 1 and not resealed & xmins("survey_participation")
-    assert db.scalar(select(SurveyResponse.id).limit(1)) is not None
+        close_and_open(db, s, survey)
+    opened = xmins("survey_response")
+    assert len(opened) == 1 and not opened & xmins("survey_participation")
+    assert len(db.scalars(select(SurveyResponse.id)).all()) == len(s.adults)

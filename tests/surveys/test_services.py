@@ -1,5 +1,6 @@
 """Survey services on the database: create, edit while a draft, open, answer by QR and
-on paper, close, results, audiences and what a slip opens."""
+on paper, close, results, audiences and what a slip opens. The answers go through the
+survey's sealed box (tests/surveys/test_box.py has the box itself)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from meetings.models import AttendanceEvent, CheckInMethod
-from surveys import services
+from surveys import answering, box, services
 from surveys.exceptions import (
     AlreadyAnswered,
     InvalidSurveyInput,
@@ -30,7 +31,16 @@ from surveys.models import (
 )
 from tests import factories
 from tests.meetings import meetings_support as ms
-from tests.surveys.support import OPENED, counts, new_survey, open_survey, setting
+from tests.sealed_box_support import password_of
+from tests.surveys.support import (
+    OPENED,
+    close_and_open,
+    counts,
+    new_survey,
+    open_survey,
+    sealed_sheets,
+    setting,
+)
 
 ALL_FIVE = {"1": 5, "2": 4, "3": 3, "4": 5}
 
@@ -151,17 +161,19 @@ def test_open_surveys_for_a_slip_holder_in_the_audience(db):
     assert services.open_surveys_for(db, s.assembly.id, s.minor) == []
 
 
-def test_a_qr_answer_is_stored_once_and_anonymously(db):
+def test_a_qr_answer_is_stored_once_sealed_and_anonymously(db):
     s = setting(db)
     survey = open_survey(db, s)
     services.answer_by_qr(db, survey, s.adults[0], ALL_FIVE)
-    assert counts(db, survey) == (1, 1)
+    assert counts(db, survey) == (1, 0) and sealed_sheets(db, survey) == 1
+    with pytest.raises(AlreadyAnswered):
+        services.answer_by_qr(db, survey, s.adults[0], ALL_FIVE)
+    assert counts(db, survey) == (1, 0) and sealed_sheets(db, survey) == 1
+    assert close_and_open(db, s, survey) == 1
     response = db.scalar(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
     assert response.answers == '{"1":5,"2":4,"3":3,"4":5}'
     assert response.source is Channel.QR and len(response.id) == 32
-    with pytest.raises(AlreadyAnswered):
-        services.answer_by_qr(db, survey, s.adults[0], ALL_FIVE)
-    assert counts(db, survey) == (1, 1)
+    assert counts(db, survey) == (1, 1) and sealed_sheets(db, survey) == 0
 
 
 def test_every_question_must_be_answered_by_qr(db):
@@ -200,23 +212,37 @@ def test_paper_handing_and_sheets(db):
     assert "发出去的只有 1 份" in too_many.value.render_message()
     with pytest.raises(InvalidSurveyInput):
         services.enter_paper_sheet(db, s.actor, survey, {"1": 9})
-    assert counts(db, survey) == (2, 2)
+    assert counts(db, survey) == (2, 0) and sealed_sheets(db, survey) == 2
+    assert answering.paper_counts(db, survey) == (1, 1)  # counted while sealed
     actions = _actions(db, survey)
     assert "survey.paper_hand" in actions and "survey.paper_sheet" in actions
+    close_and_open(db, s, survey)
+    sources = db.scalars(select(SurveyResponse.source).where(SurveyResponse.survey_id == survey.id))
+    assert sorted(sources) == sorted([Channel.QR, Channel.PAPER])
+    assert answering.paper_counts(db, survey) == (1, 1)  # and once opened
 
 
-def test_closing_stops_answers_and_results_count(db):
+def test_closing_stops_answers_and_results_count_once_the_box_is_opened(db):
     s = setting(db)
     survey = open_survey(db, s)
     services.answer_by_qr(db, survey, s.adults[0], ALL_FIVE)
     services.answer_by_qr(db, survey, s.adults[1], {"1": 1, "2": 2, "3": 4, "4": 5})
+    live = services.results(db, survey)
+    assert live.sealed and live.responses == 2 and live.questions == []
     services.close_survey(db, s.actor, survey, OPENED)
     assert survey.status is SurveyStatus.CLOSED and survey.closed_on == OPENED
     with pytest.raises(SurveyStateError):
         services.answer_by_qr(db, survey, s.adults[2], ALL_FIVE)
     with pytest.raises(SurveyStateError):
         services.close_survey(db, s.actor, survey, OPENED)
+    waiting = services.results(db, survey)
+    # How many answered is known; what they answered is not, not even as zeros.
+    assert waiting.awaiting_holders and not waiting.shown
+    assert waiting.responses == 2 and waiting.qr_responses == 2 and waiting.questions == []
+    assert waiting.response_rate == Fraction(2, 4)
+    box.open_box(db, s.actor, survey, s.holders[1].id, {s.holders[1].id: password_of(1)})
     outcome = services.results(db, survey)
+    assert outcome.shown and not outcome.sealed
     assert outcome.responses == 2 and outcome.response_rate == Fraction(2, 4)
     know = outcome.questions[0]
     assert [c.count for c in know.counts] == [1, 0, 0, 0, 1]
@@ -240,6 +266,7 @@ def test_awareness_results_share_correct(db):
     wrong["1"] = [o.position for o in survey.questions[0].options if not o.correct][:1]
     services.answer_by_qr(db, survey, s.adults[0], right)
     services.answer_by_qr(db, survey, s.adults[1], wrong)
+    close_and_open(db, s, survey)
     outcome = services.results(db, survey)
     assert outcome.questions[0].share_correct == Fraction(1, 2)
     assert outcome.questions[1].share_correct == 1
