@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 
 from app import secret_choice
 from app.accounts.models import StaffUser
+from app.accounts.services import village_tellers
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.i18n import lazy
-from app.permissions import Role
 from app.registry.models import Person
 from app.sealed_box import services as sealed_box
 from app.sealed_box.exceptions import BoxNotReady
@@ -172,17 +172,7 @@ def box_status(session: Session, meeting: Meeting) -> sealed_box.BoxStatus:
 
 def teller_choices(session: Session, meeting: Meeting) -> list[StaffUser]:
     """The village's active teller accounts: who may hold the meeting's box."""
-    return list(
-        session.scalars(
-            select(StaffUser)
-            .where(
-                StaffUser.village_id == meeting.village_id,
-                StaffUser.role == Role.TELLER,
-                StaffUser.active.is_(True),
-            )
-            .order_by(StaffUser.display_name, StaffUser.id)
-        )
-    )
+    return village_tellers(session, meeting.village_id)
 
 
 def name_box_holders(

@@ -264,6 +264,21 @@ def set_active(session: Session, actor: Actor, user: StaffUser, active: bool) ->
     )
 
 
+def village_tellers(session: Session, village_id: int) -> list[StaffUser]:
+    """The village's active teller accounts, by name: who may count and hold a sealed box."""
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(
+                StaffUser.village_id == village_id,
+                StaffUser.role == Role.TELLER,
+                StaffUser.active.is_(True),
+            )
+            .order_by(StaffUser.display_name, StaffUser.id)
+        )
+    )
+
+
 def staff_in_scope(session: Session, viewer: StaffUser) -> list[StaffUser]:
     stmt = select(StaffUser).where(StaffUser.township_id == viewer.township_id)
     if viewer.village_id is not None:

@@ -137,9 +137,7 @@ def _unpad(padded: bytes) -> bytes:
 
 def box_for(session: Session, kind: str, poll_id: int, *, threshold: int = 2) -> SealedBox:
     """The vote's box, made (with `threshold` as its k) on first use."""
-    box = session.scalar(
-        select(SealedBox).where(SealedBox.poll_kind == kind, SealedBox.poll_id == poll_id)
-    )
+    box = find_box(session, kind, poll_id)
     if box is None:
         box = SealedBox(poll_kind=kind, poll_id=poll_id, threshold=threshold)
         session.add(box)
@@ -212,10 +210,6 @@ class BoxStatus:
     @property
     def can_seal(self) -> bool:
         return not self.sealed and self.ready_count >= self.needed_to_open_voting
-
-    @property
-    def missing_to_open_voting(self) -> int:
-        return max(0, self.needed_to_open_voting - self.ready_count)
 
     def is_holder(self, user_id: int) -> bool:
         return any(h.holder_id == user_id for h in self.holders)

@@ -15,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import StaffUser
-from app.accounts.services import verify_password
+from app.accounts.services import verify_password, village_tellers
 from app.actors import Actor, actor_for
 from app.i18n import lazy
-from app.permissions import Role
 from app.registry.rules import today_in_china
 from app.sealed_box import services as sealed_box
 from ballots.exceptions import Conflict, ElectionError, NotNamedTeller, WrongPassword
@@ -47,17 +46,7 @@ MIN_TELLERS = 2
 
 def teller_choices(session: Session, election: Election) -> list[StaffUser]:
     """The village's active teller accounts: who may be named for a round."""
-    return list(
-        session.scalars(
-            select(StaffUser)
-            .where(
-                StaffUser.village_id == election.village_id,
-                StaffUser.role == Role.TELLER,
-                StaffUser.active.is_(True),
-            )
-            .order_by(StaffUser.display_name, StaffUser.id)
-        )
-    )
+    return village_tellers(session, election.village_id)
 
 
 def named_tellers(session: Session, round_: Round) -> list[StaffUser]:
