@@ -20,6 +20,10 @@ The steps, each in the caller's transaction:
    other cannot both pass.
 3. `store_anonymous`: add the anonymous row under a random key.
 
+Since the sealed ballot box (app.sealed_box), every kind seals the choice at step 3
+instead and writes its anonymous rows only when the box is opened, all at once and in
+a random order; steps 3-5 below remain for surveys opened before sealing existed.
+
 Writing a choice records no audit entry on purpose: an entry's time next to the order
 of uses would tell who chose what.
 
