@@ -39,7 +39,7 @@ from app.registry.models import Township
 from app.settings import Settings, load_settings
 from ballots.counting import count_round, export_bytes, export_document
 from ballots.models import Round, RoundOutcome
-from ballots.results.services import outcomes_of, result_text, round_input
+from ballots.results.services import announced_input, outcomes_of, result_text
 from minutes.integrity import check_minutes
 
 
@@ -210,7 +210,7 @@ def _check_rounds(session: Session) -> tuple[int, list[RoundProblem]]:
     ).all()
     problems = []
     for round_ in rounds:
-        data = round_input(session, round_)
+        data = announced_input(session, round_)
         export = hashlib.sha256(export_bytes(export_document(session, round_, data))).hexdigest()
         recounted = json.loads(result_text(count_round(data)))
         recorded: list[tuple[str, str]] = []

@@ -6,7 +6,7 @@ Areas add their classes below their heading; keep one class per distinct situati
 from __future__ import annotations
 
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from app.i18n import lazy
+from app.i18n import LazyText, lazy
 from slips.exceptions import LinkError
 
 
@@ -160,6 +160,21 @@ class EntrustmentRefused(ElectionError):
 
 
 # --- results, certification, tracker, export -----------------------------------------
+
+
+class AttendanceRefused(ElectionError):
+    """A group meeting's attendance the roll or the ballots cast rule out.
+
+    `field` names the form field the message belongs beside.
+    """
+
+    status_code = 422
+    title = lazy("到会人数没有保存")
+
+    def __init__(self, field: str, message: LazyText, **variables: object) -> None:
+        super().__init__(message)
+        self.variables = variables
+        self.field = field
 
 
 class WrongPassword(ElectionError):

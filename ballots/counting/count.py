@@ -17,7 +17,7 @@ Reading of RULES.md implemented here:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,31 @@ class RoundInput:
     households: int | None = None
     households_present: int | None = None
     issued: int | None = None
+    # Voters who took part, by channel (online, paper, mobile, proxy): they add up to
+    # `issued`. Records made before channels were kept have none.
+    channels: Mapping[str, int] | None = None
+
+
+CHANNELS = ("online", "paper", "mobile", "proxy")
+
+
+def turnout_figures(data: RoundInput) -> dict[str, Any] | None:
+    """What the round was measured against, as the result shows it beside the count.
+
+    Only for records that carry channels, so results announced before keep their form.
+    """
+    if data.channels is None:
+        return None
+    figures: dict[str, Any] = {}
+    if data.registered is not None:
+        figures["registered"] = data.registered
+    for key in ("members", "present", "households", "households_present"):
+        value = getattr(data, key)
+        if value is not None:
+            figures[key] = value
+    figures["issued"] = sum(data.channels.values())
+    figures["channels"] = {name: int(data.channels.get(name, 0)) for name in CHANNELS}
+    return figures
 
 
 @dataclass
@@ -56,9 +81,10 @@ class RoundResult:
     unfilled: int
     tie: list[str] = field(default_factory=list)
     runoff_candidates: list[str] = field(default_factory=list)
+    turnout: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "kind": "election",
             "rules": self.profile,
             "round": self.round,
@@ -76,6 +102,9 @@ class RoundResult:
             "runoff_candidates": self.runoff_candidates,
             "parameters": self.parameters,
         }
+        if self.turnout is not None:
+            document["turnout"] = self.turnout
+        return document
 
 
 def _tally(
@@ -176,6 +205,7 @@ def count_round(data: RoundInput) -> RoundResult:
         counts=counts,
         elected=[],
         unfilled=data.seats,
+        turnout=turnout_figures(data),
     )
     if reasons:
         return result

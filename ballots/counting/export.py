@@ -27,15 +27,18 @@ def export_document(session: Session, round_: Round, data: RoundInput) -> dict[s
         "seats": data.seats,
         "candidates": list(data.candidates),
     }
-    if data.profile.quorum_members is None:
+    if data.profile.quorum_members is None or data.channels is not None:
         document["registered"] = data.registered
-    else:
+    if data.profile.quorum_members is not None:
         document["members"] = data.members
         document["present"] = data.present
         if data.households is not None and data.households_present is not None:
             document["households"] = data.households
             document["households_present"] = data.households_present
     document["issued"] = data.issued
+    if data.channels is not None:
+        # Who took part by channel; `cunyi recount` checks they add up to `issued`.
+        document["channels"] = dict(data.channels)
     # Parameters the organizers changed from the profile's defaults: recount applies them too.
     overrides = json.loads(election.profile_overrides or "{}")
     if overrides:

@@ -11,7 +11,7 @@ import json
 from itertools import chain
 from typing import Any
 
-from ballots.counting.count import RoundInput, count_round
+from ballots.counting.count import CHANNELS, RoundInput, count_round
 from ballots.rules import PROFILES
 
 
@@ -51,6 +51,30 @@ def _ballots(value: list[Any]) -> list[list[str]]:
     if set(map(type, value)) <= {list} and set(map(type, chain.from_iterable(value))) <= {str}:
         return value
     return [_names(ballot, f"ballots[{i}]") for i, ballot in enumerate(value)]
+
+
+def _channels(data: dict[str, Any], issued: int | None) -> dict[str, int] | None:
+    """Who took part by channel, checked against `issued` (the credentials used)."""
+    value = data.get("channels")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - set(CHANNELS):
+        raise fail(
+            f"channels 必须是以 {'、'.join(CHANNELS)} 为键、人数为值的对象",
+            f"channels must map {', '.join(CHANNELS)} to counts",
+        )
+    channels = {name: count_field(value, name, required=False) or 0 for name in CHANNELS}
+    if issued is None:
+        raise fail("有 channels 时必须有 issued（发出的选票数）", "channels need issued")
+    total = sum(channels.values())
+    if total != issued:
+        parts = " + ".join(f"{name} {channels[name]}" for name in CHANNELS)
+        raise fail(
+            f"各渠道参加投票的人数加起来是 {total}（{parts}），"
+            f"和发出的选票数 issued {issued} 对不上",
+            f"channels add up to {total}, issued is {issued}",
+        )
+    return channels
 
 
 def parse_election(data: dict[str, Any]) -> RoundInput:
@@ -98,6 +122,7 @@ def parse_election(data: dict[str, Any]) -> RoundInput:
         and households_present > households
     ):
         raise fail("households_present 不能多于 households", "households_present > households")
+    issued = count_field(data, "issued", required=False)
     return RoundInput(
         profile=profile,
         round=int(round_number),
@@ -109,7 +134,8 @@ def parse_election(data: dict[str, Any]) -> RoundInput:
         present=present,
         households=households,
         households_present=households_present,
-        issued=count_field(data, "issued", required=False),
+        issued=issued,
+        channels=_channels(data, issued),
     )
 
 

@@ -5,7 +5,8 @@ themselves; a voter holds one live entrustment; a proxy accepts at most
 `max_entrustments_per_proxy` (3); a candidate may not be a proxy
 (`candidates_may_be_proxies`, off); someone who entrusted their own vote is away and
 cannot act for others, and a proxy cannot entrust in turn. An entrustment can be
-revoked until the entrusted vote is cast. The names of those who entrust and those
+revoked until voting first opens; from then on it is part of the election's record, so
+the published list stays as it was through the count and certification. The names of those who entrust and those
 entrusted are published (public list). The proxy's QR slip opens the entrusted
 ballots (ballots.setup.credentials.voter_ballots reads the live Entrustment rows) and
 casts them with channel proxy.
@@ -33,6 +34,7 @@ from ballots.models import (
     Entrustment,
     RollEntry,
     Round,
+    RoundStatus,
     Stage,
 )
 from ballots.setup import profile_for
@@ -220,23 +222,41 @@ def add_entrustment(
     return entrustment
 
 
+def voting_has_opened(session: Session, election: Election) -> bool:
+    """Whether any round of the election has opened voting (a further round waiting to
+    open still counts: the first one opened)."""
+    opened = session.scalar(
+        select(func.count())
+        .select_from(Round)
+        .where(Round.election_id == election.id, Round.status != RoundStatus.PENDING)
+    )
+    return bool(opened)
+
+
+def can_revoke(session: Session, election: Election) -> bool:
+    return not voting_has_opened(session, election)
+
+
 def revoke_entrustment(
     session: Session, actor: Actor, entrustment: Entrustment, reason: str
 ) -> None:
-    """Withdraw an entrustment before the entrusted vote is cast."""
+    """Withdraw an entrustment, before voting opens."""
     if entrustment.revoked_at is not None:
         raise _refuse("__all__", lazy("这份委托已经撤销过了。"))
     voter = session.get(RollEntry, entrustment.voter_entry_id)
     assert voter is not None
-    if has_voted(session, voter):
-        raise _refuse("__all__", lazy("委托的票已经投出，不能再撤销委托。"))
+    election = session.get(Election, entrustment.election_id)
+    assert election is not None
+    if not can_revoke(session, election):
+        raise _refuse(
+            "__all__",
+            lazy("投票已经开始，委托已经记入选举档案并公布，不能再撤销：这一票由受托人代投。"),
+        )
     reason = reason.strip()
     if not reason:
         raise _refuse("reason", lazy("请写明撤销委托的原因。"))
     entrustment.revoked_at = utcnow()
     session.flush()
-    election = session.get(Election, entrustment.election_id)
-    assert election is not None
     record(
         session,
         actor,

@@ -21,7 +21,12 @@ from ballots.setup import profile_for
 
 
 def _list_page(
-    ctx: Ctx, election: Election, *, status_code: int = 200, errors: dict[int, str] | None = None
+    ctx: Ctx,
+    election: Election,
+    *,
+    status_code: int = 200,
+    errors: dict[int, str] | None = None,
+    problem: str = "",
 ) -> Response:
     return ctx.render(
         "ballots/paper_entrustments.html",
@@ -30,7 +35,9 @@ def _list_page(
         rows=proxies.entrustment_rows(ctx.db, election, include_revoked=True),
         limit=profile_for(election).max_entrustments_per_proxy,
         open=election.stage in proxies.OPEN_STAGES,
+        can_revoke=proxies.can_revoke(ctx.db, election),
         errors=errors or {},
+        problem=problem,
     )
 
 
@@ -111,6 +118,9 @@ def entrustment_revoke(ctx: Ctx) -> Response:
         try:
             proxies.revoke_entrustment(ctx.db, ctx.actor, entrustment, result.values["reason"])
         except EntrustmentRefused as error:
+            if error.field != "reason":
+                # Not about what was typed: said above the list, which has no form now.
+                return _list_page(ctx, election, status_code=422, problem=error.render_message())
             result.error("reason", error.render_message())
     if not result.ok:
         return _list_page(

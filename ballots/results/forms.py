@@ -38,24 +38,14 @@ def _count(result: FormResult, name: str, raw: str, label: str, *, required: boo
     return number
 
 
-def parse_attendance(
-    *, members: str, present: str, households: str, households_present: str
-) -> FormResult:
+def parse_attendance(*, present: str, households_present: str) -> FormResult:
+    """Who came, counted in the hall; who should come is the group's roll (not typed)."""
     result = FormResult()
-    m = _count(result, "members", members, gettext_("应到人数"), required=True)
     p = _count(result, "present", present, gettext_("实到人数"), required=True)
-    h = _count(result, "households", households, gettext_("应到户数"), required=False)
     hp = _count(
         result, "households_present", households_present, gettext_("实到户代表数"), required=False
     )
-    if m is not None and p is not None and p > m:
-        result.error("present", gettext_("实到人数不能多于应到人数。"))
-    if (h is None) != (hp is None) and "households" not in result.errors:
-        name = "households_present" if hp is None else "households"
-        result.error(name, gettext_("户数要么两项都填，要么都不填。"))
-    if h is not None and hp is not None and hp > h:
-        result.error("households_present", gettext_("实到户代表数不能多于应到户数。"))
-    result.values.update(members=m, present=p, households=h, households_present=hp)
+    result.values.update(present=p, households_present=hp)
     return result
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -23,14 +24,17 @@ from sqlalchemy.orm import Session
 from app.actors import Actor
 from app.audit.services import record
 from app.i18n import LazyText, lazy
+from app.registry.models import Person
 from app.registry.rules import today_in_china
 from app.sealed_box import services as sealed_box
+from app.thresholds import Threshold
 from ballots.counting import RoundInput, RoundResult, count_round
 from ballots.counting.export import export_bytes, export_document
-from ballots.exceptions import Conflict, ElectionError, StageError
+from ballots.exceptions import AttendanceRefused, Conflict, ElectionError, StageError
 from ballots.models import (
     Ballot,
     Candidate,
+    Channel,
     CredentialUse,
     Election,
     RollEntry,
@@ -129,11 +133,24 @@ def credential_uses(session: Session, round_: Round) -> int:
     )
 
 
+def channel_counts(session: Session, round_: Round) -> dict[str, int]:
+    """How many voters took part in the round by each channel (QR, paper, mobile box,
+    proxy), every channel listed: the credential uses, which say that, never how."""
+    rows = session.execute(
+        select(CredentialUse.channel, func.count())
+        .where(CredentialUse.round_id == round_.id)
+        .group_by(CredentialUse.channel)
+    )
+    found = {Channel(channel).value: int(n) for channel, n in rows}
+    return {channel.value: found.get(channel.value, 0) for channel in Channel}
+
+
 def round_input(session: Session, round_: Round) -> RoundInput:
     """What `count_round` needs, read from the database.
 
     registered: the roll without struck entries (frozen since voting opened);
-    issued: every use of a credential in the round, whatever the channel.
+    issued: every use of a credential in the round, whatever the channel;
+    channels: those uses by channel.
     """
     election = round_.election
     registered = session.scalar(
@@ -153,7 +170,22 @@ def round_input(session: Session, round_: Round) -> RoundInput:
         households=round_.households,
         households_present=round_.households_present,
         issued=credential_uses(session, round_),
+        channels=channel_counts(session, round_),
     )
+
+
+def announced_input(session: Session, round_: Round) -> RoundInput:
+    """The round's input in the form its announced result was counted from.
+
+    A result announced before channels were recorded was counted (and its export
+    hashed) without them; the tracker, the public export and `cunyi verify-audit` must
+    rebuild exactly that record, so the channels are left out for it.
+    """
+    data = round_input(session, round_)
+    announced = announced_outcome(session, round_)
+    if announced is not None and "turnout" not in result_of(announced):
+        return replace(data, channels=None)
+    return data
 
 
 def outcomes_of(session: Session, round_: Round) -> list[RoundOutcome]:
@@ -196,30 +228,129 @@ def needs_attendance(election: Election) -> bool:
     return profile_for(election).quorum_members is not None
 
 
+@dataclass(frozen=True)
+class GroupRoll:
+    """Who a group meeting is measured against: its roll, never a typed-in figure."""
+
+    members: int  # the group's voters (18+) on the election's roll
+    households: int  # the households they belong to
+
+
+def group_roll(session: Session, election: Election) -> GroupRoll:
+    members, households = session.execute(
+        select(func.count(RollEntry.id), func.count(func.distinct(Person.household_id)))
+        .join(Person, Person.id == RollEntry.person_id)
+        .where(RollEntry.election_id == election.id, RollEntry.struck.is_(False))
+    ).one()
+    return GroupRoll(int(members), int(households))
+
+
+@dataclass(frozen=True)
+class QuorumVerdict:
+    """Whether a group meeting's attendance reaches its quorum, with the figures why."""
+
+    met: bool
+    by_households: bool  # met only through the households' representatives
+    members: int
+    present: int
+    needed: int  # people present the member quorum needs
+    households: int | None
+    households_present: int | None
+    households_needed: int | None
+
+
+def least_meeting(threshold: Threshold, base: int) -> int:
+    """The smallest whole number that meets `threshold` of `base`."""
+    return next(n for n in range(base + 2) if threshold.met(n, base))
+
+
+def quorum_verdict(round_: Round) -> QuorumVerdict | None:
+    """The quorum of a group-meeting round as recorded, or None before attendance is."""
+    profile = profile_for(round_.election)
+    if profile.quorum_members is None or round_.members is None or round_.present is None:
+        return None
+    members_met = profile.quorum_members.met(round_.present, round_.members)
+    households = round_.households
+    households_present = round_.households_present
+    households_needed = None
+    households_met = False
+    if profile.quorum_households is not None and households is not None:
+        households_needed = least_meeting(profile.quorum_households, households)
+        households_met = households_present is not None and profile.quorum_households.met(
+            households_present, households
+        )
+    return QuorumVerdict(
+        met=members_met or households_met,
+        by_households=households_met and not members_met,
+        members=round_.members,
+        present=round_.present,
+        needed=least_meeting(profile.quorum_members, round_.members),
+        households=households,
+        households_present=households_present,
+        households_needed=households_needed,
+    )
+
+
 def record_attendance(
     session: Session,
     actor: Actor,
     round_: Round,
     *,
-    members: int,
     present: int,
-    households: int | None,
     households_present: int | None,
 ) -> None:
-    """The group meeting's attendance, entered by the organizer (until check-ins exist)."""
+    """Who came to the group meeting, as counted in the hall.
+
+    Those who should come are the group's roll (members and their households), so the
+    quorum cannot be made up: nobody present beyond the roll, never fewer present than
+    voters who took part, and never more households represented than people present.
+    Refused with AttendanceRefused naming the field.
+    """
     require_not_announced(round_)
-    if not needs_attendance(round_.election):
+    election = round_.election
+    if not needs_attendance(election):
         raise ElectionError(lazy("这次选举不是小组会议选举，不需要填写到会人数。"))
-    if (households is None) != (households_present is None):
-        raise ElectionError(lazy("户数要么两项都填，要么都不填。"))
-    if present > members or (
-        households is not None
-        and households_present is not None
-        and households_present > households
-    ):
-        raise ElectionError(lazy("到会的人数不能多于应到的人数。"))
-    round_.members, round_.present = members, present
-    round_.households, round_.households_present = households, households_present
+    roll = group_roll(session, election)
+    took_part = credential_uses(session, round_)
+    if present > roll.members:
+        raise AttendanceRefused(
+            "present",
+            lazy("实到人数不能多于本组选民名单上的 %(members)s 人。"),
+            members=roll.members,
+        )
+    if present < took_part:
+        raise AttendanceRefused(
+            "present",
+            lazy("本轮已经有 %(n)s 人投了票，实到人数不能少于 %(n)s。请按会场清点的人数填写。"),
+            n=took_part,
+        )
+    if households_present is not None:
+        if households_present > roll.households:
+            raise AttendanceRefused(
+                "households_present",
+                lazy("实到户代表数不能多于本组选民名单上的 %(households)s 户。"),
+                households=roll.households,
+            )
+        if households_present > present:
+            raise AttendanceRefused(
+                "households_present", lazy("实到户代表数不能多于实到人数（每户代表也是到会的人）。")
+            )
+        members_quorum = profile_for(election).quorum_members
+        assert members_quorum is not None  # needs_attendance
+        if not members_quorum.met(present, roll.members) and households_present < took_part:
+            # The quorum then rests on the households, each voting through one
+            # representative: a ballot more than the representatives present is made up.
+            raise AttendanceRefused(
+                "households_present",
+                lazy(
+                    "按户代表计算法定人数时，每户由一位代表投票：本轮已经有 %(n)s 人投了票，"
+                    "实到户代表数不能少于 %(n)s。"
+                ),
+                n=took_part,
+            )
+    round_.members, round_.present = roll.members, present
+    round_.households = roll.households if households_present is not None else None
+    round_.households_present = households_present
     session.flush()
     audit_round(
         session,
@@ -227,10 +358,11 @@ def record_attendance(
         "election.attendance",
         round_,
         {
-            "members": members,
+            "members": round_.members,
             "present": present,
-            "households": households,
+            "households": round_.households,
             "households_present": households_present,
+            "took_part": took_part,
         },
     )
 

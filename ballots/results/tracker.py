@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.registry.models import Group, GroupKind, GroupMembership
 from ballots.counting.export import export_bytes, export_document
 from ballots.models import Credential, CredentialUse, Receipt, RollEntry, Round
-from ballots.results.services import announced_outcome, round_input
+from ballots.results.services import announced_input, announced_outcome
 
 # --- Tracker ----------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ def tracker(session: Session, round_: Round, search: str = "") -> Tracker:
             select(Receipt.code).where(Receipt.round_id == round_.id).order_by(Receipt.code)
         )
     )
-    data = round_input(session, round_)
+    data = announced_input(session, round_)
     current = hashlib.sha256(export_bytes(export_document(session, round_, data))).hexdigest()
     wanted = normalize_code(search)
     found = None if not wanted else any(normalize_code(code) == wanted for code in receipts)
@@ -73,7 +73,7 @@ def published_export(session: Session, round_: Round) -> bytes | None:
     """The export file, once the round's result is announced."""
     if announced_outcome(session, round_) is None:
         return None
-    return export_bytes(export_document(session, round_, round_input(session, round_)))
+    return export_bytes(export_document(session, round_, announced_input(session, round_)))
 
 
 # --- Live turnout -----------------------------------------------------------------------

@@ -18,13 +18,14 @@ from app.sealed_box.exceptions import BadBoxPassword, TooFewHolders, WrongBoxPas
 from app.sealed_box.forms import opening_field, opening_passwords
 from app.sealed_box.services import scrub_after_commit
 from app.web import Ctx
-from ballots.exceptions import WrongPassword
+from ballots.exceptions import AttendanceRefused, WrongPassword
 from ballots.models import Election, Round, RoundStatus, Stage
+from ballots.paper.display import CHANNEL_LABELS
 from ballots.paths import ROUND, route
 from ballots.results import certification as results_certify
 from ballots.results import forms, tracker
 from ballots.results import services as results
-from ballots.results.views_public import KIND_LABELS, STATUS_LABELS
+from ballots.results.views_public import STATUS_LABELS, kind_label
 from ballots.results.views_public import routes as public_routes
 from ballots.setup.views import ELECTION_PAGE_LINKS
 
@@ -48,12 +49,18 @@ def _round_page(
         "election": election,
         "round": round_,
         "status_label": STATUS_LABELS[round_.status],
-        "kind_label": KIND_LABELS[round_.kind],
+        "kind_label": kind_label(round_),
         "candidates": results.candidate_names(ctx.db, round_),
         "named": named,
         "confirmed_ids": confirmed_ids,
         "choices": results_certify.teller_choices(ctx.db, election),
         "needs_attendance": results.needs_attendance(election),
+        "group_roll": results.group_roll(ctx.db, election)
+        if results.needs_attendance(election)
+        else None,
+        "quorum": results.quorum_verdict(round_),
+        "channels": results.channel_counts(ctx.db, round_),
+        "channel_labels": CHANNEL_LABELS,
         "editable": round_.status in (RoundStatus.PENDING, RoundStatus.OPEN, RoundStatus.COUNTING),
         "outcome": outcome,
         "result": results.result_of(announced) if announced else None,
@@ -98,6 +105,8 @@ def turnout_page(ctx: Ctx) -> Response:
         rows=rows,
         registered=sum(r.registered for r in rows),
         voted=sum(r.voted for r in rows),
+        channels=results.channel_counts(ctx.db, round_),
+        channel_labels=CHANNEL_LABELS,
         live=round_.status is RoundStatus.OPEN,
     )
 
@@ -120,14 +129,15 @@ def tellers_post(ctx: Ctx) -> Response:
 def attendance_post(ctx: Ctx) -> Response:
     round_ = ROUND.of(ctx)
     result = forms.parse_attendance(
-        members=ctx.field("members"),
-        present=ctx.field("present"),
-        households=ctx.field("households"),
-        households_present=ctx.field("households_present"),
+        present=ctx.field("present"), households_present=ctx.field("households_present")
     )
+    if result.ok:
+        try:
+            results.record_attendance(ctx.db, ctx.actor, round_, **result.values)
+        except AttendanceRefused as refused:
+            result.error(refused.field, refused.render_message())
     if not result.ok:
         return _rejected(ctx, round_, result)
-    results.record_attendance(ctx.db, ctx.actor, round_, **result.values)
     ctx.flash(gettext_("已保存小组会议的到会人数。"))
     return ctx.redirect("ballots:round", round_id=round_.id)
 

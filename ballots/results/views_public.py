@@ -7,12 +7,13 @@ from starlette.responses import Response
 
 from app.audit.services import chain_anchor
 from app.errors import NotFound
-from app.i18n import lazy
+from app.i18n import LazyText, lazy
 from app.permissions import Permission
 from app.registry.models import Village
 from app.web import Ctx
 from ballots.counting.export import export_filename
-from ballots.models import RoundKind, RoundStatus
+from ballots.models import Round, RoundKind, RoundStatus
+from ballots.paper.display import CHANNEL_LABELS
 from ballots.paths import ELECTION, ROUND, route
 from ballots.results import services as results
 from ballots.results import tracker
@@ -31,6 +32,14 @@ KIND_LABELS = {
     RoundKind.FURTHER: lazy("另行选举"),
     RoundKind.TIE_REVOTE: lazy("票数相同，重新投票"),
 }
+# A void first round is held again as a first round (same rules): say so, not "first".
+FIRST_HELD_AGAIN = lazy("上一轮无效，重新投票")
+
+
+def kind_label(round_: Round) -> LazyText:
+    if round_.kind is RoundKind.FIRST and round_.number > 1:
+        return FIRST_HELD_AGAIN
+    return KIND_LABELS[round_.kind]
 
 
 def public_results(ctx: Ctx) -> Response:
@@ -46,8 +55,9 @@ def public_results(ctx: Ctx) -> Response:
         village=ctx.db.get(Village, election.village_id),
         shown=shown,
         status_labels=STATUS_LABELS,
-        kind_labels=KIND_LABELS,
+        kind_label=kind_label,
         void_labels=results.VOID_REASONS,
+        channel_labels=CHANNEL_LABELS,
         anchor=chain_anchor(ctx.db),
     )
 
@@ -60,7 +70,7 @@ def public_tracker(ctx: Ctx) -> Response:
         "ballots/results_tracker.html",
         election=round_.election,
         round=round_,
-        kind_label=KIND_LABELS[round_.kind],
+        kind_label=kind_label(round_),
         data=data,
         search=search,
     )

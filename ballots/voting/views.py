@@ -45,7 +45,9 @@ def _ballot(ctx: Ctx, access: SlipAccess) -> VoterBallot:
         raise AlreadyVoted(lazy("这张选票已经投过了，每人只能投一次。"))
     if ballot.entrusted_to is not None:
         raise EntrustedAway(
-            lazy("您已经委托 %(name)s 代您投票。如果要自己投，请先找工作人员撤销委托。"),
+            lazy(
+                "您已经委托 %(name)s 代您投票。投票开始以后委托不能撤销，这一票由 %(name)s 代投。"
+            ),
             name=ballot.entrusted_to.name,
         )
     return ballot

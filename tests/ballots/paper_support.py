@@ -82,6 +82,7 @@ class Scene:
     def set_status(self, status: RoundStatus) -> None:
         self.round.status = status
         self.election.stage = {
+            RoundStatus.PENDING: Stage.CANDIDATES_PUBLISHED,
             RoundStatus.OPEN: Stage.VOTING_OPEN,
             RoundStatus.COUNTING: Stage.COUNTING,
         }.get(status, self.election.stage)

@@ -256,6 +256,9 @@ def test_a_proxy_votes_the_entrusted_ballot_from_their_own_slip(client, db, sett
     assert f"您正在代 {v.people[1].name} 投票" in page.text
     cast = _submit(client, v, token, {"mark": "王五", "action": "cast"}, entry=v.entries[1])
     assert cast.status_code == 200
+    # The receipt says whose ballot the proxy cast, not the proxy's own.
+    said = soup(cast.text).select_one("#on-behalf").get_text()
+    assert f"您代 {v.people[1].name} 投的票已经投进票箱" in said
     (use,) = db.scalars(select(CredentialUse))
     credential = credentials.credential_for(db, v.election, v.entries[1])
     assert (use.credential_id, use.channel) == (credential.id, Channel.PROXY)
@@ -263,4 +266,6 @@ def test_a_proxy_votes_the_entrusted_ballot_from_their_own_slip(client, db, sett
     assert _ballot_path(v, token) in client.get(f"/s/{token}").text
     away = _token(db, settings, v, person=v.people[1])
     assert "您已委托" in client.get(f"/s/{away}").text
-    assert client.get(_ballot_path(v, away, entry=v.entries[1])).status_code == 409
+    refused = client.get(_ballot_path(v, away, entry=v.entries[1]))
+    assert refused.status_code == 409
+    assert "这张选票已经投过了" in refused.text

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from ballots.exceptions import EntrustmentRefused
-from ballots.models import Candidate, Channel, Entrustment, Stage
+from ballots.models import Candidate, Channel, Entrustment, RoundStatus, Stage
 from ballots.paper import proxies
 from ballots.setup.credentials import credential_for
 from ballots.voting.casting import use_credential
@@ -57,7 +57,7 @@ def test_the_limit_is_a_profile_parameter(db):
 
 
 def test_a_revoked_entrustment_frees_a_place(db):
-    scene = make_scene(db, voters=6)
+    scene = make_scene(db, voters=6, status=RoundStatus.PENDING)
     proxy, *voters = scene.entries[:5]
     made = [entrust(scene, voter, proxy) for voter in voters[:3]]
     proxies.revoke_entrustment(db, scene.actor, made[0], "本人回村了")
@@ -97,7 +97,7 @@ def test_nobody_entrusts_themselves(db):
 
 
 def test_a_voter_entrusts_once_until_revoked(db):
-    scene = make_scene(db)
+    scene = make_scene(db, status=RoundStatus.PENDING)
     voter, first, second = scene.entries[:3]
     made = entrust(scene, voter, first)
     error = refusal(scene, voter, second)
@@ -169,28 +169,36 @@ def test_no_entrustment_before_the_roll_is_published(db):
     assert len(live(db)) == 1
 
 
-def test_revoking_only_before_the_entrusted_vote_is_cast(db):
-    scene = make_scene(db)
+def test_revoking_needs_a_reason_and_is_refused_once_voting_opens(db):
+    scene = make_scene(db, status=RoundStatus.PENDING)
     voter, proxy = scene.entries[:2]
     made = entrust(scene, voter, proxy)
     with pytest.raises(EntrustmentRefused) as refused:
         proxies.revoke_entrustment(db, scene.actor, made, "")
     assert refused.value.field == "reason"
+    assert proxies.can_revoke(db, scene.election)
+    scene.set_status(RoundStatus.OPEN)
+    assert not proxies.can_revoke(db, scene.election)
+    with pytest.raises(EntrustmentRefused) as refused:
+        proxies.revoke_entrustment(db, scene.actor, made, "本人回来了")
+    assert "投票已经开始" in refused.value.render_message()
+    assert made.revoked_at is None
     use_credential(
         db, scene.round, credential_for(db, scene.election, voter), Channel.PROXY, ELECTION_DAY
     )
-    with pytest.raises(EntrustmentRefused) as refused:
+    # Announced, or a further round waiting to open: still after the first opened.
+    scene.set_status(RoundStatus.ANNOUNCED)
+    with pytest.raises(EntrustmentRefused):
         proxies.revoke_entrustment(db, scene.actor, made, "本人回来了")
-    assert "委托的票已经投出" in refused.value.render_message()
-    assert made.revoked_at is None
     rows = proxies.entrustment_rows(db, scene.election)
     assert [(r.voter.name, r.proxy.name, r.voted) for r in rows] == [
         (scene.person(voter).name, scene.person(proxy).name, True)
     ]
+    assert audit_count(db, "entrustment.revoke") == 0
 
 
 def test_entrusted_to_lists_the_live_entrustments_of_a_proxy(db):
-    scene = make_scene(db)
+    scene = make_scene(db, status=RoundStatus.PENDING)
     proxy, a, b = scene.entries[:3]
     first = entrust(scene, a, proxy)
     second = entrust(scene, b, proxy)

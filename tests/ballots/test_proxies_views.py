@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ballots.models import Entrustment, Stage
+from ballots.models import Entrustment, RoundStatus, Stage
 from ballots.paper import proxies
 from tests.app.helpers import second_client, signed_in, table_counts
 from tests.ballots.paper_support import ELECTION_DAY, make_scene
-from tests.conftest import post_form
+from tests.conftest import csrf_from, post_form
+from tests.html import soup
 
 FORM = {"written_on": "2026-01-05", "relation": "邻居"}  # past, before election day
 
@@ -80,7 +81,7 @@ def test_names_that_are_ambiguous_or_unknown_are_explained(db, app):
 
 
 def test_revoking_needs_a_reason_and_shows_on_the_list(db, app):
-    scene = make_scene(db)
+    scene = make_scene(db, status=RoundStatus.PENDING)
     voter, proxy = scene.entries[:2]
     made = proxies.add_entrustment(
         db, scene.actor, scene.election, voter, proxy, ELECTION_DAY, "妻子"
@@ -99,7 +100,7 @@ def test_revoking_needs_a_reason_and_shows_on_the_list(db, app):
 
 
 def test_the_public_list_names_who_entrusts_whom_and_nothing_more(db, app):
-    scene = make_scene(db)
+    scene = make_scene(db, status=RoundStatus.PENDING)
     voter, proxy, other, gone = scene.entries[:4]
     proxies.add_entrustment(db, scene.actor, scene.election, voter, proxy, ELECTION_DAY, "母亲")
     revoked = proxies.add_entrustment(
@@ -112,6 +113,30 @@ def test_the_public_list_names_who_entrusts_whom_and_nothing_more(db, app):
     assert scene.person(voter).name in page.text and scene.person(proxy).name in page.text
     assert scene.person(gone).name not in page.text
     assert "母亲" not in page.text  # the relation stays with the election committee
+
+
+def test_once_voting_opens_the_list_offers_no_revoking_and_a_post_is_refused(db, app):
+    scene = make_scene(db, status=RoundStatus.PENDING)
+    voter, proxy = scene.entries[:2]
+    made = proxies.add_entrustment(
+        db, scene.actor, scene.election, voter, proxy, ELECTION_DAY, "妻子"
+    )
+    browser = signed_in(app, scene.organizer)
+    listing = f"/elections/{scene.election.id}/entrustments"
+    before = soup(browser.get(listing).text)
+    assert before.select_one(f"form[action$='/entrustments/{made.id}/revoke']") is not None
+    token = csrf_from(browser, listing)
+    scene.set_status(RoundStatus.OPEN)
+    page = soup(browser.get(listing).text)
+    assert page.select("form[action*='/revoke']") == []
+    assert "不能再撤销" in page.select_one("main").get_text()
+    refused = browser.post(
+        f"/entrustments/{made.id}/revoke", data={"reason": "本人回来了", "csrf_token": token}
+    )
+    assert refused.status_code == 422
+    assert "投票已经开始" in soup(refused.text).select_one(".error").get_text()
+    db.refresh(made)
+    assert made.revoked_at is None
 
 
 def test_a_written_date_in_the_future_is_refused(db, app):

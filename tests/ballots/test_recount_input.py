@@ -110,3 +110,22 @@ def test_threshold_override():
 def test_bad_overrides_are_refused(overrides):
     with pytest.raises(RecountInputError, match="overrides"):
         run(overrides=overrides)
+
+
+def test_channels_must_add_up_to_the_credentials_used():
+    channels = {"online": 1, "paper": 1, "mobile": 0, "proxy": 1}
+    out = run(issued=3, channels=channels)
+    assert out["turnout"] == {"registered": 5, "issued": 3, "channels": channels}
+    with pytest.raises(RecountInputError) as error:
+        run(issued=4, channels=channels)
+    assert "加起来是 3" in str(error.value) and "issued 4" in str(error.value)
+    with pytest.raises(RecountInputError, match="issued"):
+        run(channels=channels)
+    with pytest.raises(RecountInputError, match="channels"):
+        run(issued=3, channels={**channels, "post": 1})
+    with pytest.raises(RecountInputError, match="proxy"):
+        run(issued=3, channels={**channels, "proxy": -1})
+
+
+def test_a_record_without_channels_counts_as_before():
+    assert "turnout" not in run(issued=3)

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
+from app.registry.models import Person
 from ballots.counting import count_round
 from ballots.counting.export import export_bytes, export_document
-from ballots.exceptions import Conflict, ElectionError, StageError
+from ballots.exceptions import AttendanceRefused, Conflict, ElectionError, StageError
 from ballots.models import (
     Ballot,
     BallotSource,
@@ -123,9 +124,7 @@ def test_group_meeting_needs_attendance_then_applies_the_quorum(db):
     with pytest.raises(ElectionError, match="应到人数和实到人数"):
         results.announce(db, poll.actor, poll.round, ELECTION_DAY)
     # 6 of 9 present is exactly two thirds: quorum; 甲 has 5 of 6 present.
-    results.record_attendance(
-        db, poll.actor, poll.round, members=9, present=6, households=None, households_present=None
-    )
+    results.record_attendance(db, poll.actor, poll.round, present=6, households_present=None)
     published = json.loads(results.announce(db, poll.actor, poll.round, ELECTION_DAY).result_json)
     assert published["quorum"] is True
     assert published["elected"] == ["甲"]
@@ -135,37 +134,59 @@ def test_group_meeting_without_quorum_is_void(db):
     poll = make_poll(db, voters=9, profile="group-meeting", groups=1)
     poll.votes([["甲"]] * 5)
     closed(poll)
-    results.record_attendance(
-        db, poll.actor, poll.round, members=9, present=5, households=4, households_present=2
-    )
+    # 5 of 9 people, and 5 of 9 households: neither reaches two thirds.
+    results.record_attendance(db, poll.actor, poll.round, present=5, households_present=5)
+    assert (poll.round.members, poll.round.households) == (9, 9)
     published = json.loads(results.announce(db, poll.actor, poll.round, ELECTION_DAY).result_json)
     assert published["void_reasons"] == ["no_quorum"]
     assert poll.round.status is RoundStatus.VOID
 
 
-def test_attendance_is_refused_for_village_elections_and_after_announcement(db):
+def test_attendance_is_refused_for_village_elections(db):
     poll = make_poll(db)
     with pytest.raises(ElectionError, match="不是小组会议选举"):
-        results.record_attendance(
-            db,
-            poll.actor,
-            poll.round,
-            members=9,
-            present=6,
-            households=None,
-            households_present=None,
-        )
-    group = make_poll(db, profile="group-meeting", groups=1)
-    with pytest.raises(ElectionError, match="不能多于"):
-        results.record_attendance(
-            db,
-            group.actor,
-            group.round,
-            members=5,
-            present=6,
-            households=None,
-            households_present=None,
-        )
+        results.record_attendance(db, poll.actor, poll.round, present=6, households_present=None)
+
+
+def test_group_attendance_is_bounded_by_the_roll_and_by_who_voted(db):
+    """The issue's made-up quorum: 30 expected of a 40-strong roll, 44 households of 14,
+    4 households present with 5 ballots cast. Here: a roll of 6 in 6 households."""
+    group = make_poll(db, voters=6, profile="group-meeting", groups=1)
+    group.votes([["甲"]] * 3)
+
+    def refused(present: int, households_present: int | None) -> AttendanceRefused:
+        with pytest.raises(AttendanceRefused) as caught:
+            results.record_attendance(
+                db, group.actor, group.round, present=present, households_present=households_present
+            )
+        return caught.value
+
+    beyond = refused(7, None)
+    assert beyond.field == "present"
+    assert "不能多于本组选民名单上的 6 人" in beyond.render_message()
+    below = refused(2, None)
+    assert below.field == "present"
+    assert "已经有 3 人投了票" in below.render_message()
+    assert refused(4, 7).field == "households_present"
+    assert "本组选民名单上的 6 户" in refused(4, 7).render_message()
+    assert "不能多于实到人数" in refused(3, 4).render_message()
+    # 3 of 6 is short of two thirds; 2 households cannot have cast 3 ballots.
+    assert "实到户代表数不能少于 3" in refused(3, 2).render_message()
+    assert group.round.present is None and group.round.members is None
+    results.record_attendance(db, group.actor, group.round, present=4, households_present=None)
+    assert (group.round.members, group.round.present, group.round.households) == (6, 4, None)
+    verdict = results.quorum_verdict(group.round)
+    assert verdict is not None
+    assert (verdict.met, verdict.needed) == (True, 4)
+
+
+def test_several_voters_of_one_household_count_as_one_household(db):
+    poll = make_poll(db, voters=4, profile="group-meeting", groups=1)
+    people = [db.get(Person, entry.person_id) for entry in poll.entries]
+    for person in people[1:3]:
+        person.household_id = people[0].household_id
+    db.flush()
+    assert results.group_roll(db, poll.election) == results.GroupRoll(members=4, households=2)
 
 
 def test_unfilled_seat_leads_to_a_further_round_counted_at_one_third(db):

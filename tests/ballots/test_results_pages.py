@@ -8,10 +8,12 @@ from app.permissions import Role
 from app.registry.models import Person
 from ballots.models import Round, RoundOutcome, RoundStatus, RoundTeller, Stage
 from ballots.results import certification as results_certify
+from ballots.results import services as results
 from tests import factories
 from tests.app.helpers import signed_in
-from tests.ballots.results_support import make_poll
+from tests.ballots.results_support import ELECTION_DAY, make_poll
 from tests.conftest import csrf_from
+from tests.html import soup
 
 
 def post(browser, path, data=None, page=None):
@@ -89,23 +91,35 @@ def test_naming_tellers_needs_two(app, db):
 
 def test_attendance_form_explains_each_mistake_beside_its_field(app, db):
     poll = make_poll(db, voters=6, profile="group-meeting", groups=1)
+    poll.votes([["甲"]] * 3)
     browser = signed_in(app, poll.organizer)
     page = f"/rounds/{poll.round.id}"
-    bad = post(
-        browser,
-        f"{page}/attendance",
-        {"members": "6", "present": "7", "households": "3"},
-        page=page,
-    )
-    assert bad.status_code == 422
-    assert "实到人数不能多于应到人数" in bad.text
-    assert "户数要么两项都填，要么都不填" in bad.text
+    shown = soup(browser.get(page).text).select_one("#attendance")
+    assert "本组选民名单计算：6 人，6 户" in shown.get_text()
+    assert shown.select("input[name=members], input[name=households]") == []
+
+    def error_beside(response, name: str) -> str:  # type: ignore[no-untyped-def]
+        assert response.status_code == 422
+        found = soup(response.text).select_one(f"#attendance #e-{name}")
+        assert found is not None, name
+        return str(found.get_text())
+
+    typed = post(browser, f"{page}/attendance", {"present": "七"}, page=page)
+    assert "请填一个整数" in error_beside(typed, "present")
+    beyond = post(browser, f"{page}/attendance", {"present": "7"}, page=page)
+    assert "不能多于本组选民名单上的 6 人" in error_beside(beyond, "present")
+    assert soup(beyond.text).select_one("#f-present")["value"] == "7"
+    below = post(browser, f"{page}/attendance", {"present": "2"}, page=page)
+    assert "已经有 3 人投了票" in error_beside(below, "present")
     db.refresh(poll.round)
     assert poll.round.present is None
-    ok = post(browser, f"{page}/attendance", {"members": "6", "present": "5"}, page=page)
+    ok = post(browser, f"{page}/attendance", {"present": "3"}, page=page)
     assert ok.status_code == 303
     db.refresh(poll.round)
-    assert (poll.round.members, poll.round.present) == (6, 5)
+    assert (poll.round.members, poll.round.present) == (6, 3)
+    verdict = soup(browser.get(page).text).select_one("#attendance p.bad")
+    assert "法定人数没有达到" in verdict.get_text()
+    assert "至少要到 4 人" in verdict.get_text()
 
 
 def test_further_round_from_the_page_after_an_unfilled_seat(app, db):
@@ -134,3 +148,31 @@ def test_read_only_staff_and_other_villages_change_nothing(app, db):
     assert outsider.get(page).status_code == 403
     db.refresh(poll.round)
     assert poll.round.status is RoundStatus.OPEN
+
+
+def test_the_round_page_offers_each_staff_member_only_the_links_they_may_follow(app, db):
+    poll = make_poll(db)
+    page = f"/rounds/{poll.round.id}"
+    for role, mobile_link in ((Role.TOWNSHIP_ADMIN, False), (Role.TELLER, True)):
+        browser = signed_in(app, factories.staff(role, poll.village))
+        toolbar = soup(browser.get(page).text).select("p.toolbar a")
+        hrefs = [a["href"] for a in toolbar]
+        assert (f"{page}/mobile" in hrefs) is mobile_link, role
+        for href in hrefs:
+            assert browser.get(href).status_code == 200, (role, href)
+
+
+def test_a_void_first_round_held_again_is_not_called_the_first_round(app, db, client):
+    poll = make_poll(db, voters=10)
+    poll.votes([["甲"]] * 3)  # 3 of 10: no more than half voted, void
+    results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
+    outcome = results.announce(db, poll.actor, poll.round, ELECTION_DAY)
+    again = results.further_round(db, poll.actor, poll.election, results.result_of(outcome))
+    browser = signed_in(app, poll.organizer)
+    lead = soup(browser.get(f"/rounds/{again.id}").text).select_one("p.lead").get_text()
+    assert "第 2 轮：上一轮无效，重新投票" in lead
+    assert "第一轮投票" not in lead
+    public = soup(client.get(f"/public/elections/{poll.election.id}/results").text)
+    assert [h.get_text(" ", strip=True).split(" · ")[0] for h in public.select("h2")] == [
+        "第 1 轮：第一轮投票"
+    ]

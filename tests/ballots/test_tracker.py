@@ -86,14 +86,13 @@ def test_group_meeting_export_carries_the_attendance(client, db):
     poll = make_poll(db, voters=6, profile="group-meeting", groups=1)
     poll.votes([["甲"]] * 4)
     results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
-    results.record_attendance(
-        db, poll.actor, poll.round, members=6, present=4, households=5, households_present=4
-    )
+    results.record_attendance(db, poll.actor, poll.round, present=4, households_present=4)
     outcome = results.announce(db, poll.actor, poll.round, ELECTION_DAY)
     document = client.get(f"/public/rounds/{poll.round.id}/export.json").json()
     assert (document["members"], document["present"]) == (6, 4)
-    assert (document["households"], document["households_present"]) == (5, 4)
-    assert "registered" not in document
+    assert (document["households"], document["households_present"]) == (6, 4)
+    assert document["registered"] == 6
+    assert document["channels"] == {"online": 4, "paper": 0, "mobile": 0, "proxy": 0}
     assert recount(json.dumps(document)) == json.loads(outcome.result_json)
 
 

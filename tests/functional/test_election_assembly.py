@@ -8,7 +8,10 @@ mobile box. Each round's three tellers are named before voting opens and each se
 password on the round page (they hold the round's sealed ballot box); every round is
 closed, its box opened by two of its tellers, counted, announced and certified by its
 tellers; each tracker lists every receipt; `cunyi recount` on each export prints the
-published result.
+published result. The director's turnout by channel (QR, paper, mobile box, proxy) is the
+same on the turnout page, the round page, the public results and the export, and a recount
+refuses an export whose channels do not add up; the entrustments, frozen once voting
+opened, are published the same before and after certification (issue 18).
 
 Only the calendar is moved: preparing an election takes weeks (roll publicity 20 days,
 objections 5, candidate list 5), so the test shifts the election's stored dates back as
@@ -297,10 +300,23 @@ def _public_count(tellers, round_id):
     tellers[0].post(f"/rounds/{round_id}/paper/close")
 
 
-def _recount(tmp_path, export):
+def _channel_figures(html):
+    """The figures of a page's turnout-by-channel list, label to number."""
+    (figures,) = soup(html).select("dl.channels")
+    return {
+        dt.get_text(strip=True): int(dt.find_next_sibling("dd").get_text(strip=True))
+        for dt in figures.select("dt")
+    }
+
+
+# 17 took part for the director: 11 by QR, 3 on paper, 1 at the mobile box, 2 by proxy.
+DIRECTOR_CHANNELS = {"扫码投票": 11, "纸质选票": 3, "流动票箱": 1, "委托投票": 2}
+
+
+def _recount_run(tmp_path, export):
     path = tmp_path / "export.json"
     path.write_bytes(export)
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "app.cli", "recount", str(path)],
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -309,6 +325,10 @@ def _recount(tmp_path, export):
         timeout=60,
         check=False,
     )
+
+
+def _recount(tmp_path, export):
+    done = _recount_run(tmp_path, export)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -344,6 +364,18 @@ def test_a_whole_assembly(app, client, db, settings, tmp_path):
     # Turnout while voting is open: counts per group, 18 registered for the director.
     turnout = organizer.get(f"/rounds/{rounds[DIRECTOR]}/turnout")
     assert "已投票 17 人，登记选民 18 人。" in turnout  # paper ballots handed out count too
+    by_channel = {"登记选民": 18, "参加投票": 17, **DIRECTOR_CHANNELS}
+    assert _channel_figures(turnout) == by_channel
+    round_figures = _channel_figures(organizer.get(f"/rounds/{rounds[DIRECTOR]}"))
+    assert round_figures == {"参加投票": 17, **DIRECTOR_CHANNELS}
+
+    # Entrustments are part of the record once voting opened: no revoking.
+    listed = client.get(f"/public/elections/{ids[DIRECTOR]}/entrustments").text
+    entrusted = [row.get_text("|", strip=True) for row in soup(listed).select("tbody tr")]
+    assert entrusted == ["高燕|胡军", "唐雪|宋涛"]
+    revoke = re.search(r'action="(/entrustments/\d+/revoke)"', organizer.get(
+        f"/elections/{ids[DIRECTOR]}/entrustments"))  # fmt: skip
+    assert revoke is None
 
     present = {name: sum(voter in LEADER_VOTES for voter in GROUPS[name]) for name in GROUPS}
     for title, round_id in rounds.items():
@@ -353,7 +385,7 @@ def test_a_whole_assembly(app, client, db, settings, tmp_path):
         _open_box(tellers, round_id)
         if title != DIRECTOR:
             group = title.removesuffix("自管小组长选举")
-            organizer.post(f"{page}/attendance", members="6", present=str(present[group]))
+            organizer.post(f"{page}/attendance", present=str(present[group]))
     _public_count(tellers, rounds[DIRECTOR])
 
     expected = {DIRECTOR: "王芳", **{LEADER.format(group=g): GROUPS[g][1] for g in GROUPS}}
@@ -378,6 +410,21 @@ def test_a_whole_assembly(app, client, db, settings, tmp_path):
             )
         )
         assert _recount(tmp_path, export) == json.loads(published)
+        if title == DIRECTOR:
+            assert _channel_figures(public) == by_channel
+            document = json.loads(export)
+            assert document["channels"] == {"online": 11, "paper": 3, "mobile": 1, "proxy": 2}
+            assert document["issued"] == 17
+            document["channels"]["online"] = 12  # one more QR voter than credentials used
+            tampered = json.dumps(document, ensure_ascii=False).encode()
+            refused = _recount_run(tmp_path, tampered)
+            assert refused.returncode == 2
+            assert "各渠道参加投票的人数加起来是 18" in refused.stderr
+            assert "issued 17" in refused.stderr
+            after = client.get(f"/public/elections/{ids[DIRECTOR]}/entrustments").text
+            assert [
+                r.get_text("|", strip=True) for r in soup(after).select("tbody tr")
+            ] == entrusted
 
     director = json.loads(
         db.scalar(
