@@ -19,6 +19,7 @@ from app.i18n import (
     gettext_,
     html_lang,
     jinja_callables,
+    join_list,
 )
 from app.permissions import Permission, Principal, allows
 from app.settings import TEMPLATES_DIR
@@ -51,6 +52,8 @@ def build_environment() -> jinja2.Environment:
     )
     env.filters["local_time"] = _local_time
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    # Names joined the way the page's language does (Chinese 、, English comma).
+    env.filters["names"] = join_list
     env.globals["Permission"] = Permission
     return env
 
