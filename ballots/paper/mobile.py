@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.actors import Actor
 from app.audit.services import record
 from app.i18n import lazy
 from app.registry.models import Person
 from ballots.exceptions import NotHomebound, NotOnRoll, StageError
-from ballots.models import Channel, Election, RollEntry, Round, RoundStatus, Stage
+from ballots.models import Channel, Election, Entrustment, RollEntry, Round, RoundStatus, Stage
 from ballots.paper.reading import require_status
 from ballots.paper.services import refuse_if_entrusted, voted_channels
 from ballots.setup.credentials import credential_for
@@ -55,11 +55,32 @@ def set_homebound(session: Session, actor: Actor, roll_entry: RollEntry, homebou
     )
 
 
+def can_mark(election: Election) -> bool:
+    """Whether the organizer may still change the homebound list."""
+    return election.stage not in MARKING_CLOSED
+
+
+def entrusted_proxies(session: Session, election: Election) -> dict[int, str]:
+    """Roll entry → the name of the proxy it entrusted, for every live entrustment.
+
+    The mobile box never opens a ballot for these voters: their proxy votes for them.
+    """
+    proxy_entry, proxy = aliased(RollEntry), aliased(Person)
+    rows = session.execute(
+        select(Entrustment.voter_entry_id, proxy.name)
+        .join(proxy_entry, proxy_entry.id == Entrustment.proxy_entry_id)
+        .join(proxy, proxy.id == proxy_entry.person_id)
+        .where(Entrustment.election_id == election.id, Entrustment.revoked_at.is_(None))
+    )
+    return {entry_id: name for entry_id, name in rows}
+
+
 @dataclass(frozen=True)
 class MobileVoter:
     entry: RollEntry
     person: Person
     voted: Channel | None  # that (and how) the voter voted in the round, never for whom
+    entrusted_to: str | None  # the proxy who votes for them: no ballot at the mobile box
 
 
 def homebound_rows(session: Session, election: Election) -> list[tuple[RollEntry, Person]]:
@@ -80,11 +101,16 @@ def homebound_voters(session: Session, round_: Round) -> list[MobileVoter]:
     """The round's mobile-box list, each with whether the voter has voted yet."""
     rows = homebound_rows(session, round_.election)
     voted = voted_channels(session, round_, [entry.id for entry, _ in rows])
-    return [MobileVoter(entry, person, voted.get(entry.id)) for entry, person in rows]
+    entrusted = entrusted_proxies(session, round_.election)
+    return [
+        MobileVoter(entry, person, voted.get(entry.id), entrusted.get(entry.id))
+        for entry, person in rows
+    ]
 
 
 def mobile_voter(session: Session, round_: Round, roll_entry: RollEntry) -> None:
-    """Refuse unless the round is open and this voter is on its mobile-box list."""
+    """Refuse unless the round is open, this voter is on its mobile-box list and has not
+    entrusted a proxy: refused before any ballot is shown."""
     require_status(round_, RoundStatus.OPEN)
     if roll_entry.election_id != round_.election_id or roll_entry.struck:
         raise NotOnRoll(lazy("这个人不在本次选举的选民名单上。"))
@@ -92,6 +118,7 @@ def mobile_voter(session: Session, round_: Round, roll_entry: RollEntry) -> None
         raise NotHomebound(
             lazy("这位选民不在流动票箱名单上。请组织者先把他加入名单，或请他到会场投票。")
         )
+    refuse_if_entrusted(session, roll_entry)
 
 
 def cast_at_mobile_box(
@@ -102,7 +129,6 @@ def cast_at_mobile_box(
     A voter who has already voted any other way gets AlreadyVoted and nothing is stored.
     """
     mobile_voter(session, round_, roll_entry)
-    refuse_if_entrusted(session, roll_entry)
     credential = credential_for(session, round_.election, roll_entry)
     # No audit entry, on purpose (as for casting online): its timestamp beside the
     # order of credential uses would tell when this voter voted.

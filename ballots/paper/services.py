@@ -104,7 +104,9 @@ def refuse_if_entrusted(session: Session, roll_entry: RollEntry) -> None:
     )
     if proxy is not None:
         raise EntrustedAway(
-            lazy("这位选民已委托 %(proxy)s 代为投票。如果本人要自己投票，请组织者先撤销委托。"),
+            lazy(
+                "这位选民已委托 %(proxy)s 代为投票，这一票由 %(proxy)s 代投（投票开始后委托不能撤销）。"
+            ),
             proxy=proxy,
         )
 

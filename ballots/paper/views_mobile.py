@@ -38,6 +38,8 @@ def _homebound_page(ctx: Ctx, election: Election, status_code: int = 200) -> Res
         status_code,
         election=election,
         listed=listed,
+        editable=mobile.can_mark(election),
+        entrusted=mobile.entrusted_proxies(ctx.db, election),
         query=query,
         found=[row for row in search_roll(ctx.db, election.id, query) if not row.entry.homebound],
     )
@@ -55,6 +57,15 @@ def homebound_mark(ctx: Ctx) -> Response:
         if on
         else gettext_("已把 %(name)s 移出流动票箱名单。", name=name)
     )
+    proxy = mobile.entrusted_proxies(ctx.db, election).get(entry.id)
+    if on and proxy is not None:
+        ctx.flash(
+            gettext_(
+                "注意：%(name)s 已委托 %(proxy)s 代为投票，流动票箱不会为这位选民打开选票，这一票由 %(proxy)s 代投。",
+                name=name,
+                proxy=proxy,
+            )
+        )
     return ctx.redirect("ballots:homebound", election_id=election.id)
 
 

@@ -27,6 +27,7 @@ from ballots.results import forms, tracker
 from ballots.results import services as results
 from ballots.results.views_public import STATUS_LABELS, kind_label
 from ballots.results.views_public import routes as public_routes
+from ballots.setup.rules import PROFILE_LABELS
 from ballots.setup.views import ELECTION_PAGE_LINKS
 
 
@@ -79,6 +80,7 @@ def _round_page(
         if round_.status is RoundStatus.OPEN
         else [],
         "void_labels": results.VOID_REASONS,
+        "rule_labels": PROFILE_LABELS,
         "box": results.box_status(ctx.db, round_),
         "errors": errors or {},
         "form": form or {},

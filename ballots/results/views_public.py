@@ -17,6 +17,7 @@ from ballots.paper.display import CHANNEL_LABELS
 from ballots.paths import ELECTION, ROUND, route
 from ballots.results import services as results
 from ballots.results import tracker
+from ballots.setup.rules import PROFILE_LABELS
 
 STATUS_LABELS = {
     RoundStatus.PENDING: lazy("等待投票"),
@@ -57,6 +58,7 @@ def public_results(ctx: Ctx) -> Response:
         status_labels=STATUS_LABELS,
         kind_label=kind_label,
         void_labels=results.VOID_REASONS,
+        rule_labels=PROFILE_LABELS,
         channel_labels=CHANNEL_LABELS,
         anchor=chain_anchor(ctx.db),
     )

@@ -177,3 +177,55 @@ def test_the_list_is_frozen_once_voting_ends(db, app):
     assert "不能再修改流动票箱名单" in response.text
     db.refresh(scene.entries[0])
     assert not scene.entries[0].homebound
+
+
+def _entrusted_homebound(scene):  # type: ignore[no-untyped-def]
+    """A homebound voter who entrusted a proxy in writing before voting opened."""
+    voter, proxy = scene.entries[:2]
+    _homebound(scene, voter)
+    fe.entrust(scene.db, scene.election, voter=voter, proxy=proxy)
+    return voter, proxy
+
+
+def test_an_entrusted_voter_is_refused_before_any_ballot_is_shown(db, client):
+    scene = make_scene(db)
+    voter, proxy = _entrusted_homebound(scene)
+    proxy_name = scene.person(proxy).name
+    sign_in(client, scene.teller().username)
+    listing = soup(client.get(f"/rounds/{scene.round.id}/mobile").text)
+    row = next(tr for tr in listing.select("tbody tr") if scene.person(voter).name in tr.get_text())
+    assert f"已委托 {proxy_name} 代投" in row.get_text()
+    assert row.select("a") == []
+    refused = client.get(f"/rounds/{scene.round.id}/mobile/{voter.id}")
+    assert refused.status_code == 409
+    page = soup(refused.text)
+    assert page.select("input[name=mark]") == []
+    assert f"已委托 {proxy_name} 代为投票" in page.get_text()
+    assert uses(db, scene.round) == []
+
+
+def test_marking_an_entrusted_voter_homebound_warns_and_names_the_proxy(db, app):
+    scene = make_scene(db)
+    voter, proxy = scene.entries[:2]
+    fe.entrust(db, scene.election, voter=voter, proxy=proxy)
+    organizer = signed_in(app, scene.organizer)
+    page = f"/elections/{scene.election.id}/homebound"
+    done = post_form(
+        organizer, f"{page}/mark", {"entry_id": str(voter.id), "homebound": "1"}, page=page
+    )
+    assert done.status_code == 303
+    shown = soup(organizer.get(page).text)
+    flashes = " ".join(f.get_text() for f in shown.select(".flash"))
+    assert f"已委托 {scene.person(proxy).name} 代为投票" in flashes
+    assert f"已委托 {scene.person(proxy).name} 代投" in shown.select_one("tbody").get_text()
+
+
+def test_after_voting_the_homebound_list_is_read_only(db, app):
+    scene = make_scene(db)
+    _homebound(scene, scene.entries[0])
+    scene.set_status(RoundStatus.COUNTING)
+    organizer = signed_in(app, scene.organizer)
+    page = soup(organizer.get(f"/elections/{scene.election.id}/homebound").text)
+    assert scene.person(scene.entries[0]).name in page.select_one("tbody").get_text()
+    assert page.select("form[action$='/homebound/mark']") == []
+    assert "不能再修改" in page.select_one("main").get_text()

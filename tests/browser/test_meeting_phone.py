@@ -105,6 +105,7 @@ def test_a_phone_check_in_updates_the_projector_without_reload(
         page.goto(meeting_server.link)  # what scanning the slip's QR code opens
         assert f"{VILLAGER}，您好" in page.inner_text("main")
         page.get_by_role("link", name=f"签到：{TITLE}").click()
+        expect(page.get_by_role("button", name="确认签到")).to_be_visible()
         assert int(page.evaluate("document.documentElement.scrollWidth")) <= PHONE_WIDTH
         page.get_by_role("button", name="确认签到").click()
         assert "签到成功" in page.inner_text("main"), meeting_server.log()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from surveys.models import Survey, SurveyResponse
@@ -69,6 +69,8 @@ def test_a_villager_answers_a_survey_on_a_phone(page: Page, survey_server: Surve
     page.goto(survey_server.link)
     assert "李桂英，您好" in page.inner_text("main"), survey_server.process.tail()
     page.get_by_role("link", name="答问卷：测试问卷").click()
+    # The form has loaded before its width is measured (evaluate during navigation sees no document).
+    expect(page.locator("#q1")).to_be_visible()
     assert int(page.evaluate("document.documentElement.scrollWidth")) <= PHONE_WIDTH
     for question, label in ((1, "5 分：很满意"), (2, "4 分：满意"), (3, "3 分：一般")):
         page.locator(f"#q{question}").get_by_label(label).check()
@@ -80,7 +82,7 @@ def test_a_villager_answers_a_survey_on_a_phone(page: Page, survey_server: Surve
     page.get_by_role("button", name="下一步：核对").click()
     assert "请核对您的答案" in page.inner_text("main")
     page.get_by_role("button", name="确认提交").click()
-    assert "谢谢您" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("谢谢您")
     assert int(page.evaluate("document.documentElement.scrollWidth")) <= PHONE_WIDTH
     screenshot(page, "survey-answer-360")
     page.goto(survey_server.link)
