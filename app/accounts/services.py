@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -195,15 +195,54 @@ def start_session(session: Session, user: StaffUser, max_age: timedelta) -> dict
 
 
 def end_session(session: Session, cookie: Mapping[str, Any]) -> None:
-    """Sign-out: the session the cookie names opens nothing any more, wherever it was copied."""
-    session_id = cookie.get("sid")
-    if not isinstance(session_id, str):
-        return
-    session.execute(
-        update(StaffSession)
-        .where(StaffSession.id_hash == _session_hash(session_id), StaffSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    """Sign-out: the session the cookie names opens nothing any more, wherever it was copied
+    (a sign-in held while the device is handed over ends too)."""
+    held = cookie.get(HELD)
+    for source in (cookie, held if isinstance(held, Mapping) else {}):
+        session_id = source.get("sid")
+        if not isinstance(session_id, str):
+            continue
+        session.execute(
+            update(StaffSession)
+            .where(
+                StaffSession.id_hash == _session_hash(session_id),
+                StaffSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+
+
+# Handing the device over -----------------------------------------------------------------
+#
+# A teller hands their own phone to a homebound villager to vote in private. For that
+# while, the sign-in is taken out of the cookie's reach (the cookie opens no staff page,
+# so the staff menu, the lists and 退出 are not in the villager's hands) and held aside
+# until the teller types their password again.
+
+HELD = "held"
+_SIGN_IN_KEYS = ("uid", "epoch", "sid")
+
+
+def hand_over(cookie: MutableMapping[str, Any], return_to: str) -> None:
+    """Suspend this browser's sign-in; `resume` brings it back to `return_to`."""
+    held = {key: cookie.pop(key) for key in _SIGN_IN_KEYS if key in cookie}
+    cookie[HELD] = {**held, "return_to": return_to}
+
+
+def held_user(session: Session, cookie: Mapping[str, Any]) -> StaffUser | None:
+    """The staff member whose sign-in this browser holds aside, if it is still live."""
+    held = cookie.get(HELD)
+    return session_user(session, held) if isinstance(held, Mapping) else None
+
+
+def resume(cookie: MutableMapping[str, Any]) -> str:
+    """Give the held sign-in back to this browser (its password was checked); whatever was
+    kept for the handed-over page goes. Returns where the teller left off."""
+    held = dict(cookie.get(HELD) or {})
+    return_to = str(held.pop("return_to", "/"))
+    cookie.clear()
+    cookie.update(held)
+    return return_to
 
 
 def _revoke_all(session: Session, user: StaffUser) -> int:

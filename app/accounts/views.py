@@ -138,6 +138,26 @@ def switch_language(ctx: Ctx) -> Response:
     return response
 
 
+def resume(ctx: Ctx) -> Response:
+    """The handed-over device comes back: its teller types their password to go on."""
+    teller = services.held_user(ctx.db, ctx.request.session)
+    if teller is None:
+        return ctx.redirect("accounts:signin")
+    if ctx.request.method == "GET":
+        return ctx.render("accounts/resume.html", teller=teller, errors={})
+    problem = password_problem(
+        ctx,
+        teller,
+        ctx.secret_field("password"),
+        gettext_("密码不对。请监票人本人输入自己的密码。"),
+    )
+    if problem is not None:
+        return ctx.render("accounts/resume.html", 422, teller=teller, errors={"password": problem})
+    return RedirectResponse(
+        _safe_next(services.resume(ctx.request.session), ctx.url("home")), status_code=303
+    )
+
+
 def password(ctx: Ctx) -> Response:
     user = services.staff_member(ctx.db, ctx.require_user())
     if ctx.request.method == "GET":
@@ -241,6 +261,13 @@ routes = [
         "/signout", signout, name="accounts:signout", permission=Permission.PUBLIC, methods=["POST"]
     ),
     route("/language", switch_language, name="language", permission=Permission.PUBLIC),
+    route(
+        "/account/resume",
+        resume,
+        name="accounts:resume",
+        permission=Permission.PUBLIC,
+        methods=["GET", "POST"],
+    ),
     route(
         "/account/password",
         password,

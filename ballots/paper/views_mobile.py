@@ -1,5 +1,6 @@
 """The mobile ballot box: the organizer's homebound list, the teller's round list, and the
-ballot a homebound villager fills in privately on the teller's device."""
+ballot a homebound villager fills in privately on the teller's phone, handed over with the
+teller's sign-in held aside."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 from starlette.responses import Response
 
+from app.accounts import services as accounts
+from app.errors import NotFound
 from app.forms import whole_number
-from app.i18n import gettext_
+from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person
 from app.web import Ctx
@@ -83,7 +86,41 @@ def mobile_box(ctx: Ctx) -> Response:
     )
 
 
-# The villager's ballot on the teller's device ----------------------------------------------
+# Handing the teller's phone to the villager -------------------------------------------------
+#
+# The teller opens a ballot for one homebound voter: the teller's sign-in is held aside
+# (app.accounts.services.hand_over), so the phone in the villager's hands opens no staff
+# page, and the ballot is a villager page of its own, with no staff menu. The cookie says
+# which voter's ballot it is; the teller's password brings the sign-in back.
+
+HANDED_OVER = "mobile_ballot"
+
+
+def hand_over(ctx: Ctx) -> Response:
+    round_ = ROUND.of(ctx)
+    entry = on_roll(round_.election, ENTRY.of(ctx))
+    mobile.mobile_voter(ctx.db, round_, entry)
+    if voted_channels(ctx.db, round_, [entry.id]):
+        person = ctx.db.get(Person, entry.person_id)
+        name = person.name if person else ""
+        ctx.flash(gettext_("%(name)s 在这一轮已经投过票了，不能再投。", name=name))
+        return ctx.redirect("ballots:mobile_box", round_id=round_.id)
+    cookie = ctx.request.session
+    accounts.hand_over(cookie, return_to=ctx.url("ballots:mobile_box", round_id=round_.id))
+    cookie[HANDED_OVER] = {"round_id": round_.id, "entry_id": entry.id}
+    return ctx.redirect("ballots:mobile_villager")
+
+
+def _handed_over(ctx: Ctx) -> tuple[Round, RollEntry]:
+    ticket = ctx.request.session.get(HANDED_OVER)
+    round_ = ctx.db.get(Round, ticket.get("round_id")) if isinstance(ticket, dict) else None
+    entry = ctx.db.get(RollEntry, ticket.get("entry_id")) if isinstance(ticket, dict) else None
+    if round_ is None or entry is None:
+        raise NotFound(
+            lazy("这台手机上没有打开的选票。请监票人在流动票箱名单上为选民点“打开选票”。")
+        )
+    mobile.mobile_voter(ctx.db, round_, on_roll(round_.election, entry))
+    return round_, entry
 
 
 def _ballot_context(ctx: Ctx, round_: Round, entry: RollEntry) -> dict[str, Any]:
@@ -91,17 +128,15 @@ def _ballot_context(ctx: Ctx, round_: Round, entry: RollEntry) -> dict[str, Any]
     return {
         "election": round_.election,
         "round": round_,
-        "entry": entry,
         "person": person,
         "candidates": [c.name for c in ballot_candidates(ctx.db, round_)],
         "write_ins": profile_for(round_.election).write_ins_allowed,
     }
 
 
-def mobile_ballot(ctx: Ctx) -> Response:
-    round_ = ROUND.of(ctx)
-    entry = on_roll(round_.election, ENTRY.of(ctx))
-    mobile.mobile_voter(ctx.db, round_, entry)
+def villager_ballot(ctx: Ctx) -> Response:
+    """The homebound villager's ballot, confirmation and receipt on the handed-over phone."""
+    round_, entry = _handed_over(ctx)
     context = _ballot_context(ctx, round_, entry)
     if ctx.request.method == "GET":
         if voted_channels(ctx.db, round_, [entry.id]):
@@ -177,10 +212,17 @@ routes = [
         permission=Permission.ELECTION_COUNT,
     ),
     route(
-        "/rounds/{round_id:int}/mobile/{entry_id:int}",
-        mobile_ballot,
-        name="ballots:mobile_ballot",
+        "/rounds/{round_id:int}/mobile/{entry_id:int}/hand-over",
+        hand_over,
+        name="ballots:mobile_hand_over",
         permission=Permission.ELECTION_COUNT,
+        methods=["POST"],
+    ),
+    route(
+        "/mobile-ballot",
+        villager_ballot,
+        name="ballots:mobile_villager",
+        permission=Permission.PUBLIC,
         methods=["GET", "POST"],
     ),
 ]

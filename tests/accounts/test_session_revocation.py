@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 from base64 import b64decode
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app.accounts import services
 from app.accounts.models import StaffSession
 from app.audit.models import AuditEntry
 from app.main import SESSION_COOKIE
@@ -140,3 +142,14 @@ def test_only_the_hash_of_the_session_id_is_stored(client, db, organizer):
     rows = db.scalars(select(StaffSession).where(StaffSession.user_id == organizer.id)).all()
     assert [row.id_hash for row in rows] == [hashlib.sha256(session_id.encode()).hexdigest()]
     assert session_id not in rows[0].id_hash
+
+
+def test_a_sign_in_held_for_a_handed_over_phone_opens_nothing_and_ends_with_the_next_sign_in(
+    db, organizer
+):
+    cookie = services.start_session(db, organizer, max_age=timedelta(hours=1))
+    services.hand_over(cookie, return_to="/rounds/1/mobile")
+    assert services.session_user(db, cookie) is None  # the villager's phone is signed out
+    assert services.held_user(db, cookie) == organizer
+    services.end_session(db, cookie)  # someone signs in afresh on the phone
+    assert services.held_user(db, cookie) is None

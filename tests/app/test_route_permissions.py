@@ -23,7 +23,13 @@ from tests.conftest import csrf_from
 # staff member (auditors included) may use. Adding a route here is a decision: an
 # auditor must never reach a state change of anything but their own sign-in.
 SELF_SERVICE = frozenset(
-    {"accounts:signin", "accounts:signout", "accounts:signout_everywhere", "accounts:password"}
+    {
+        "accounts:signin",
+        "accounts:signout",
+        "accounts:signout_everywhere",
+        "accounts:password",
+        "accounts:resume",  # takes back this browser's own sign-in, held while handed over
+    }
 )
 
 # The one state change an auditor may make, deliberately: recording that a certified

@@ -16,6 +16,7 @@ from tests.ballots import factories_elections as fe
 from tests.ballots.box_pages import open_as_tellers, round_path
 from tests.ballots.paper_support import audit_count, make_scene, uses
 from tests.conftest import post_form, sign_in
+from tests.factories import PASSWORD
 from tests.html import soup
 
 
@@ -23,8 +24,18 @@ def _count(db, model):  # type: ignore[no-untyped-def]
     return db.scalar(select(func.count()).select_from(model))
 
 
+BALLOT = "/mobile-ballot"
+RESUME = "/account/resume"
+
+
 def _homebound(scene, entry):  # type: ignore[no-untyped-def]
     mobile.set_homebound(scene.db, scene.actor, entry, True)
+
+
+def _hand_over(client, scene, entry):  # type: ignore[no-untyped-def]
+    """The teller taps 打开选票 for one voter on the round's mobile-box list."""
+    box = f"/rounds/{scene.round.id}/mobile"
+    return post_form(client, f"{box}/{entry.id}/hand-over", {}, page=box)
 
 
 def test_a_homebound_voter_votes_once_with_channel_mobile(db):
@@ -97,24 +108,30 @@ def test_the_organizer_marks_and_the_teller_serves_the_ballot(db, app, client, c
     assert f"已把 {name} 加入流动票箱名单" in organizer.get(list_page).text
 
     sign_in(client, scene.teller().username)
-    box = client.get(f"/rounds/{scene.round.id}/mobile")
+    box_path = f"/rounds/{scene.round.id}/mobile"
+    box = client.get(box_path)
     assert name in box.text and "打开选票" in box.text
-    ballot_url = f"/rounds/{scene.round.id}/mobile/{voter.id}"
-    ballot = client.get(ballot_url)
+    handed = _hand_over(client, scene, voter)
+    assert handed.headers["location"] == BALLOT
+    ballot = client.get(BALLOT)
     assert ballot.headers["cache-control"] == "no-store"
-    assert 'name="mark" value="甲"' in ballot.text
+    page = soup(ballot.text)
+    assert [box["value"] for box in page.select("input[name=mark]")] == ["甲", "乙", "丙"]
+    assert f"{name} 的选票" in page.get_text()
+    # The teller's sign-in is held aside: the phone in the villager's hands opens no staff page.
+    assert client.get(box_path).headers["location"].startswith("/signin")
 
-    too_many = post_form(client, ballot_url, {"mark": ["甲", "乙"], "step": "confirm"})
+    too_many = post_form(client, BALLOT, {"mark": ["甲", "乙"], "step": "confirm"})
     assert too_many.status_code == 422
     assert "最多只能选 1 人，您选了 2 人" in too_many.text
 
     before = table_counts(connection)
-    confirm = post_form(client, ballot_url, {"mark": "丙", "step": "confirm"})
+    confirm = post_form(client, BALLOT, {"mark": "丙", "step": "confirm"})
     assert confirm.status_code == 200
-    assert "<strong>丙</strong>" in confirm.text
+    assert [li.get_text(strip=True) for li in soup(confirm.text).select("ul.chosen li")] == ["丙"]
     assert table_counts(connection) == before  # nothing is cast before confirming
 
-    cast = post_form(client, ballot_url, {"mark": "丙", "step": "cast"})
+    cast = post_form(client, BALLOT, {"mark": "丙", "step": "cast"})
     assert cast.status_code == 200
     assert "投票成功" in cast.text
     shown = soup(cast.text).select_one("p.receipt strong").get_text(strip=True)
@@ -122,12 +139,21 @@ def test_the_organizer_marks_and_the_teller_serves_the_ballot(db, app, client, c
     assert [u.channel for u in uses(db, scene.round)] == [Channel.MOBILE]
     assert _count(db, SealedChoice) == 1 and _count(db, Receipt) == 0
 
-    assert "已经投过票了，不能再投" in client.get(ballot_url).text
-    again = post_form(
-        client, ballot_url, {"mark": "甲", "step": "cast"}, page=f"/rounds/{scene.round.id}/mobile"
-    )
+    assert "已经投过票了，不能再投" in client.get(BALLOT).text
+    again = post_form(client, BALLOT, {"mark": "甲", "step": "cast"}, page=RESUME)
     assert again.status_code == 409
     assert len(uses(db, scene.round)) == 1
+
+    # The teller takes the phone back: a wrong password keeps the sign-in held.
+    wrong = post_form(client, RESUME, {"password": "not-the-password"})
+    assert wrong.status_code == 422
+    assert "密码不对" in soup(wrong.text).select_one("#e-password").get_text()
+    assert client.get(box_path).headers["location"].startswith("/signin")
+    back = post_form(client, RESUME, {"password": PASSWORD})
+    assert (back.status_code, back.headers["location"]) == (303, box_path)
+    listing = soup(client.get(box_path).text)
+    assert "已投票（流动票箱）" in listing.select_one("tbody").get_text()
+    assert client.get(BALLOT).status_code == 404  # the ballot went with the handover
 
     # Voting closes and two tellers open the box on the round page: the receipt shown
     # at the voter's home and the ballot are there now.
@@ -146,19 +172,27 @@ def test_going_back_from_the_confirmation_keeps_the_choice(db, client):
     voter = scene.entries[0]
     _homebound(scene, voter)
     sign_in(client, scene.teller().username)
-    url = f"/rounds/{scene.round.id}/mobile/{voter.id}"
-    back = post_form(client, url, {"mark": "王五", "step": "back"})
+    _hand_over(client, scene, voter)
+    back = post_form(client, BALLOT, {"mark": "王五", "step": "back"})
     assert back.status_code == 200
-    assert 'value="王五"' in back.text  # the written-in name is back in its box
+    assert soup(back.text).select_one("input[name=write_in]")["value"] == "王五"
     assert uses(db, scene.round) == []
 
 
 def test_a_voter_not_on_the_list_gets_no_ballot(db, client):
     scene = make_scene(db)
     sign_in(client, scene.teller().username)
-    response = client.get(f"/rounds/{scene.round.id}/mobile/{scene.entries[0].id}")
+    response = _hand_over(client, scene, scene.entries[0])
     assert response.status_code == 409
     assert "不在流动票箱名单上" in response.text
+    assert client.get(f"/rounds/{scene.round.id}/mobile").status_code == 200  # still signed in
+
+
+def test_no_ballot_on_a_phone_nobody_handed_over(db, client):
+    response = client.get(BALLOT)
+    assert response.status_code == 404
+    assert "这台手机上没有打开的选票" in response.text
+    assert client.get(RESUME).headers["location"] == "/signin"
 
 
 def test_the_list_is_frozen_once_voting_ends(db, app):
@@ -196,7 +230,7 @@ def test_an_entrusted_voter_is_refused_before_any_ballot_is_shown(db, client):
     row = next(tr for tr in listing.select("tbody tr") if scene.person(voter).name in tr.get_text())
     assert f"已委托 {proxy_name} 代投" in row.get_text()
     assert row.select("a") == []
-    refused = client.get(f"/rounds/{scene.round.id}/mobile/{voter.id}")
+    refused = _hand_over(client, scene, voter)
     assert refused.status_code == 409
     page = soup(refused.text)
     assert page.select("input[name=mark]") == []

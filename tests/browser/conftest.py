@@ -127,6 +127,10 @@ def page(context: BrowserContext) -> Page:
     return context.new_page()
 
 
+# The villagers' phones: the narrowest screen every villager page must fit without scrolling sideways.
+PHONE_WIDTH = 360
+
+
 def sign_in(page: Page, server: LiveServer) -> None:
     page.goto(server.url("/signin"))
     page.get_by_label("用户名").fill(server.organizer)

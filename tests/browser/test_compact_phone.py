@@ -14,13 +14,11 @@ from sqlalchemy import select
 
 from compacts.models import Comment, MemberVote, VoteChoice
 from tests.app.helpers import fresh_migrated_database
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE_WIDTH, screenshot
 from tests.browser.server import ServerProcess, committed_session, running_app
 from tests.compacts.rounds_support import open_round, setting
 
 pytestmark = pytest.mark.browser
-
-PHONE_WIDTH = 360
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import LiveServer, screenshot, sign_in
+from tests.browser.conftest import PHONE_WIDTH, LiveServer, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-
-PHONE_WIDTH = 360
 
 
 def scroll_width(page: Page) -> int:

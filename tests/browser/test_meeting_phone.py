@@ -23,13 +23,12 @@ from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE_WIDTH, screenshot
 from tests.browser.server import ServerProcess, committed_session, running_app
 from tests.meetings.meetings_support import villagers_assembly
 
 pytestmark = pytest.mark.browser
 
-PHONE_WIDTH = 360
 VILLAGER = "李桂英"
 TITLE = "2026年第一次村民会议"
 

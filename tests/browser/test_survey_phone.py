@@ -15,13 +15,11 @@ from sqlalchemy import select
 
 from surveys.models import Survey, SurveyResponse
 from tests.app.helpers import fresh_migrated_database
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE_WIDTH, screenshot
 from tests.browser.server import ServerProcess, committed_session, running_app
 from tests.surveys.support import Setting, close_and_open, open_survey, setting
 
 pytestmark = pytest.mark.browser
-
-PHONE_WIDTH = 360
 
 
 @dataclass(frozen=True)

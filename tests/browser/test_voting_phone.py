@@ -30,13 +30,12 @@ from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
-from tests.browser.conftest import create_organizer, screenshot
+from tests.browser.conftest import PHONE_WIDTH, create_organizer, screenshot
 from tests.browser.server import ServerProcess, committed_session, running_app
 from tests.sealed_box_support import box_holders, password_of
 
 pytestmark = pytest.mark.browser
 
-PHONE_WIDTH = 360
 VOTER = "王秀兰"
 ORGANIZER_PASSWORD = "voting-test-" + secrets.token_hex(6)
 

@@ -279,12 +279,16 @@ def _paper_and_proxies_and_mobile(organizer, teller, director, rounds):
         teller.post(f"/rounds/{round_id}/paper/issue", entry_id=entry, q=name)
     entry = _entry_id(organizer, f"/elections/{director}/homebound", MOBILE)
     organizer.post(f"/elections/{director}/homebound/mark", entry_id=entry, homebound="1")
-    box = f"/rounds/{round_id}/mobile/{entry}"
-    assert box in teller.get(f"/rounds/{round_id}/mobile")
-    teller.get(box)
-    confirm = teller.post(box, expect=200, mark=DIRECTOR_VOTES[MOBILE], step="confirm")
+    hand_over = f"/rounds/{round_id}/mobile/{entry}/hand-over"
+    assert hand_over in teller.get(f"/rounds/{round_id}/mobile")
+    ballot = teller.post(hand_over).headers["location"]  # the teller's phone, handed over
+    teller.get(ballot)
+    confirm = teller.post(ballot, expect=200, mark=DIRECTOR_VOTES[MOBILE], step="confirm")
     assert "确认投票" in confirm.text
-    cast = teller.post(box, expect=200, mark=DIRECTOR_VOTES[MOBILE], step="cast")
+    cast = teller.post(ballot, expect=200, mark=DIRECTOR_VOTES[MOBILE], step="cast")
+    # Back in the teller's hands: their password brings the sign-in back (and a new CSRF token).
+    teller.post("/account/resume", password=factories.PASSWORD)
+    teller.token = csrf_from(teller.client, "/")
     return re.search(r'<p class="receipt"><strong>([^<]+)</strong>', cast.text).group(1)
 
 
