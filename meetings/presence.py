@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.registry.models import GroupMembership, Person
 from app.templating import CHINA_TIME
 from meetings import rules
-from meetings.models import AttendanceEvent, Meeting, MeetingKind
+from meetings.models import AttendanceEvent, Meeting, MeetingKind, MeetingStatus
 
 ADULT_AGE = 18
 
@@ -65,6 +65,18 @@ def eligible_people(session: Session, meeting: Meeting) -> list[Person]:
         today = datetime.now(CHINA_TIME).date()
         people = [p for p in people if _adult(p, today)]
     return people
+
+
+def attendees_at(session: Session, assembly_id: int) -> list[int] | None:
+    """Everyone on the list of a meeting held with this assembly's slips (None: no meeting)."""
+    meetings = session.scalars(
+        select(Meeting).where(
+            Meeting.assembly_id == assembly_id, Meeting.status != MeetingStatus.CANCELLED
+        )
+    ).all()
+    if not meetings:
+        return None
+    return [person.id for meeting in meetings for person in eligible_people(session, meeting)]
 
 
 def is_eligible(session: Session, meeting: Meeting, person: Person) -> bool:

@@ -6,6 +6,7 @@ opens (`SLIP_PAGE_SECTIONS`) and what they show on an assembly's page
 (`ASSEMBLY_PAGE_SECTIONS`).
 """
 
+from slips.holders import SLIP_HOLDERS
 from slips.sections import ASSEMBLY_PAGE_SECTIONS, SLIP_PAGE_SECTIONS, PageSection
 
-__all__ = ["ASSEMBLY_PAGE_SECTIONS", "SLIP_PAGE_SECTIONS", "PageSection"]
+__all__ = ["ASSEMBLY_PAGE_SECTIONS", "SLIP_HOLDERS", "SLIP_PAGE_SECTIONS", "PageSection"]

@@ -31,6 +31,7 @@ from slips.exceptions import (
     LinkUnknown,
     ShortCodeThrottled,
 )
+from slips.holders import assembly_audience
 from slips.links import (
     code_from,
     normalize_short_code,
@@ -141,16 +142,27 @@ def _make_slips(
     return slips
 
 
-def _adults(session: Session, assembly: Assembly, person_ids: Iterable[int] | None) -> list[int]:
+def _adults(
+    session: Session, assembly: Assembly, person_ids: Iterable[int] | None, *, chosen: bool
+) -> list[int]:
+    """The adult villagers among `person_ids` (all of the village's when None). Persons the
+    organizer `chosen` by hand must all be villagers; an audience a domain gave is filtered."""
     stmt = select(Person).where(Person.village_id == assembly.village_id, Person.active.is_(True))
     wanted = None if person_ids is None else set(person_ids)
     if wanted is not None:
         stmt = stmt.where(Person.id.in_(wanted))
     people = list(session.scalars(stmt.order_by(Person.id)))
-    if wanted is not None and len(people) != len(wanted):
+    if chosen and wanted is not None and len(people) != len(wanted):
         raise AssemblyRefused(lazy("有的人不是本村在册的村民，不能发二维码。请从本村名单里选择。"))
     year, month = assembly.held_on.year, assembly.held_on.month
     return [p.id for p in people if p.age_on(year, month) >= ADULT_AGE]
+
+
+def audience_size(session: Session, assembly: Assembly) -> int | None:
+    """How many adults the assembly's slips are for; None when nothing points at it yet
+    (then every adult villager gets one)."""
+    audience = assembly_audience(session, assembly)
+    return None if audience is None else len(_adults(session, assembly, audience, chosen=False))
 
 
 def issue_slips(
@@ -161,17 +173,24 @@ def issue_slips(
     *,
     settings: Settings,
 ) -> list[Slip]:
-    """A slip for every adult of the village (or the given persons) without a live one."""
+    """A slip for everyone without a live one among the given persons or, by default, the
+    assembly's audience: those with something to do there (slips.holders), or every adult
+    villager when nothing points at the assembly yet."""
     holding = set(
         session.scalars(
             select(Slip.person_id).where(Slip.assembly_id == assembly.id, Slip.revoked_at.is_(None))
         )
     )
-    chosen = [pid for pid in _adults(session, assembly, person_ids) if pid not in holding]
+    audience = assembly_audience(session, assembly) if person_ids is None else None
+    wanted = person_ids if person_ids is not None else audience
+    adults = _adults(session, assembly, wanted, chosen=person_ids is not None)
+    chosen = [pid for pid in adults if pid not in holding]
     slips = _make_slips(session, settings, assembly.id, chosen)
     summary: dict[str, object] = {"issued": len(slips)}
     if person_ids is not None:
         summary["person_ids"] = chosen
+    elif audience is not None:
+        summary["audience"] = len(adults)
     record(
         session,
         actor,

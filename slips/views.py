@@ -213,6 +213,7 @@ def assembly_page(ctx: Ctx, errors: dict[str, str] | None = None, status: int = 
         "errors": errors or {},
         "expired": utcnow() >= assembly.links_expire_at,
         "throttled": services.throttled_addresses(ctx.db),
+        "audience": services.audience_size(ctx.db, assembly),
     }
     return ctx.render(
         "slips/voting_assembly.html",

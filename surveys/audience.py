@@ -55,6 +55,14 @@ def audience_people(session: Session, survey: Survey) -> list[Person]:
     return [p for p in people if _fits(survey, p)]
 
 
+def audience_at(session: Session, assembly_id: int) -> list[int] | None:
+    """Everyone a survey answered with this assembly's slips is for (None: no survey)."""
+    surveys = session.scalars(select(Survey).where(Survey.assembly_id == assembly_id)).all()
+    if not surveys:
+        return None
+    return [person.id for survey in surveys for person in audience_people(session, survey)]
+
+
 def in_audience(session: Session, survey: Survey, person: Person) -> bool:
     found = session.scalar(_query(survey).where(Person.id == person.id))
     return found is not None and _fits(survey, found)

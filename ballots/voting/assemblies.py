@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.actors import Actor
 from app.audit.services import record
 from app.i18n import lazy
-from ballots.models import Election, Stage
+from ballots.models import Election, RollEntry, Stage
 from slips.exceptions import AssemblyRefused
 from slips.models import Assembly
 
@@ -39,4 +39,16 @@ def link_election(session: Session, actor: Actor, assembly: Assembly, election: 
 
 def assembly_elections(session: Session, assembly: Assembly) -> list[Election]:
     stmt = select(Election).where(Election.assembly_id == assembly.id).order_by(Election.id)
+    return list(session.scalars(stmt))
+
+
+def ballot_holders(session: Session, assembly: Assembly) -> list[int] | None:
+    """Who has a ballot at this assembly: everyone on the roll of an election voted there
+    (a group-leader election's roll is its group). None: no election is voted there."""
+    elections = [e.id for e in assembly_elections(session, assembly)]
+    if not elections:
+        return None
+    stmt = select(RollEntry.person_id).where(
+        RollEntry.election_id.in_(elections), RollEntry.struck.is_(False)
+    )
     return list(session.scalars(stmt))

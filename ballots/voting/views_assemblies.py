@@ -13,8 +13,8 @@ from app.permissions import Permission
 from app.web import Ctx
 from ballots.models import Election, Stage
 from ballots.paths import route
-from ballots.voting.assemblies import assembly_elections, link_election
-from slips import ASSEMBLY_PAGE_SECTIONS, PageSection
+from ballots.voting.assemblies import assembly_elections, ballot_holders, link_election
+from slips import ASSEMBLY_PAGE_SECTIONS, SLIP_HOLDERS, PageSection
 from slips.forms import parse_choice
 from slips.models import Assembly
 from slips.paths import ASSEMBLY
@@ -43,6 +43,7 @@ def _assembly_section(ctx: Ctx, assembly: Assembly) -> PageSection:
 
 
 ASSEMBLY_PAGE_SECTIONS.append(_assembly_section)
+SLIP_HOLDERS.append(ballot_holders)
 
 
 def assembly_link(ctx: Ctx) -> Response:

@@ -44,6 +44,23 @@ def member_group(session: Session, round_: DeliberationRound, person: Person) ->
     return None
 
 
+def members_at(session: Session, assembly_id: int) -> list[int] | None:
+    """The active members of the groups of every deliberation round held with this
+    assembly's slips (None: no round)."""
+    rounds = session.scalars(
+        select(DeliberationRound.id).where(DeliberationRound.assembly_id == assembly_id)
+    ).all()
+    if not rounds:
+        return None
+    stmt = (
+        select(GroupMembership.person_id)
+        .join(RoundGroup, RoundGroup.group_id == GroupMembership.group_id)
+        .join(Person, Person.id == GroupMembership.person_id)
+        .where(RoundGroup.round_id.in_(rounds), Person.active.is_(True))
+    )
+    return list(session.scalars(stmt))
+
+
 def village_of(session: Session, round_: DeliberationRound) -> Village:
     compact = session.get(Compact, round_.compact_id)
     village = session.get(Village, compact.village_id) if compact else None

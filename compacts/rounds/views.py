@@ -24,7 +24,7 @@ from compacts.rounds.coverage import coverage
 from compacts.rounds.forms import parse_choice, parse_comment, parse_open
 from compacts.rounds.text import article_keys, blocks
 from compacts.rounds.views_lead import routes as lead_routes
-from slips import SLIP_PAGE_SECTIONS, PageSection
+from slips import SLIP_HOLDERS, SLIP_PAGE_SECTIONS, PageSection
 from slips.models import Assembly
 from slips.services import SlipAccess, resolve_slip
 from slips.sheets import qr_svg
@@ -267,7 +267,12 @@ def _slip_section(session: Session, access: SlipAccess) -> PageSection:
     return PageSection("compacts/round_slip_links.html", place=30, values={"compact_rounds": found})
 
 
+def _slip_holders(session: Session, assembly: Assembly) -> list[int] | None:
+    return lookup.members_at(session, assembly.id)
+
+
 SLIP_PAGE_SECTIONS.append(_slip_section)
+SLIP_HOLDERS.append(_slip_holders)
 
 
 routes: list[BaseRoute] = [

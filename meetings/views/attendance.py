@@ -15,8 +15,9 @@ from meetings import attendance
 from meetings.forms import parse_scan
 from meetings.models import CheckInMethod, Meeting, MeetingStatus
 from meetings.paths import MEETING, PERSON, route, slip_route
-from meetings.presence import has_arrived, present_people, quorum_figures
-from slips import SLIP_PAGE_SECTIONS, PageSection
+from meetings.presence import attendees_at, has_arrived, present_people, quorum_figures
+from slips import SLIP_HOLDERS, SLIP_PAGE_SECTIONS, PageSection
+from slips.models import Assembly
 from slips.services import SlipAccess, resolve_slip
 from slips.views import villager_page
 
@@ -157,7 +158,12 @@ def _slip_section(session: Session, access: SlipAccess) -> PageSection:
     )
 
 
+def _slip_holders(session: Session, assembly: Assembly) -> list[int] | None:
+    return attendees_at(session, assembly.id)
+
+
 SLIP_PAGE_SECTIONS.append(_slip_section)
+SLIP_HOLDERS.append(_slip_holders)
 
 
 routes: list[BaseRoute] = [

@@ -13,7 +13,8 @@ from starlette.routing import BaseRoute
 from app.i18n import lazy
 from app.permissions import Permission
 from app.web import Ctx
-from slips import SLIP_PAGE_SECTIONS, PageSection
+from slips import SLIP_HOLDERS, SLIP_PAGE_SECTIONS, PageSection
+from slips.models import Assembly
 from slips.services import SlipAccess, resolve_slip
 from slips.views import villager_page
 from surveys import answering, audience, forms, rules
@@ -128,7 +129,12 @@ def _slip_section(session: Session, access: SlipAccess) -> PageSection:
     return PageSection("surveys/slip_links.html", place=50, values={"surveys": found})
 
 
+def _slip_holders(session: Session, assembly: Assembly) -> list[int] | None:
+    return audience.audience_at(session, assembly.id)
+
+
 SLIP_PAGE_SECTIONS.append(_slip_section)
+SLIP_HOLDERS.append(_slip_holders)
 
 
 routes: list[BaseRoute] = [
