@@ -7,10 +7,11 @@ TEST_STAMP := $(VENV)/.test-installed-$(shell cat pyproject.toml | cksum | cut -
 CUNYI_TEST_POSTGRES_URL ?= postgresql://127.0.0.1:5432/test
 export CUNYI_TEST_POSTGRES_URL
 
-.PHONY: help install run test test-sqlite test-postgres lint messages chromium bench clean
+.PHONY: help install run run-lan test test-sqlite test-postgres lint messages chromium bench clean
 
 help:
 	@echo "make run      - set up .venv, migrate, load the demo if empty, serve on :8000"
+	@echo "make run-lan  - the same on the village network, printing the addresses phones open"
 	@echo "make test     - the whole suite on SQLite, then on PostgreSQL when reachable"
 	@echo "make install  - create .venv and install Cunyi"
 	@echo "make lint     - ruff, mypy and the layers contract (lint-imports)"
@@ -36,6 +37,10 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/cunyi serve
+
+# For an assembly: listen on the village network and print the addresses phones can open.
+run-lan: $(STAMP)
+	$(BIN)/cunyi serve --lan
 
 test: $(TEST_STAMP)
 	@bash scripts/test.sh $(ARGS)

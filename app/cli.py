@@ -34,6 +34,7 @@ from app.errors import DomainError
 from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.permissions import Role
+from app.public_address import is_loopback_url, lan_addresses
 from app.recount import RecountInputError, recount
 from app.registry.models import Township
 from app.settings import Settings, load_settings
@@ -84,10 +85,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     signins = demo.read_signins(signins_path)
     if signins:
         print(demo.format_signins(signins))
-    print(f"Serving on http://{args.host}:{args.port} (按 Ctrl+C 停止)")
+    host = "0.0.0.0" if args.lan else args.host  # noqa: S104 (--lan: phones on this network)
+    print(f"Serving on http://{host}:{args.port} (按 Ctrl+C 停止)")
+    for line in phone_addresses(settings, host, args.port):
+        print(line)
     uvicorn.run(
         create_app(settings),
-        host=args.host,
+        host=host,
         port=args.port,
         log_level="warning",
         # Every villager's link /s/<token> is a live credential: no access log at all.
@@ -96,6 +100,30 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=args.proxy_headers,
     )
     return 0
+
+
+def phone_addresses(settings: Settings, host: str, port: int) -> list[str]:
+    """What to tell the organizer about the address villagers' phones will open."""
+    if settings.public_url:
+        lines = [f"QR links point at CUNYI_PUBLIC_URL={settings.public_url} (二维码链接用这个地址)"]
+        if is_loopback_url(settings.public_url):
+            lines.append("  Warning: that address opens only on this machine (只有本机能打开)")
+        return lines
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return [
+            "Phones cannot reach this address; for an assembly run `cunyi serve --lan` "
+            "(手机连不上本机地址；开大会请用 cunyi serve --lan)"
+        ]
+    found = lan_addresses()
+    if not found:
+        return ["No network address found: is Wi-Fi or the hotspot on? (没有找到网络地址)"]
+    lines = ["Phones on this network can open (同一网络的手机可以打开):"]
+    lines += [f"  http://{address}:{port}" for address in found]
+    lines.append(
+        "Open the slip sheet through one of these, or set CUNYI_PUBLIC_URL to it "
+        "(用上面的地址打开打印页，或把它设为 CUNYI_PUBLIC_URL)"
+    )
+    return lines
 
 
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
@@ -329,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, load the demo if empty, and serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--lan",
+        action="store_true",
+        help="listen on every network address, for phones on this network (prints them)",
+    )
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo township")
     serve.add_argument(
         "--proxy-headers", action="store_true", help="trust X-Forwarded-For from a reverse proxy"

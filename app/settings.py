@@ -15,6 +15,8 @@ from pathlib import Path
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from app.public_address import normalize_public_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -70,6 +72,9 @@ class Settings:
     signin_max_failures_per_address: int = 20
     signin_window_seconds: int = 15 * 60
     default_locale: str = DEFAULT_LOCALE
+    # The address villagers' phones open ("" = the one the organizer's browser used):
+    # every link a QR code carries is built on it (app.public_address).
+    public_url: str = ""
     # PostgreSQL roles (docs/deploy.md "PostgreSQL roles"): `cunyi migrate` connects with
     # migrate_database_url, the tables' owner ("" = database_url, one role for both), and
     # grants app_database_role what the app needs ("" = the user in database_url).
@@ -151,5 +156,6 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         ),
         signin_window_seconds=config("CUNYI_SIGNIN_WINDOW_SECONDS", cast=int, default=15 * 60),
         default_locale=config("CUNYI_DEFAULT_LOCALE", default=DEFAULT_LOCALE),
+        public_url=normalize_public_url(config("CUNYI_PUBLIC_URL", default="")),
     )
     return settings.with_overrides(**overrides) if overrides else settings

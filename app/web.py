@@ -40,6 +40,7 @@ from app.db import Database
 from app.errors import Busy, DomainError, Forbidden, NotFound
 from app.i18n import LazyText, lazy
 from app.permissions import Permission, Principal, allows, can_see_village
+from app.public_address import absolute
 from app.settings import Settings
 from app.templating import render, render_error
 
@@ -110,6 +111,12 @@ class Ctx:
 
     def url(self, name: str, /, **params: Any) -> str:
         return str(self.request.url_for(name, **params).path)
+
+    def phone_url(self, name: str, /, **params: Any) -> str:
+        """The absolute link a QR code carries: on CUNYI_PUBLIC_URL when set, else on the
+        address this request came in on (app.public_address)."""
+        browser = f"{self.request.url.scheme}://{self.request.url.netloc}"
+        return absolute(self.settings.public_url, browser, self.url(name, **params))
 
     def redirect(self, name: str, /, *, query: str = "", **params: Any) -> RedirectResponse:
         target = self.url(name, **params) + (f"?{query}" if query else "")

@@ -24,10 +24,11 @@ from starlette.datastructures import Secret
 
 from app.db import Database, make_engine
 from app.migrate import upgrade_to_head
+from app.qr import qr_svg
 from app.settings import Settings
 from bench.common import fresh_database, seed_voting
 from slips.models import Assembly
-from slips.sheets import qr_svg, sheet_rows
+from slips.sheets import sheet_rows
 
 PREFIX = "https://cunyi.example.gov.cn/s/"
 

@@ -20,6 +20,8 @@ from app.errors import DomainError, Forbidden
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
+from app.public_address import is_loopback_url
+from app.qr import qr_svg
 from app.registry.models import Person, Village
 from app.registry.paths import VILLAGE
 from app.web import SAFE_METHODS, Ctx, View
@@ -119,11 +121,17 @@ def _village(ctx: Ctx, assembly: Assembly) -> Village:
 
 def link_for(ctx: Ctx) -> Callable[[str], str]:
     """The absolute slip link of a token. A phone scans the QR, so the link must be
-    absolute: this server as the organizer reached it. Built once; url_for per slip
+    absolute, on the address phones open (Ctx.phone_url). Built once; url_for per slip
     would walk the routes 3,000 times."""
     marker = "TOKEN"
-    prefix = str(ctx.request.url_for("slips:slip", token=marker)).removesuffix(marker)
+    prefix = ctx.phone_url("slips:slip", token=marker).removesuffix(marker)
     return lambda token: prefix + token
+
+
+def link_check(ctx: Ctx) -> Response:
+    """What the assembly page's "test your link" QR code opens: the organizer scans it with
+    their own phone before printing, and this page says the phone got through."""
+    return ctx.render("slips/link_check.html", address=ctx.phone_url("slips:code"))
 
 
 def assemblies(ctx: Ctx) -> Response:
@@ -214,6 +222,9 @@ def assembly_page(ctx: Ctx, errors: dict[str, str] | None = None, status: int = 
         "expired": utcnow() >= assembly.links_expire_at,
         "throttled": services.throttled_addresses(ctx.db),
         "audience": services.audience_size(ctx.db, assembly),
+        "check_url": ctx.phone_url("slips:link_check"),
+        "check_qr": qr_svg(ctx.phone_url("slips:link_check"), best_mask=True),
+        "check_loopback": is_loopback_url(ctx.phone_url("slips:link_check")),
     }
     return ctx.render(
         "slips/voting_assembly.html",
@@ -237,16 +248,29 @@ def slips_issue(ctx: Ctx) -> Response:
 
 
 def slip_sheet(ctx: Ctx) -> Response:
+    """The printable sheet. While its links point at this machine only (loopback), it shows
+    how to fix that instead of slips no phone could open; `anyway=1` prints them for a
+    test on this machine, with the warning on the paper."""
     assembly = ASSEMBLY.of(ctx)
     group = ctx.request.query_params.get("group", "")
     group_id = whole_number(group)
-    rows = sheets.sheet_rows(ctx.db, ctx.settings, assembly, link_for(ctx), group_id)
+    code_url = ctx.phone_url("slips:code")
+    loopback = is_loopback_url(code_url)
+    anyway = ctx.request.query_params.get("anyway") == "1"
+    rows = (
+        sheets.sheet_rows(ctx.db, ctx.settings, assembly, link_for(ctx), group_id)
+        if anyway or not loopback
+        else []
+    )
     return ctx.render(
         "slips/voting_slip_sheet.html",
         assembly=assembly,
         village=_village(ctx, assembly),
         rows=rows,
-        code_url=str(ctx.request.url_for("slips:code")),
+        code_url=code_url,
+        loopback=loopback,
+        anyway=anyway,
+        group=group,
     )
 
 
@@ -263,9 +287,10 @@ def _slip_page(ctx: Ctx, errors: dict[str, str], status: int = 200) -> Response:
         slip=slip,
         person=person,
         link=link,
-        qr=sheets.qr_svg(link, best_mask=True),
+        qr=qr_svg(link, best_mask=True),
         code=links.slip_short_code(ctx.settings, slip),
-        code_url=str(ctx.request.url_for("slips:code")),
+        code_url=ctx.phone_url("slips:code"),
+        loopback=is_loopback_url(link),
         form={},
         errors=errors,
     )
@@ -300,6 +325,7 @@ ASSEMBLY_PATH = "/assemblies/{assembly_id:int}"
 
 routes: list[BaseRoute] = [
     route("/s", code, name="slips:code", permission=Permission.PUBLIC, methods=("GET", "POST")),
+    route("/link-check", link_check, name="slips:link_check", permission=Permission.PUBLIC),
     route("/s/{token}", slip, name="slips:slip", permission=Permission.PUBLIC),
     route(
         "/villages/{village_id:int}/assemblies",

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import segno
 from markupsafe import Markup
 from sqlalchemy import Integer, Select, String, column, func, select, table, text
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ from app.actors import Actor
 from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.permissions import Principal
+from app.qr import qr_svg
 from app.templating import CHINA_TIME
 
 # The registry's village table, read by name: the registry records its changes here, so
@@ -237,7 +237,6 @@ SHORT_HASH_DIGITS = 16
 # Millimetres per QR module: the full-hash anchor (version 5, 37 modules) is about 29 mm
 # across with its quiet zone, small enough for the foot of a notice.
 ANCHOR_MODULE_MM = 0.7
-_ANCHOR_QR_BORDER = 2
 
 
 def group_hex(digits: str) -> str:
@@ -272,17 +271,8 @@ class ChainAnchor:
         return f"{self.seq}:{self.hash}"
 
     def qr_svg(self) -> Markup:
-        """The QR code of `machine` as an inline SVG (segno, as on the slip sheets)."""
-        code = segno.make_qr(self.machine, error="m")
-        svg = code.svg_inline(
-            scale=ANCHOR_MODULE_MM,
-            border=_ANCHOR_QR_BORDER,
-            unit="mm",
-            svgclass="qr",
-            lineclass=None,
-            dark="#000",
-        )
-        return Markup(svg)  # noqa: S704 (segno's SVG: numbers and path commands only)
+        """The QR code of `machine` as an inline SVG (drawn as the slips' codes are)."""
+        return qr_svg(self.machine, best_mask=True, module_mm=ANCHOR_MODULE_MM)
 
 
 def chain_anchor(session: Session) -> ChainAnchor:

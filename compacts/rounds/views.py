@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
+from app.qr import qr_svg
 from app.registry.models import Group, Village
 from app.web import Ctx
 from compacts.models import Comment, Compact, DeliberationRound, Version, VoteChoice
@@ -27,7 +28,6 @@ from compacts.rounds.views_lead import routes as lead_routes
 from slips import SLIP_HOLDERS, SLIP_PAGE_SECTIONS, PageSection
 from slips.models import Assembly
 from slips.services import SlipAccess, resolve_slip
-from slips.sheets import qr_svg
 from slips.views import villager_page
 
 CHOICES = (
@@ -151,7 +151,7 @@ def projector(ctx: Ctx) -> Response:
     compact = ctx.db.get(Compact, round_.compact_id)
     assert version is not None
     preamble, items = blocks(version)
-    code_url = str(ctx.request.url_for("slips:code"))
+    code_url = ctx.phone_url("slips:code")
     return ctx.render(
         "compacts/round_projector.html",
         round=round_,

@@ -7,12 +7,12 @@ import re
 from datetime import date, timedelta
 
 import pytest
-import segno
 from sqlalchemy import func, select
 
 from app.actors import Actor
 from app.audit.models import AuditEntry
 from app.db import utcnow
+from app.qr import QUIET_ZONE, qr_matrix, qr_svg
 from app.registry.models import Village
 from ballots.exceptions import NotOnRoll
 from ballots.models import Credential
@@ -38,7 +38,6 @@ from slips.services import (
     resolve_slip,
     revoke_and_reissue,
 )
-from slips.sheets import BORDER, SHEET_MASK, qr_svg
 from tests import factories
 from tests.ballots import factories_elections as fe
 
@@ -306,17 +305,19 @@ def _cells(path: str) -> set[tuple[int, int]]:
 def test_the_qr_drawing_paints_exactly_the_dark_modules(best_mask):
     link = "https://cunyi.example.cn/s/1234.Ab3dEf5hIj7lMnOp.abcdefghijklmnopqrstuvwxyz1"
     svg = qr_svg(link, best_mask=best_mask)
-    code = segno.make_qr(link, error="m", mask=None if best_mask else SHEET_MASK)
+    matrix = qr_matrix(link, best_mask=best_mask)
     dark = {
-        (x + BORDER, y + BORDER)
-        for y, row in enumerate(code.matrix)
+        (x + QUIET_ZONE, y + QUIET_ZONE)
+        for y, row in enumerate(matrix)
         for x, value in enumerate(row)
         if value
     }
     (path,) = re.findall(r' d="([^"]+)"', svg)
     assert _cells(path) == dark
-    size = code.symbol_size(scale=1, border=BORDER)[0]
-    assert f'viewBox="0 0 {size} {size}"' in svg and 'width="30.75mm"' in svg
+    # Version 5 (37 modules) with the standard's quiet zone of 4 on each side.
+    size = len(matrix) + 2 * QUIET_ZONE
+    assert (len(matrix), size) == (37, 45)
+    assert f'viewBox="0 0 {size} {size}"' in svg and 'width="33.75mm"' in svg
 
 
 def test_a_short_code_already_in_use_is_never_issued_again(db, settings, monkeypatch):

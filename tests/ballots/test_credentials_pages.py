@@ -11,16 +11,17 @@ from app.actors import Actor
 from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.permissions import Role
+from app.qr import qr_svg
 from app.templating import CHINA_TIME
 from ballots.models import Stage
 from slips.links import slip_short_code, slip_token
 from slips.models import Assembly, Slip
 from slips.services import issue_slips
-from slips.sheets import qr_svg
 from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.ballots import factories_elections as fe
 from tests.conftest import post_form
+from tests.html import soup
 
 ACTOR = Actor(label="测试")
 
@@ -131,8 +132,14 @@ def test_the_slip_sheet_lists_name_group_qr_and_code_by_group_then_household(app
         # The QR holds the absolute link a phone opens (the drawing is deterministic).
         link = "http://testserver/s/" + slip_token(settings, slip)
         assert qr_svg(link) in sheet.text
-    assert "第一组 H3" in sheet.text
-    assert "http://testserver/s 输入号码" in sheet.text and "<script" not in sheet.text
+    page = soup(sheet.text)
+    first_slip = page.select_one("li.slip")
+    lines = [p.get_text(strip=True) for p in first_slip.select(".slip-line")]
+    assert lines == ["第一组", "H3 户", f"编号 {people['丙'].roll_number}"]
+    hint = first_slip.select_one(".slip-hint").get_text(strip=True)
+    # One hint for every use of the slip (voting, check-in, surveys), not "扫码投票".
+    assert hint == "用手机扫码打开；扫不了就在 http://testserver/s 输入上面的号码"
+    assert "<script" not in sheet.text
 
     one_group = browser.get(f"/assemblies/{meeting.id}/slips/sheet?group={second.id}")
     assert re.findall(r'<p class="slip-name">([^<]+)</p>', one_group.text) == ["甲", "乙"]
@@ -205,3 +212,26 @@ def test_a_lost_slip_is_found_revoked_and_reissued(app, db, settings):
     assert slip_short_code(settings, new) in page.text
     assert "旧二维码已作废" in page.text
     assert "已作废：纸条丢失" in browser.get(f"/assemblies/{meeting.id}?q={person.name}").text
+
+
+def test_namesakes_of_one_household_are_told_apart_by_their_birth_year(app, db, settings):
+    village = factories.VillageFactory()
+    meeting = fe.assembly(db, village)
+    household = factories.HouseholdFactory(village_id=village.id, number="016")
+    for year in (1958, 1990):
+        factories.PersonFactory(household=household, name="马浩然", birth_year=year)
+    other = factories.HouseholdFactory(village_id=village.id, number="017")
+    factories.PersonFactory(household=other, name="马浩然", birth_year=1970)
+    issue_slips(db, ACTOR, meeting, settings=settings)
+    sheet = soup(_organizer(app, village).get(f"/assemblies/{meeting.id}/slips/sheet").text)
+    who = {
+        " ".join(p.get_text(strip=True) for p in slip.select(".slip-who p"))
+        for slip in sheet.select("li.slip")
+    }
+    assert len(who) == 3  # no two slips alike
+    years = sorted(
+        line.get_text(strip=True).split("（")[-1]
+        for line in sheet.select(".slip-line")
+        if "年生" in line.get_text()
+    )
+    assert years == ["1958 年生）", "1990 年生）"]  # only the two who share household 016

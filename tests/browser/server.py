@@ -123,15 +123,28 @@ class RunningApp:
 
 @contextmanager
 def running_app(
-    database_url: str, data_dir: Path, secret_key: str, ready_path: str, timeout: float = 60
+    database_url: str,
+    data_dir: Path,
+    secret_key: str,
+    ready_path: str,
+    timeout: float = 60,
+    *,
+    listen: str = "127.0.0.1",
+    public_host: str | None = None,
 ) -> Iterator[RunningApp]:
-    """The real app under uvicorn on a free port, once it answers `ready_path`; stopped after."""
+    """The real app under uvicorn on a free port, once it answers `ready_path`; stopped after.
+
+    `listen` is the address it binds (0.0.0.0 for another host to reach it); `public_host`
+    sets CUNYI_PUBLIC_URL to http://HOST:PORT, the address printed QR codes carry.
+    """
     port = free_port()
     env = child_environment(
         CUNYI_DATABASE_URL=database_url, CUNYI_DATA_DIR=str(data_dir), CUNYI_SECRET_KEY=secret_key
     )
+    if public_host is not None:
+        env["CUNYI_PUBLIC_URL"] = f"http://{public_host}:{port}"
     command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command += ["--host", listen, "--port", str(port), "--log-level", "warning"]
     # cwd=data_dir: a developer's .env in the checkout must not leak into the test server.
     app = RunningApp(ServerProcess(command, env, cwd=data_dir), port)
     try:

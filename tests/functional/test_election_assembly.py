@@ -30,6 +30,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.permissions import Role
+from app.qr import qr_svg
 from app.registry.models import GroupMembership, Person
 from app.registry.rules import today_in_china
 from app.sealed_box.forms import opening_field
@@ -37,7 +38,6 @@ from app.settings import PROJECT_ROOT
 from ballots.models import Election, Round, RoundOutcome, Stage
 from slips.links import slip_token
 from slips.models import Slip
-from slips.sheets import qr_svg
 from tests import factories
 from tests.app.helpers import second_client, signed_in
 from tests.conftest import csrf_from
