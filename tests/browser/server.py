@@ -115,10 +115,11 @@ class ServerProcess:
 class RunningApp:
     process: ServerProcess
     port: int
+    host: str = "127.0.0.1"  # where this test process reaches it
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
 
 @contextmanager
@@ -146,7 +147,8 @@ def running_app(
     command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
     command += ["--host", listen, "--port", str(port), "--log-level", "warning"]
     # cwd=data_dir: a developer's .env in the checkout must not leak into the test server.
-    app = RunningApp(ServerProcess(command, env, cwd=data_dir), port)
+    reach = "127.0.0.1" if listen == "0.0.0.0" else listen
+    app = RunningApp(ServerProcess(command, env, cwd=data_dir), port, reach)
     try:
         app.process.wait_until_serving(app.base_url + ready_path, timeout=timeout)
         yield app
