@@ -49,8 +49,21 @@ class Printed:
     words: list[Word]
 
     def text(self, page: int | None = None) -> str:
-        """The words in reading order, joined without spaces (CJK text has none)."""
-        return "".join(w.text for w in self.words if page is None or w.page == page)
+        """The words as they stand on the paper, line by line from the top and left to right
+        within a line, joined without spaces (CJK text has none). Extraction order is the
+        PDF's drawing order, which puts "2026" after "年村民代表会议" when fonts change."""
+        chosen = [w for w in self.words if page is None or w.page == page]
+        lines: list[list[Word]] = []
+        for word in sorted(chosen, key=lambda w: (w.page, (w.y0 + w.y1) / 2, w.x0)):
+            line = lines[-1] if lines else None
+            if line is not None and line[0].page == word.page:
+                middle = (line[0].y0 + line[0].y1) / 2
+                height = max(line[0].y1 - line[0].y0, word.y1 - word.y0)
+                if abs((word.y0 + word.y1) / 2 - middle) < 0.4 * height:
+                    line.append(word)
+                    continue
+            lines.append([word])
+        return "".join(w.text for line in lines for w in sorted(line, key=lambda w: w.x0))
 
     def find(self, text: str) -> list[Word]:
         return [w for w in self.words if w.text == text]
