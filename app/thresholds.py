@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.i18n import gettext_, lazy
+
 
 @dataclass(frozen=True)
 class Threshold:
@@ -24,6 +26,13 @@ class Threshold:
     def describe(self) -> str:
         word = "more than" if self.strict else "at least"
         return f"{word} {self.num}/{self.den}"
+
+    def minimum(self, base: int) -> int:
+        """The least whole number that meets the threshold of `base` (how many votes or
+        people are needed, as a notice says it)."""
+        if self.strict:
+            return self.num * base // self.den + 1
+        return -(-self.num * base // self.den)
 
 
 MORE_THAN_HALF = Threshold(1, 2, strict=True)
@@ -42,3 +51,20 @@ def check_threshold(key: str, value: Any) -> Threshold:
     if not whole or num < 0 or den < 1 or not isinstance(strict, bool):
         raise ValueError(f"{key}: num >= 0 and den >= 1 must be whole numbers, strict true/false")
     return Threshold(num, den, strict)
+
+
+_FRACTIONS = {
+    (1, 2): lazy("一半"),
+    (2, 3): lazy("三分之二"),
+    (4, 5): lazy("五分之四"),
+    (1, 3): lazy("三分之一"),
+}
+
+
+def in_words(threshold: Threshold, base: str) -> str:
+    """'超过应到人数的一半': how the rule reads in a notice, the minutes or the results."""
+    known = _FRACTIONS.get((threshold.num, threshold.den))
+    frac = str(known) if known else f"{threshold.num}/{threshold.den}"
+    if threshold.strict:
+        return gettext_("超过%(base)s的%(frac)s", base=base, frac=frac)
+    return gettext_("不少于%(base)s的%(frac)s", base=base, frac=frac)

@@ -19,8 +19,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from app.i18n import _, lazy
-from app.thresholds import AT_LEAST_TWO_THIRDS, MORE_THAN_HALF, Threshold, check_threshold
+from app.i18n import _
+from app.thresholds import (
+    AT_LEAST_TWO_THIRDS,
+    MORE_THAN_HALF,
+    Threshold,
+    check_threshold,
+    in_words,
+)
 
 AT_LEAST_FOUR_FIFTHS = Threshold(4, 5, strict=False)
 AT_LEAST_ONE_THIRD = Threshold(1, 3, strict=False)
@@ -106,22 +112,6 @@ PROFILES: dict[str, MeetingProfile] = {
 # The bodies `cunyi recount` accepts (the contract in README "cunyi recount").
 RECOUNT_BODIES = ("villagers-assembly", "representatives-assembly", "group-meeting", "recall")
 
-_FRACTIONS = {
-    (1, 2): lazy("一半"),
-    (2, 3): lazy("三分之二"),
-    (4, 5): lazy("五分之四"),
-    (1, 3): lazy("三分之一"),
-}
-
-
-def describe(threshold: Threshold, base: str) -> str:
-    """'超过应到人数的一半': how the rule reads in a notice or the minutes."""
-    known = _FRACTIONS.get((threshold.num, threshold.den))
-    frac = str(known) if known else f"{threshold.num}/{threshold.den}"
-    if threshold.strict:
-        return _("超过%(base)s的%(frac)s", base=base, frac=frac)
-    return _("不少于%(base)s的%(frac)s", base=base, frac=frac)
-
 
 @dataclass(frozen=True)
 class QuorumCheck:
@@ -133,9 +123,9 @@ class QuorumCheck:
 def quorum_rule(profile: MeetingProfile) -> str:
     parts = []
     if profile.quorum_members is not None:
-        parts.append(_("到会人数%(t)s", t=describe(profile.quorum_members, _("应到人数"))))
+        parts.append(_("到会人数%(t)s", t=in_words(profile.quorum_members, _("应到人数"))))
     if profile.quorum_households is not None:
-        parts.append(_("到会户代表%(t)s", t=describe(profile.quorum_households, _("总户数"))))
+        parts.append(_("到会户代表%(t)s", t=in_words(profile.quorum_households, _("总户数"))))
     if not parts:
         return _("不需要法定人数")
     return _("，或").join(parts)
@@ -193,13 +183,13 @@ def decision_rule(profile: MeetingProfile) -> str:
     if profile.recall:
         return _(
             "投票人数%(v)s才有效；赞成票%(d)s为通过",
-            v=describe(_turnout(profile), _("登记选民")),
-            d=describe(profile.decision, _("投票人数")),
+            v=in_words(_turnout(profile), _("登记选民")),
+            d=in_words(profile.decision, _("投票人数")),
         )
     return _(
         "%(q)s；赞成票%(d)s为通过（弃权和未表态的都不算赞成）",
         q=quorum_rule(profile),
-        d=describe(profile.decision, _("到会人数")),
+        d=in_words(profile.decision, _("到会人数")),
     )
 
 
@@ -224,7 +214,7 @@ def count_motion(
     quorum = check_quorum(profile, members, present, households, households_present)
     carried = profile.decision.met(yes, present) and present > 0
     passed = quorum.holds and carried
-    majority = describe(profile.decision, _("到会人数 %(p)s 人", p=present))
+    majority = in_words(profile.decision, _("到会人数 %(p)s 人", p=present))
     if not quorum.holds:
         why = _("未达到法定人数，表决不成立，未通过")
     elif passed:
@@ -254,12 +244,12 @@ def _count_recall(
     valid = _turnout(profile).met(voting, registered) and registered > 0
     passed = valid and profile.decision.met(yes, voting) and voting > 0
     if not valid:
-        turnout = describe(_turnout(profile), _("登记选民"))
+        turnout = in_words(_turnout(profile), _("登记选民"))
         why = _("投票人数没有%(t)s，罢免表决无效", t=turnout)
     elif passed:
-        why = _("赞成票%(d)s：罢免通过", d=describe(profile.decision, _("投票人数")))
+        why = _("赞成票%(d)s：罢免通过", d=in_words(profile.decision, _("投票人数")))
     else:
-        why = _("赞成票没有%(d)s：罢免未通过", d=describe(profile.decision, _("投票人数")))
+        why = _("赞成票没有%(d)s：罢免未通过", d=in_words(profile.decision, _("投票人数")))
     reason = _(
         "登记选民 %(r)s 人，投票 %(v)s 人。赞成 %(yes)s，反对 %(no)s，弃权 %(abstain)s。%(why)s",
         r=registered,

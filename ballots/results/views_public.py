@@ -17,6 +17,7 @@ from ballots.paper.display import CHANNEL_LABELS
 from ballots.paths import ELECTION, ROUND, route
 from ballots.results import services as results
 from ballots.results import tracker
+from ballots.results.rules import rule_sentences
 from ballots.setup.rules import PROFILE_LABELS
 
 STATUS_LABELS = {
@@ -59,6 +60,7 @@ def public_results(ctx: Ctx) -> Response:
         kind_label=kind_label,
         void_labels=results.VOID_REASONS,
         rule_labels=PROFILE_LABELS,
+        rule_sentences=rule_sentences,
         channel_labels=CHANNEL_LABELS,
         anchor=chain_anchor(ctx.db),
     )

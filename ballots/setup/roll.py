@@ -125,13 +125,20 @@ def roll_rows(
     ]
 
 
-def roll_count(session: Session, election: Election, *, q: str = "") -> int:
+def roll_count(
+    session: Session, election: Election, *, q: str = "", include_struck: bool = True
+) -> int:
+    """How many rows the roll has; without `include_struck`, how many voters it has (those
+    struck off after an upheld objection are no longer voters: the public roll, turnout
+    and count leave them out, and so does every figure shown)."""
     stmt = (
         select(func.count())
         .select_from(RollEntry)
         .join(Person, Person.id == RollEntry.person_id)
         .where(RollEntry.election_id == election.id)
     )
+    if not include_struck:
+        stmt = stmt.where(RollEntry.struck.is_(False))
     if q:
         stmt = stmt.where(Person.name.contains(q, autoescape=True))
     return int(session.scalar(stmt) or 0)

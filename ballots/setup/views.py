@@ -24,7 +24,7 @@ from app.registry.rules import paging, today_in_china
 from app.registry.structure import village_groups
 from app.web import Ctx
 from ballots.exceptions import InvalidElectionInput
-from ballots.models import Election, Stage
+from ballots.models import Election, Round, RoundStatus, Stage
 from ballots.paths import SETUP_ELECTION
 from ballots.paths import setup_route as route
 from ballots.setup import forms as forms_setup
@@ -181,6 +181,18 @@ def election(ctx: Ctx) -> Response:
     return _election_page(ctx, found, refused=[], status=200)
 
 
+def _next_label(election: Election, round_: Round | None, following: Stage | None) -> str:
+    """What happens next, as the round page offers it: after a void round, not 确认结果
+    but a new round of voting."""
+    if (
+        election.stage is Stage.ANNOUNCED
+        and round_ is not None
+        and round_.status is RoundStatus.VOID
+    ):
+        return gettext_("安排新一轮投票（本轮选举无效）")
+    return str(setup_rules.STAGE_ACTIONS[following]) if following else ""
+
+
 def _election_page(ctx: Ctx, found: Election, refused: list[str], status: int) -> Response:
     today = today_in_china()
     following = setup_rules.next_stage(found.stage)
@@ -193,12 +205,12 @@ def _election_page(ctx: Ctx, found: Election, refused: list[str], status: int) -
         **describe(ctx, found),
         profile=profile_for(found),
         profile_label=setup_rules.PROFILE_LABELS.get(found.profile_name, found.profile_name),
-        roll_size=roll_count(ctx.db, found),
+        roll_size=roll_count(ctx.db, found, include_struck=False),
         open_objections=transition_facts(ctx.db, found, today).open_objections,
         candidates=round_candidates(ctx.db, round_) if round_ else [],
         round=round_,
         next_stage=following,
-        next_label=setup_rules.STAGE_ACTIONS[following] if following else "",
+        next_label=_next_label(found, round_, following),
         button=button,
         not_yet=refusals(ctx.db, found, button, today) if button else [],
         refused=refused,
@@ -233,6 +245,8 @@ def roll(ctx: Ctx) -> Response:
         **describe(ctx, found),
         rows=roll_rows(ctx.db, found, q=q, offset=pages.offset, limit=pages.size),
         paging=pages,
+        voters=roll_count(ctx.db, found, include_struck=False),
+        struck=roll_count(ctx.db, found) - roll_count(ctx.db, found, include_struck=False),
         query={"q": q},
         category_labels=RESIDENCE_LABELS,
         can_build=setup_rules.rebuild_problem(found.stage) is None,

@@ -13,7 +13,7 @@ from app.actors import Actor
 from app.db import utcnow
 from app.permissions import Role
 from app.sealed_box.models import SealedChoice
-from ballots.models import Ballot, Channel, CredentialUse, Receipt, Stage
+from ballots.models import Ballot, Channel, CredentialUse, Receipt, RoundStatus, Stage
 from ballots.setup import credentials
 from slips.links import slip_short_code, slip_token
 from slips.services import issue_slips, resolve_slip, revoke_and_reissue
@@ -269,3 +269,20 @@ def test_a_proxy_votes_the_entrusted_ballot_from_their_own_slip(client, db, sett
     refused = client.get(_ballot_path(v, away, entry=v.entries[1]))
     assert refused.status_code == 409
     assert "这张选票已经投过了" in refused.text
+
+
+def test_after_the_close_an_unused_slip_says_voting_has_ended(client, db, settings, v):
+    token = _token(db, settings, v)
+    v.round.status = RoundStatus.COUNTING
+    v.election.stage = Stage.COUNTING
+    db.flush()
+    card = soup(client.get(f"/s/{token}").text).select_one("li.card")
+    assert "投票已经结束，正在计票。" in card.get_text()
+    assert "请等工作人员宣布开始" not in card.get_text() and card.select("a") == []
+    v.election.stage = Stage.CERTIFIED
+    db.flush()
+    card = soup(client.get(f"/s/{token}").text).select_one("li.card")
+    assert "这一轮投票已经结束。" in card.get_text()
+    (results,) = card.select("a")
+    assert results.get_text(strip=True) == "看选举结果"
+    assert client.get(results["href"]).status_code == 200

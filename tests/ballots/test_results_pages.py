@@ -176,3 +176,16 @@ def test_a_void_first_round_held_again_is_not_called_the_first_round(app, db, cl
     assert [h.get_text(" ", strip=True).split(" · ")[0] for h in public.select("h2")] == [
         "第 1 轮：第一轮投票"
     ]
+
+
+def test_after_a_void_round_the_election_page_says_a_new_round_comes_next(app, db):
+    poll = make_poll(db, voters=10)
+    poll.votes([["甲"]] * 3)  # void: no more than half voted
+    results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
+    results.announce(db, poll.actor, poll.round, ELECTION_DAY)
+    browser = signed_in(app, poll.organizer)
+    overview = soup(browser.get(f"/elections/{poll.election.id}").text).get_text()
+    assert "下一步是：安排新一轮投票（本轮选举无效）" in overview
+    assert "确认结果" not in overview
+    round_page = soup(browser.get(f"/rounds/{poll.round.id}").text)
+    assert "安排新一轮投票" in round_page.get_text()

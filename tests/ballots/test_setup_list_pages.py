@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from ballots import setup
 from ballots.models import Candidate, Nomination, Objection, Stage
 from tests.ballots.setup_support import election, nominate, person, place
 from tests.conftest import post_form, sign_in
+from tests.html import soup
 
 
 def _published(client, db, voters=3):
@@ -175,3 +177,26 @@ def test_withdraw_a_candidate_on_the_page(client, db):
     assert "选民0 已退出，由 选民2 接替。" in client.get(done.headers["location"]).text
     public = client.get(f"/public/elections/{found.id}/candidates").text
     assert "已退出：选民0" in public
+
+
+def test_after_an_upheld_objection_every_page_counts_the_same_voters(client, db):
+    where, found = _published(client, db, voters=4)
+    objection = setup.file_objection(
+        db, where.actor, found, person_id=where.people[0].id, filed_by="王五", text="已迁出",
+        today=today_in_china(),
+    )  # fmt: skip
+    decide = f"/elections/{found.id}/objections/{objection.id}/decide"
+    assert post_form(client, decide, {"upheld": "yes", "reason": "经核实已迁出"}).status_code == 303
+
+    def said(path: str, pattern: str) -> int:
+        text = soup(client.get(path).text).select_one("main").get_text(" ", strip=True)
+        found_number = re.search(pattern, text)
+        assert found_number, f"{path}: {pattern} not in {text[:300]}"
+        return int(found_number.group(1))
+
+    public = said(f"/public/elections/{found.id}/roll", r"共 (\d+) 人")
+    roll_page = said(f"/elections/{found.id}/roll", r"共 (\d+) 人")
+    overview = said(f"/elections/{found.id}", r"选民名单 (\d+) 人")
+    assert public == roll_page == overview == 3
+    roll_text = soup(client.get(f"/elections/{found.id}/roll").text).get_text()
+    assert "另有 1 人因异议成立已从名单上划去" in roll_text
