@@ -59,7 +59,6 @@ def villager_page(view: View) -> View:
                 error.status_code,
                 title=str(error.title),
                 message=error.render_message(),
-                error_code=error.status_code,
             )
         # The link is the villager's key and the page may show a receipt: keep neither
         # in a shared phone's cache or history snapshots.

@@ -24,6 +24,7 @@ from ballots.paper.roll_lookup import search_roll
 from ballots.paper.services import voted_channels
 from ballots.paths import ELECTION, ENTRY, ROUND, route
 from ballots.setup import profile_for
+from slips.views import villager_page
 
 # The organizer's list ----------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ def _ballot_context(ctx: Ctx, round_: Round, entry: RollEntry) -> dict[str, Any]
     }
 
 
+@villager_page
 def villager_ballot(ctx: Ctx) -> Response:
     """The homebound villager's ballot, confirmation and receipt on the handed-over phone."""
     round_, entry = _handed_over(ctx)

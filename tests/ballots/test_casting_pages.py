@@ -286,3 +286,10 @@ def test_after_the_close_an_unused_slip_says_voting_has_ended(client, db, settin
     (results,) = card.select("a")
     assert results.get_text(strip=True) == "看选举结果"
     assert client.get(results["href"]).status_code == 200
+
+
+def test_a_refused_slip_page_speaks_in_sentences_without_a_status_code(client, db, settings, v):
+    token = _token(db, settings, v)
+    page = soup(client.get(f"/s/{token}x").text)  # a mistyped or forged link
+    assert page.select_one("h1").get_text(strip=True)
+    assert "错误代码" not in page.get_text() and "409" not in page.get_text()

@@ -191,7 +191,10 @@ def test_a_voter_not_on_the_list_gets_no_ballot(db, client):
 def test_no_ballot_on_a_phone_nobody_handed_over(db, client):
     response = client.get(BALLOT)
     assert response.status_code == 404
-    assert "这台手机上没有打开的选票" in response.text
+    page = soup(response.text)
+    assert "这台手机上没有打开的选票" in page.get_text()
+    assert "错误代码" not in page.get_text()  # a villager page: sentences, no status codes
+    assert page.select("nav, .nav") == []
     assert client.get(RESUME).headers["location"] == "/signin"
 
 
