@@ -16,6 +16,7 @@ from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
 from app.i18n import lazy
+from app.ordering import counting_key
 from app.registry.models import Group, GroupKind, Sex, Village
 from app.sealed_box import services as sealed_box
 from app.templating import CHINA_TIME
@@ -57,7 +58,7 @@ def village_meetings(session: Session, village_id: int) -> list[Meeting]:
 
 def staff_choices(session: Session, village: Village) -> list[StaffUser]:
     """Active staff who may host or record: the village's own and the township's."""
-    return list(
+    return sorted(
         session.scalars(
             select(StaffUser)
             .where(StaffUser.active.is_(True))
@@ -65,19 +66,18 @@ def staff_choices(session: Session, village: Village) -> list[StaffUser]:
                 (StaffUser.village_id == village.id)
                 | (StaffUser.village_id.is_(None) & (StaffUser.township_id == village.township_id))
             )
-            .order_by(StaffUser.display_name, StaffUser.id)
-        )
+            .order_by(StaffUser.id)
+        ),
+        key=lambda user: counting_key(user.display_name),
     )
 
 
 def group_choices(session: Session, village_id: int) -> list[Group]:
-    return list(
-        session.scalars(
-            select(Group)
-            .where(Group.village_id == village_id, Group.kind == GroupKind.VILLAGERS)
-            .order_by(Group.name)
-        )
+    """The villagers' groups, 第一 to 第十一 as a person counts them."""
+    found = session.scalars(
+        select(Group).where(Group.village_id == village_id, Group.kind == GroupKind.VILLAGERS)
     )
+    return sorted(found, key=lambda group: counting_key(group.name))
 
 
 # --- creating and editing --------------------------------------------------------------------

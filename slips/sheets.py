@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from app.ordering import counting_key
 from app.qr import qr_svg
 from app.registry.models import Group, GroupKind, GroupMembership, Household, Person
 from app.settings import Settings
@@ -55,7 +56,7 @@ def live_slips(
     ]
     # People outside any villagers' group come last; names sort by code point, which is
     # stable and good enough for a print order.
-    rows.sort(key=lambda r: (r[2] == "", r[2], r[3], r[1].roll_number))
+    rows.sort(key=lambda r: (r[2] == "", counting_key(r[2]), r[3], r[1].roll_number))
     return rows
 
 
@@ -92,9 +93,8 @@ def sheet_rows(
 
 def slip_groups(session: Session, assembly: Assembly) -> list[tuple[int, str]]:
     """The villagers' groups of the assembly's village, to print one group at a time."""
-    stmt = (
-        select(Group.id, Group.name)
-        .where(Group.village_id == assembly.village_id, Group.kind == GroupKind.VILLAGERS)
-        .order_by(Group.name)
+    stmt = select(Group.id, Group.name).where(
+        Group.village_id == assembly.village_id, Group.kind == GroupKind.VILLAGERS
     )
-    return [(gid, name) for gid, name in session.execute(stmt)]
+    rows = [(gid, name) for gid, name in session.execute(stmt)]
+    return sorted(rows, key=lambda row: counting_key(row[1]))

@@ -29,6 +29,7 @@ from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.audit.services import record
 from app.i18n import gettext_, lazy
+from app.ordering import counting_key
 from app.permissions import Role
 from app.registry.models import Village
 from app.sealed_box import services as sealed_box
@@ -82,7 +83,7 @@ def holder_choices(session: Session, survey: Survey) -> list[StaffUser]:
     the survey's township whose scope covers its village."""
     village = session.get(Village, survey.village_id)
     assert village is not None  # the foreign key
-    return list(
+    return sorted(
         session.scalars(
             select(StaffUser)
             .where(
@@ -91,8 +92,9 @@ def holder_choices(session: Session, survey: Survey) -> list[StaffUser]:
                 StaffUser.active.is_(True),
                 or_(StaffUser.village_id.is_(None), StaffUser.village_id == village.id),
             )
-            .order_by(StaffUser.display_name, StaffUser.id)
-        )
+            .order_by(StaffUser.id)
+        ),
+        key=lambda user: counting_key(user.display_name),
     )
 
 

@@ -22,6 +22,7 @@ from app.audit.services import record
 from app.db import utcnow
 from app.errors import Conflict
 from app.i18n import lazy
+from app.ordering import counting_key
 from app.permissions import VILLAGE_ROLES, Principal, Role
 
 _hasher = PasswordHasher()
@@ -304,18 +305,18 @@ def set_active(session: Session, actor: Actor, user: StaffUser, active: bool) ->
 
 
 def village_tellers(session: Session, village_id: int) -> list[StaffUser]:
-    """The village's active teller accounts, by name: who may count and hold a sealed box."""
-    return list(
-        session.scalars(
-            select(StaffUser)
-            .where(
-                StaffUser.village_id == village_id,
-                StaffUser.role == Role.TELLER,
-                StaffUser.active.is_(True),
-            )
-            .order_by(StaffUser.display_name, StaffUser.id)
+    """The village's active teller accounts, by name as a person counts (甲 before 乙): who
+    may count and hold a sealed box."""
+    found = session.scalars(
+        select(StaffUser)
+        .where(
+            StaffUser.village_id == village_id,
+            StaffUser.role == Role.TELLER,
+            StaffUser.active.is_(True),
         )
+        .order_by(StaffUser.id)
     )
+    return sorted(found, key=lambda user: counting_key(user.display_name))
 
 
 def staff_in_scope(session: Session, viewer: StaffUser) -> list[StaffUser]:

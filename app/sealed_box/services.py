@@ -55,6 +55,7 @@ from starlette.background import BackgroundTask
 from app.accounts.models import StaffUser
 from app.db import Database, utcnow
 from app.i18n import lazy
+from app.ordering import counting_key
 from app.sealed_box.exceptions import (
     BadBoxPassword,
     BoxAlreadySealed,
@@ -231,8 +232,9 @@ def box_status(session: Session, kind: str, poll_id: int, *, threshold: int = 2)
         select(BoxHolder, StaffUser.display_name)
         .join(StaffUser, StaffUser.id == BoxHolder.holder_id)
         .where(BoxHolder.box_id == box.id)
-        .order_by(StaffUser.display_name, StaffUser.id)
+        .order_by(StaffUser.id)
     ).all()
+    rows = sorted(rows, key=lambda row: counting_key(row[1]))
     sealed = box.sealed_at is not None and box.opened_at is None
     holders = tuple(
         HolderStatus(

@@ -18,6 +18,7 @@ from app.accounts.models import StaffUser
 from app.accounts.services import verify_password, village_tellers
 from app.actors import Actor, actor_for
 from app.i18n import lazy
+from app.ordering import counting_key
 from app.registry.rules import today_in_china
 from app.sealed_box import services as sealed_box
 from ballots.exceptions import Conflict, ElectionError, NotNamedTeller, WrongPassword
@@ -50,14 +51,14 @@ def teller_choices(session: Session, election: Election) -> list[StaffUser]:
 
 
 def named_tellers(session: Session, round_: Round) -> list[StaffUser]:
-    return list(
-        session.scalars(
-            select(StaffUser)
-            .join(RoundTeller, RoundTeller.teller_id == StaffUser.id)
-            .where(RoundTeller.round_id == round_.id)
-            .order_by(StaffUser.display_name, StaffUser.id)
-        )
+    """The round's tellers, in the order a person counts their names (甲 before 乙)."""
+    found = session.scalars(
+        select(StaffUser)
+        .join(RoundTeller, RoundTeller.teller_id == StaffUser.id)
+        .where(RoundTeller.round_id == round_.id)
+        .order_by(StaffUser.id)
     )
+    return sorted(found, key=lambda user: counting_key(user.display_name))
 
 
 def set_tellers(session: Session, actor: Actor, round_: Round, teller_ids: Sequence[int]) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from app.ordering import counting_key
 from app.registry.models import Group, GroupKind, GroupMembership
 from ballots.counting.export import export_bytes, export_document
 from ballots.models import Credential, CredentialUse, Receipt, RollEntry, Round
@@ -116,4 +117,4 @@ def turnout_by_group(session: Session, round_: Round) -> list[GroupTurnout]:
         .group_by(Group.id, Group.name)
     )
     found = [GroupTurnout(name, int(registered), int(voted)) for name, registered, voted in rows]
-    return sorted(found, key=lambda row: (row.group is None, row.group or ""))
+    return sorted(found, key=lambda row: (row.group is None, counting_key(row.group or "")))

@@ -235,3 +235,15 @@ def test_namesakes_of_one_household_are_told_apart_by_their_birth_year(app, db, 
         if "年生" in line.get_text()
     )
     assert years == ["1958 年生）", "1990 年生）"]  # only the two who share household 016
+
+
+def test_groups_are_offered_as_a_person_counts_them(app, db, settings):
+    village = factories.VillageFactory()
+    meeting = fe.assembly(db, village)
+    for name in ("第三村民小组", "第十村民小组", "第一村民小组", "第二村民小组"):
+        group = factories.GroupFactory(village_id=village.id, name=name)
+        fe.adults(village, 1, group_id=group.id)
+    issue_slips(db, ACTOR, meeting, settings=settings)
+    page = soup(_organizer(app, village).get(f"/assemblies/{meeting.id}").text)
+    options = [o.get_text(strip=True) for o in page.select("#f-group option")][1:]
+    assert options == ["第一村民小组", "第二村民小组", "第三村民小组", "第十村民小组"]

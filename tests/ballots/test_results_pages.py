@@ -189,3 +189,14 @@ def test_after_a_void_round_the_election_page_says_a_new_round_comes_next(app, d
     assert "确认结果" not in overview
     round_page = soup(browser.get(f"/rounds/{poll.round.id}").text)
     assert "安排新一轮投票" in round_page.get_text()
+
+
+def test_tellers_are_listed_as_a_person_counts_them(app, db):
+    poll = make_poll(db)
+    for name in ("监票人丙", "监票人乙", "监票人甲"):
+        poll.teller(name)
+    page = soup(signed_in(app, poll.organizer).get(f"/rounds/{poll.round.id}").text)
+    form = page.select_one("form[action$='/tellers']")
+    names = [label.get_text(strip=True) for label in form.select("label")]
+    ours = [n for n in names if n.startswith("监票人")]
+    assert ours == ["监票人甲", "监票人乙", "监票人丙"]

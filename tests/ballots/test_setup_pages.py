@@ -14,6 +14,7 @@ from ballots.models import Election, RollEntry, Stage
 from tests.app.helpers import table_counts
 from tests.ballots.setup_support import election, person, place
 from tests.conftest import post_form, sign_in
+from tests.html import soup
 
 
 def _signed_in(client, db, voters=3):
@@ -213,3 +214,22 @@ def test_edit_a_draft_election(client, db):
     assert response.status_code == 303
     db.refresh(found)
     assert (found.title, found.seats, found.election_day.isoformat()) == ("改过的名字", 2, later)
+
+
+def test_a_refused_local_rule_opens_its_section_so_the_message_is_seen(client, db):
+    where = _signed_in(client, db)
+    path = f"/villages/{where.village.id}/elections/new"
+    day = (today_in_china() + timedelta(days=40)).isoformat()
+    blank = soup(client.get(path).text).select_one("form details")
+    assert not blank.has_attr("open")  # folded away when nothing in it is set
+    response = post_form(
+        client,
+        path,
+        {"title": "计生主任选举", "office": "director", "electorate": "village", "seats": "1",
+         "election_day": day, "roll_publication_days": "abc"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    section = soup(response.text).select_one("form details")
+    assert section.has_attr("open")
+    message = section.select_one("#e-roll_publication_days").get_text(strip=True)
+    assert "选民名单至少公示天数请填 0 到 365 之间的整数" in message

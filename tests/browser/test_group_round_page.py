@@ -5,6 +5,7 @@ measured against, with the turnout by channel (issue 18)."""
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,5 +136,33 @@ def test_the_quorum_comes_from_the_roll_and_the_public_sees_its_figures(
             "委托投票": "0",
         }
         screenshot(public, "group-round-public")
+    finally:
+        context.close()
+
+
+def test_the_stage_bar_numbers_its_steps_without_overlapping_them(
+    browser: Browser, group_round: GroupRound
+) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        _sign_in(page, group_round)
+        page.goto(f"{group_round.base_url}/elections/{group_round.election_id}")
+        steps = page.locator("ol.stages li")
+        boxes = [steps.nth(i).bounding_box() for i in range(steps.count())]
+        assert len(boxes) >= 8 and all(boxes)
+        for left, right in itertools.pairwise(boxes):
+            assert left is not None and right is not None
+            same_line = abs(left["y"] - right["y"]) < 4
+            assert not same_line or left["x"] + left["width"] <= right["x"], "steps overlap"
+        numbers = page.eval_on_selector_all(
+            "ol.stages li", "ls => ls.map(l => getComputedStyle(l, '::before').content)"
+        )
+        # Each number is drawn inside its own step's box, not as a marker hanging outside it.
+        assert set(numbers) == {'counter(stage) ". "'}
+        assert (
+            page.eval_on_selector("ol.stages", "o => getComputedStyle(o).listStyleType") == "none"
+        )
+        screenshot(page, "election-stage-bar")
     finally:
         context.close()
