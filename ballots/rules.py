@@ -6,9 +6,12 @@ See ../shared/RULES.md. The integer arithmetic (`Threshold`) is the kernel's: ap
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from app.i18n import gettext_
 from app.thresholds import (
     AT_LEAST_ONE_THIRD,
     AT_LEAST_TWO_THIRDS,
@@ -122,3 +125,29 @@ def checked_overrides(profile: RuleProfile, overrides: dict[str, Any]) -> dict[s
                 raise ValueError(f"{key} must be a whole number >= 0")
             checked[key] = value
     return checked
+
+
+# --- what a written-in name can be ----------------------------------------------------
+
+# The dots between the parts of a name (阿卜杜热合曼·买买提), as typed on phones and PCs.
+NAME_DOTS = frozenset("·•・．.")
+WRITE_IN_MAX_LENGTH = 20
+
+
+def write_in_problem(name: str) -> str | None:
+    """Why `name` cannot be a person's name written on a ballot, or None when it can:
+    letters of any script, joined by a name dot or (between Latin words) a space; no
+    digits, punctuation, markup or emoji, and not longer than a name is."""
+    if len(name) > WRITE_IN_MAX_LENGTH:
+        return gettext_("另选的名字太长了（最多 %(n)s 个字），请只写姓名。", n=WRITE_IN_MAX_LENGTH)
+    parts = re.split("[·•・．. ]", name)
+    if not name or any(not part for part in parts) or name[0] in NAME_DOTS:
+        return gettext_("另选的名字只能是姓名，例如“王芳”或“阿卜杜热合曼·买买提”。")
+    for char in name:
+        if char in NAME_DOTS or char == " ":
+            continue
+        if unicodedata.category(char).startswith("C"):  # unseen: naming it shows nothing
+            return gettext_("另选的名字里有不能用的字符，请只写姓名。")
+        if not unicodedata.category(char).startswith("L"):
+            return gettext_("另选的名字里有“%(char)s”，姓名里不会有它。请只写姓名。", char=char)
+    return None

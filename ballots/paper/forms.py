@@ -7,6 +7,7 @@ from datetime import date
 
 from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
+from ballots.rules import write_in_problem
 
 STACK_MAX_LENGTH = 50
 NAME_MAX_LENGTH = 50
@@ -47,11 +48,17 @@ def parse_count_entry(
     )
     if action == "ballot" and not names:
         result.error("mark", gettext_("这张没有选任何人。如果选票上什么也没写，请点“空白票”。"))
-    if any(len(name) > NAME_MAX_LENGTH for name in names):
-        result.error(
-            "write_in", gettext_("名字最多 %(max)s 个字，请核对后重新录入。", max=NAME_MAX_LENGTH)
-        )
+    _check_write_ins(result, write_ins)
     return result
+
+
+def _check_write_ins(result: FormResult, write_ins: Sequence[str]) -> None:
+    """A written-in name must be what a person's name can be (ballots.rules)."""
+    for name in _names(write_ins):
+        problem = write_in_problem(" ".join(name.split()))
+        if problem is not None:
+            result.error("write_in", problem)
+            return
 
 
 def parse_ballot(marks: Sequence[str], write_ins: Sequence[str], seats: int) -> FormResult:
@@ -69,10 +76,7 @@ def parse_ballot(marks: Sequence[str], write_ins: Sequence[str], seats: int) -> 
                 n=len(names),
             ),
         )
-    if any(len(name) > NAME_MAX_LENGTH for name in names):
-        result.error(
-            "write_in", gettext_("名字最多 %(max)s 个字，请改短一些。", max=NAME_MAX_LENGTH)
-        )
+    _check_write_ins(result, write_ins)
     return result
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +45,7 @@ from ballots.models import (
     Round,
     RoundStatus,
 )
+from ballots.rules import write_in_problem
 from ballots.setup.rules import resolve_profile
 from slips.exceptions import LinkRevoked
 from slips.services import SlipAccess
@@ -61,7 +61,6 @@ __all__ = [
     "voter_ballots",
 ]
 
-MAX_NAME_LENGTH = 50
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32
 ONLINE_CHANNELS = frozenset({Channel.ONLINE, Channel.MOBILE, Channel.PROXY})
 
@@ -79,14 +78,15 @@ def ballot_names(session: Session, round_: Round) -> list[str]:
     return list(session.scalars(stmt))
 
 
-def _clean_name(raw: str) -> str:
+def _clean_name(raw: str, candidates: Sequence[str]) -> str:
+    """A name as marked or written: a candidate's name as it stands; a written-in one must
+    be what a person's name can be (ballots.rules.write_in_problem)."""
     name = " ".join(raw.split())
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidMarks(
-            lazy("另选的名字太长了（最多 %(n)s 个字），请只写姓名。"), n=MAX_NAME_LENGTH
-        )
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InvalidMarks(lazy("另选的名字里有不能用的字符，请只写姓名。"))
+    if not name or name in candidates:
+        return name
+    problem = write_in_problem(name)
+    if problem is not None:
+        raise InvalidMarks(problem)
     return name
 
 
@@ -100,7 +100,7 @@ def normalize_marks(
     """
     chosen: list[str] = []
     for raw in marks:
-        name = _clean_name(raw)
+        name = _clean_name(raw, candidates)
         if not name or name in chosen:
             continue
         if name not in candidates and not write_ins_allowed:
