@@ -118,7 +118,7 @@ def words_off_the_page(printed: Printed, margin: float = 1.0) -> list[Word]:
 
 
 def rasterize(printed: Printed, tmp: Path, dpi: int = 150, workers: int = 2) -> list[Path]:
-    """Each page as a grey PNG at `dpi`, the pages split between `workers` processes."""
+    """Each page as a grey image at `dpi`, the pages split between `workers` processes."""
     per = -(-printed.pages // workers)
     ranges = [
         (first, min(first + per - 1, printed.pages)) for first in range(1, printed.pages + 1, per)
@@ -127,24 +127,16 @@ def rasterize(printed: Printed, tmp: Path, dpi: int = 150, workers: int = 2) -> 
     def render(span: tuple[int, int]) -> None:
         first, last = span
         pages = ["-f", str(first), "-l", str(last)]
+        # Grey PGM, not PNG: compressing the pages took ten times as long as drawing them.
         subprocess.run(
-            [
-                "pdftoppm",
-                "-r",
-                str(dpi),
-                "-gray",
-                "-png",
-                *pages,
-                str(printed.path),
-                str(tmp / "raster"),
-            ],
+            ["pdftoppm", "-r", str(dpi), "-gray", *pages, str(printed.path), str(tmp / "raster")],
             check=True,
             timeout=1800,
         )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(render, ranges))
-    images = sorted(tmp.glob("raster-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    images = sorted(tmp.glob("raster-*.pgm"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
     assert len(images) == printed.pages
     return images
 
@@ -195,7 +187,7 @@ def decode_regions(
             int(region.x1 * scale),
             int(region.y1 * scale),
         )
-        crop = tmp / f"region-{index}.png"
+        crop = tmp / f"region-{index}.pgm"
         page.crop(box).save(crop)
         crops.append(crop)
     with ThreadPoolExecutor(max_workers=workers) as pool:
