@@ -1,14 +1,75 @@
-"""The staff home page: what this account can reach."""
+"""The staff home page: today's work first (a vote in progress, a count to make, a meeting to
+check people in to), then what this account can reach."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from app.permissions import ROLE_LABELS, Permission
+from app.i18n import gettext_
+from app.permissions import ROLE_LABELS, Permission, Principal, allows
 from app.registry.models import Household, Person, Village
 from app.registry.paths import route
 from app.web import Ctx
+from ballots.models import Election, Round, RoundStatus
+from meetings.models import Meeting, MeetingStatus
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing to do today, with where to do it."""
+
+    what: str
+    links: list[tuple[str, str]]  # (label, url)
+
+
+def _tasks(ctx: Ctx, user: Principal, village_ids: list[int]) -> list[Task]:
+    tasks: list[Task] = []
+    rounds = ctx.db.execute(
+        select(Round, Election)
+        .join(Election, Election.id == Round.election_id)
+        .where(
+            Election.village_id.in_(village_ids),
+            Round.status.in_((RoundStatus.OPEN, RoundStatus.COUNTING)),
+        )
+        .order_by(Election.id, Round.number)
+    ).all()
+    for round_, election in rounds:
+        page = ctx.url("ballots:round", round_id=round_.id)
+        if round_.status is RoundStatus.OPEN:
+            links = [(gettext_("本轮投票页面"), page)]
+            if allows(user, Permission.ELECTION_COUNT):
+                links += [
+                    (gettext_("发纸质选票"), ctx.url("ballots:paper", round_id=round_.id)),
+                    (gettext_("流动票箱"), ctx.url("ballots:mobile_box", round_id=round_.id)),
+                ]
+            what = gettext_(
+                "正在投票：%(title)s（第 %(n)s 轮）", title=election.title, n=round_.number
+            )
+        else:
+            links = [(gettext_("开箱、计票、公布结果"), page)]
+            what = gettext_(
+                "投票已结束，等待计票：%(title)s（第 %(n)s 轮）",
+                title=election.title,
+                n=round_.number,
+            )
+        tasks.append(Task(what, links))
+    if allows(user, Permission.MEETING_ATTENDANCE):
+        meetings = ctx.db.scalars(
+            select(Meeting)
+            .where(Meeting.village_id.in_(village_ids), Meeting.status == MeetingStatus.OPEN)
+            .order_by(Meeting.starts_at)
+        )
+        for meeting in meetings:
+            tasks.append(
+                Task(
+                    gettext_("正在开会：%(title)s", title=meeting.title),
+                    [(gettext_("签到"), ctx.url("meetings:attendance", meeting_id=meeting.id))],
+                )
+            )
+    return tasks
 
 
 def home(ctx: Ctx) -> Response:
@@ -34,6 +95,7 @@ def home(ctx: Ctx) -> Response:
     )
     return ctx.render(
         "home.html",
+        tasks=_tasks(ctx, user, ids),
         villages=villages,
         people=people,
         households=households,
