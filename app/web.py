@@ -487,3 +487,23 @@ def _fail(session: Session, ctx: Ctx) -> None:
         for task in ctx.on_failure:
             task(session)
         session.commit()
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation step says before an action that cannot be undone."""
+
+    title: str
+    happens: list[str]  # what pressing the button does, line by line
+    final: str  # what cannot be undone afterwards
+    button: str
+    back: str  # where 返回 leads
+    fields: dict[str, str] = field(default_factory=dict)  # posted along with the button
+
+
+def confirm_page(ctx: Ctx, confirmation: Confirmation) -> Response:
+    """The step between a button and an irreversible action: a GET of the action's own
+    address shows this page, whose form POSTs to it (no script needed)."""
+    return ctx.render(
+        "partials/confirm.html", confirmation=confirmation, action=ctx.request.url.path
+    )

@@ -17,7 +17,7 @@ from app.permissions import Permission
 from app.sealed_box.exceptions import BadBoxPassword, TooFewHolders, WrongBoxPassword
 from app.sealed_box.forms import opening_field, opening_passwords
 from app.sealed_box.services import scrub_after_commit
-from app.web import Ctx
+from app.web import Confirmation, Ctx, confirm_page
 from ballots.exceptions import AttendanceRefused, WrongPassword
 from ballots.models import Election, Round, RoundStatus, Stage
 from ballots.paper.display import CHANNEL_LABELS
@@ -146,6 +146,23 @@ def attendance_post(ctx: Ctx) -> Response:
 
 def close_post(ctx: Ctx) -> Response:
     round_ = ROUND.of(ctx)
+    if ctx.request.method == "GET":
+        voted = sum(results.channel_counts(ctx.db, round_).values())
+        return confirm_page(
+            ctx,
+            Confirmation(
+                title=gettext_("结束投票：%(title)s", title=round_.election.title),
+                happens=[
+                    gettext_(
+                        "扫码、纸质选票和流动票箱都不能再投票；现在已有 %(n)s 人投票。", n=voted
+                    ),
+                    gettext_("选票留在票箱里，由监计票人开箱，再和纸质选票一起计票。"),
+                ],
+                final=gettext_("投票结束以后不能重新打开，没投的人不能再投。"),
+                button=gettext_("确认结束投票"),
+                back=ctx.url("ballots:round", round_id=round_.id),
+            ),
+        )
     results.close_voting(ctx.db, ctx.actor, round_)
     ctx.flash(gettext_("投票已结束。请监计票人开箱，然后计票。"))
     return ctx.redirect("ballots:round", round_id=round_.id)
@@ -191,6 +208,20 @@ def open_box_post(ctx: Ctx) -> Response:
 
 def announce_post(ctx: Ctx) -> Response:
     round_ = ROUND.of(ctx)
+    if ctx.request.method == "GET":
+        return confirm_page(
+            ctx,
+            Confirmation(
+                title=gettext_("计票并当场公布结果：%(title)s", title=round_.election.title),
+                happens=[
+                    gettext_("按票箱里的选票和录入的纸质选票计票。"),
+                    gettext_("结果立即显示在公开的选举结果页上，并记入审计日志。"),
+                ],
+                final=gettext_("公布以后不能撤回或重算；有错只能依法宣布结果无效。"),
+                button=gettext_("确认计票并公布"),
+                back=ctx.url("ballots:round", round_id=round_.id),
+            ),
+        )
     results.announce(ctx.db, ctx.actor, round_)
     if round_.status is RoundStatus.VOID:
         ctx.flash(gettext_("结果已公布：本轮无效。请组织者安排重新投票。"))
@@ -301,7 +332,7 @@ routes = [
         close_post,
         name="ballots:close_voting",
         permission=Permission.ELECTION_MANAGE,
-        methods=["POST"],
+        methods=["GET", "POST"],
     ),
     route(
         _ROUND + "/box-password",
@@ -322,7 +353,7 @@ routes = [
         announce_post,
         name="ballots:announce",
         permission=Permission.ELECTION_COUNT,
-        methods=["POST"],
+        methods=["GET", "POST"],
     ),
     route(
         _ROUND + "/certify",

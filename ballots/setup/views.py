@@ -22,7 +22,7 @@ from app.registry.models import GroupKind, Village
 from app.registry.paths import VILLAGE
 from app.registry.rules import paging, today_in_china
 from app.registry.structure import village_groups
-from app.web import Ctx
+from app.web import Confirmation, Ctx, confirm_page
 from ballots.exceptions import InvalidElectionInput
 from ballots.models import Election, Round, RoundStatus, Stage
 from ballots.paths import SETUP_ELECTION
@@ -221,15 +221,42 @@ def _election_page(ctx: Ctx, found: Election, refused: list[str], status: int) -
 
 def election_advance(ctx: Ctx) -> Response:
     found = SETUP_ELECTION.of(ctx)
-    target = next((s for s in BUTTON_STAGES if s.value == ctx.field("target")), None)
+    asked = ctx.request.query_params.get("target", "") if ctx.request.method == "GET" else ""
+    target = next((s for s in BUTTON_STAGES if s.value == (asked or ctx.field("target"))), None)
     if target is None:
         raise NotFound(lazy("没有这个阶段。请回到选举页面，按页面上的按钮操作。"))
     refused = refusals(ctx.db, found, target, today_in_china())
     if refused:
         return _election_page(ctx, found, refused=refused, status=409)
+    if ctx.request.method == "GET":
+        return confirm_page(ctx, _advance_confirmation(ctx, found, target))
     advance(ctx.db, ctx.actor, found, target, today_in_china())
     ctx.flash(gettext_("选举已进入“%(stage)s”阶段。", stage=setup_rules.STAGE_LABELS[found.stage]))
     return ctx.redirect("ballots:election", election_id=found.id)
+
+
+def _advance_confirmation(ctx: Ctx, election: Election, target: Stage) -> Confirmation:
+    action = str(setup_rules.STAGE_ACTIONS[target])
+    happens = {
+        Stage.ROLL_PUBLISHED: [
+            gettext_(
+                "选民名单在公开页面上公示，公示日期记为今天；共 %(n)s 人。",
+                n=roll_count(ctx.db, election, include_struck=False),
+            ),
+            gettext_("从今天起可以对名单提出异议。"),
+        ],
+        Stage.OBJECTIONS_CLOSED: [gettext_("不再接受对选民名单的异议。")],
+        Stage.NOMINATIONS: [gettext_("选民可以开始提名候选人。")],
+        Stage.VOTING_OPEN: [gettext_("投票开始：选民可以用二维码纸条、纸质选票和流动票箱投票。")],
+    }.get(target, [gettext_("选举进入“%(stage)s”阶段。", stage=setup_rules.STAGE_LABELS[target])])
+    return Confirmation(
+        title=gettext_("%(action)s：%(title)s", action=action, title=election.title),
+        happens=happens,
+        final=gettext_("进入下一阶段以后不能退回。"),
+        button=gettext_("确认%(action)s", action=action),
+        back=ctx.url("ballots:election", election_id=election.id),
+        fields={"target": target.value},
+    )
 
 
 # --- the roll ---------------------------------------------------------------------------
@@ -304,7 +331,7 @@ def _routes() -> list[BaseRoute]:
         route("/elections/{election_id:int}/edit", election_edit, name="ballots:election_edit",
               permission=manage, methods=get_post),
         route("/elections/{election_id:int}/advance", election_advance,
-              name="ballots:election_advance", permission=manage, methods=["POST"]),
+              name="ballots:election_advance", permission=manage, methods=["GET", "POST"]),
         route("/elections/{election_id:int}/roll", roll, name="ballots:roll", permission=read),
         route("/elections/{election_id:int}/roll/build", roll_build, name="ballots:roll_build",
               permission=manage, methods=["POST"]),

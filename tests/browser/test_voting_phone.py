@@ -181,6 +181,11 @@ def test_a_villager_votes_on_a_phone_and_reads_the_receipt(
     try:
         organizer.goto(voting_server.base_url + voting_server.round_page)
         organizer.get_by_role("button", name="结束投票，开始计票").click()
+        # A step that says what ending the vote does, and that it cannot be undone.
+        confirm = organizer.locator("section.confirm")
+        assert "现在已有 1 人投票" in confirm.inner_text()
+        assert "不能重新打开" in confirm.inner_text()
+        organizer.get_by_role("button", name="确认结束投票").click()
         assert "请监计票人开箱" in organizer.inner_text("main")
     finally:
         organizer.context.close()
