@@ -10,6 +10,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, NoMatchFound
 
+import assessment.audit_labels  # noqa: F401  (the audit log's names for this package's actions)
 from app.accounts.services import staff_member
 from app.i18n import gettext_
 from app.permissions import Permission, allows

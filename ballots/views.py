@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+import ballots.audit_labels  # (the audit log's names for this package's actions)
 import ballots.voting.links  # noqa: F401  (adds the election page's links to other areas)
 from ballots import paper, results, setup, voting
 

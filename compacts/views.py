@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+import compacts.audit_labels  # noqa: F401  (the audit log's names for this package's actions)
 from compacts.adoption import routes as adoption_routes
 from compacts.rounds import routes as rounds_routes
 from compacts.versions import routes as versions_routes

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+import minutes.audit_labels  # noqa: F401  (the audit log's names for this package's actions)
 from app.accounts.models import StaffUser
 from app.accounts.services import staff_member
 from app.accounts.views import password_problem

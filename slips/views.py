@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+import slips.audit_labels  # noqa: F401  (the audit log's names for this package's actions)
 from app.db import utcnow
 from app.errors import DomainError, Forbidden
 from app.forms import whole_number

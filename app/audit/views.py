@@ -6,6 +6,8 @@ from datetime import date
 
 from starlette.responses import Response
 
+from app.audit.display import log_rows
+from app.audit.labels import action_label
 from app.audit.paths import route
 from app.audit.services import (
     LogFilters,
@@ -51,13 +53,14 @@ def audit_log(ctx: Ctx) -> Response:
     found = search_log(ctx.db, reader, wanted, page)
     return ctx.render(
         "audit/log.html",
-        entries=found.entries,
+        rows=log_rows(found.entries),
         filters=filters,
         page=page,
         pages=found.pages,
         total=found.total,
         villages=villages_in_scope(ctx.db, reader),
-        actions=actions_in_scope(ctx.db, reader),
+        # The raw names stay the values: the filter matches them by prefix.
+        actions=[(a, action_label(a)) for a in actions_in_scope(ctx.db, reader)],
     )
 
 

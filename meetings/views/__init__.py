@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+import meetings.audit_labels  # noqa: F401  (the audit log's names for this package's actions)
 from meetings.views.attendance import routes as attendance_routes
 from meetings.views.meetings import routes as meeting_routes
 from meetings.views.projector import routes as projector_routes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+import surveys.audit_labels  # noqa: F401  (the audit log's names for this package's actions)
 from surveys.views.answer import routes as answer_routes
 from surveys.views.manage import routes as manage_routes
 from surveys.views.paper import routes as paper_routes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -14,14 +14,13 @@ from app.permissions import ROLE_PERMISSIONS, Permission, Role
 from tests import factories
 from tests.app.helpers import append_entry, drop_audit_triggers
 from tests.conftest import sign_in
-
-ROW = re.compile(r"<tr><td>(\d+)</td>")
+from tests.html import soup
 
 
 def shown(response) -> set[int]:
     """The seq numbers of the entries listed on the page."""
     assert response.status_code == 200, response.text
-    return {int(seq) for seq in ROW.findall(response.text)}
+    return {int(cell.get_text()) for cell in soup(response.text).select("table.audit td.seq")}
 
 
 @pytest.fixture
@@ -117,3 +116,67 @@ def test_verify_page_shows_intact_then_broken(client, db, connection):
     assert broken.status_code == 200
     assert "审计链被破坏：从第 2 条记录起不可信" in broken.text
     assert "第 2 条记录不见了，被删除了" in broken.text
+
+
+def test_an_entry_reads_in_words_with_the_raw_record_one_click_away(client, db):
+    village = factories.VillageFactory()
+    auditor = factories.staff(Role.AUDITOR, township=village.township)
+    digest = "3f2a" * 16
+    summary = {
+        "ballots_cast": 99,
+        "valid": True,
+        "elected": ["朱淑珍"],
+        "election_id": 4,
+        "round": 1,
+        "export_sha256": digest,
+    }
+    entry = record(
+        db, SYSTEM, "election.announce", "election_round", 3, summary, village_id=village.id
+    )
+    sign_in(client, auditor.username)
+    page = soup(client.get("/audit").text)
+    row = page.select_one(f"tr#seq-{entry.seq}")
+    assert row is not None
+
+    action = row.select_one("td.action span")
+    assert action.get_text() == "计票并当场公布结果"
+    assert action["title"] == "election.announce"
+    obj = row.select_one("td.object")
+    assert obj.get_text(" ", strip=True).startswith("选举轮次 #3")
+    assert obj.select_one("a")["href"] == "/audit?object=election_round%3A3"
+
+    fields = row.select("td.summary > dl.audit-summary > dt")
+    values = row.select("td.summary > dl.audit-summary > dd")
+    assert {dt.get_text(): dd.get_text() for dt, dd in zip(fields, values, strict=True)} == {
+        "投出的选票": "99",
+        "当选人": "朱淑珍",
+        "选举": "#4",
+        "计票数据校验码": "-".join(["3f2a"] * 16),
+        "第几轮": "1",
+        "本轮有效": "是",
+    }
+    assert {dt["title"] for dt in fields} == set(summary)
+    # No raw JSON in the table itself: the stored record is under 原始记录.
+    assert "{" not in row.select_one("td.summary > dl").get_text()
+    raw = row.select_one("td.summary details.audit-raw")
+    assert raw.select_one("summary").get_text() == "原始记录"
+    codes = [code.get_text() for code in raw.select("code")]
+    assert codes[:2] == ["election.announce", "election_round:3"]
+    assert codes[2] == entry.summary
+    assert json.loads(codes[2]) == summary
+
+
+def test_the_action_filter_offers_names_and_keeps_raw_values(client, db, two_townships):
+    east, *_ = two_townships
+    auditor = factories.staff(Role.AUDITOR, township=east.township)
+    record(db, SYSTEM, "test.step", "test", 1, village_id=east.id)
+    sign_in(client, auditor.username)
+    page = soup(client.get("/audit", params={"action": "person.create"}).text)
+    options = {o["value"]: o.get_text() for o in page.select("#f-action option")}
+    # Both actions in the reader's scope; one nobody named shows its raw name.
+    assert options == {"": "全部", "person.create": "登记村民", "test.step": "test.step"}
+    assert page.select_one("#f-action option[selected]")["value"] == "person.create"
+    assert {span.get_text() for span in page.select("td.action span")} == {"登记村民"}
+    # An object without a name is shown by its raw type:id, once.
+    page = soup(client.get("/audit", params={"action": "test.step"}).text)
+    assert page.select_one("td.object").get_text(strip=True) == "test:1"
