@@ -47,8 +47,10 @@ def test_serve_says_what_phones_can_open():
     assert "cunyi serve --lan" in on_loopback[0]
     listed = phone_addresses(_settings(), "0.0.0.0", 8123)
     addresses = lan_addresses()
-    assert addresses, "this machine has a network address (CI's too)"
-    assert all(f"  http://{a}:8123" in listed for a in addresses)
+    if addresses:
+        assert all(f"  http://{a}:8123" in listed for a in addresses)
+    else:  # a machine with loopback only: it says so instead of listing nothing
+        assert listed[0].startswith("No network address found")
     assert not any("127.0.0.1" in line for line in listed)
     named = phone_addresses(_settings("http://192.168.43.1:8000"), "0.0.0.0", 8000)
     assert named == [
