@@ -210,6 +210,7 @@ def assembly_page(ctx: Ctx, errors: dict[str, str] | None = None, status: int = 
     """The assembly page; a registered section's form refused shows it again, with `errors`."""
     assembly = ASSEMBLY.of(ctx)
     query = ctx.request.query_params.get("q", "").strip()[:50]
+    check_url = ctx.phone_url("slips:link_check")
     page = {
         "assembly": assembly,
         "village": _village(ctx, assembly),
@@ -222,9 +223,9 @@ def assembly_page(ctx: Ctx, errors: dict[str, str] | None = None, status: int = 
         "expired": utcnow() >= assembly.links_expire_at,
         "throttled": services.throttled_addresses(ctx.db),
         "audience": services.audience_size(ctx.db, assembly),
-        "check_url": ctx.phone_url("slips:link_check"),
-        "check_qr": qr_svg(ctx.phone_url("slips:link_check"), best_mask=True),
-        "check_loopback": is_loopback_url(ctx.phone_url("slips:link_check")),
+        "check_url": check_url,
+        "check_qr": qr_svg(check_url, best_mask=True),
+        "check_loopback": is_loopback_url(check_url),
     }
     return ctx.render(
         "slips/voting_assembly.html",

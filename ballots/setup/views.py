@@ -267,13 +267,14 @@ def roll(ctx: Ctx) -> Response:
     q = ctx.request.query_params.get("q", "").strip()[:50]
     page = whole_number(ctx.request.query_params.get("page", "1")) or 1
     pages = paging(roll_count(ctx.db, found, q=q), page)
+    voters = roll_count(ctx.db, found, include_struck=False)
     return ctx.render(
         "ballots/setup_roll.html",
         **describe(ctx, found),
         rows=roll_rows(ctx.db, found, q=q, offset=pages.offset, limit=pages.size),
         paging=pages,
-        voters=roll_count(ctx.db, found, include_struck=False),
-        struck=roll_count(ctx.db, found) - roll_count(ctx.db, found, include_struck=False),
+        voters=voters,
+        struck=roll_count(ctx.db, found) - voters,
         query={"q": q},
         category_labels=RESIDENCE_LABELS,
         can_build=setup_rules.rebuild_problem(found.stage) is None,

@@ -26,7 +26,7 @@ from app.audit.services import record
 from app.demo import build_demo
 from app.registry.models import Person, Village
 from tests.app.helpers import fresh_migrated_database
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in_at
 from tests.browser.server import committed_session, running_app
 
 pytestmark = pytest.mark.browser
@@ -97,11 +97,7 @@ def desk_page(browser: Browser) -> Iterator[Page]:
 
 
 def _sign_in(page: Page, server: AuditServer) -> None:
-    page.goto(server.url("/signin"))
-    page.get_by_label("用户名").fill("admin")
-    page.get_by_label("密码").fill(server.password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(server.url("/"))
+    sign_in_at(page, server.url(""), "admin", server.password)
 
 
 def _fits(page: Page) -> None:

@@ -23,7 +23,7 @@ from ballots.results import services as results
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots.results_support import ELECTION_DAY, make_poll
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in_at
 from tests.browser.server import committed_session, running_app
 
 pytestmark = pytest.mark.browser
@@ -69,11 +69,7 @@ def group_round(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GroupRound
 
 
 def _sign_in(page: Page, server: GroupRound) -> None:
-    page.goto(server.base_url + "/signin")
-    page.get_by_label("用户名").fill(server.organizer)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(server.base_url + "/")
+    sign_in_at(page, server.base_url, server.organizer, factories.PASSWORD)
 
 
 def test_the_quorum_comes_from_the_roll_and_the_public_sees_its_figures(

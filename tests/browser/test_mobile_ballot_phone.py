@@ -21,7 +21,7 @@ from ballots.paper import mobile
 from tests import factories
 from tests.app.helpers import fresh_migrated_database, walk_routes
 from tests.ballots.paper_support import make_scene
-from tests.browser.conftest import PHONE_WIDTH, screenshot
+from tests.browser.conftest import PHONE_WIDTH, screenshot, sign_in_at
 from tests.browser.server import committed_session, running_app
 
 pytestmark = pytest.mark.browser
@@ -86,11 +86,7 @@ def test_the_handed_over_phone_reaches_no_staff_page(
     context = browser.new_context(locale="zh-CN", viewport={"width": PHONE_WIDTH, "height": 740})
     try:
         page = context.new_page()
-        page.goto(mobile_box.base_url + "/signin")
-        page.get_by_label("用户名").fill(mobile_box.teller)
-        page.get_by_label("密码").fill(factories.PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(mobile_box.base_url + "/")
+        sign_in_at(page, mobile_box.base_url, mobile_box.teller, factories.PASSWORD)
         box = f"{mobile_box.base_url}/rounds/{mobile_box.round_id}/mobile"
         page.goto(box)
         row = page.locator("tbody tr", has_text=mobile_box.villager)

@@ -35,7 +35,7 @@ from slips.links import slip_short_code
 from slips.services import issue_slips
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
-from tests.browser.conftest import create_organizer
+from tests.browser.conftest import create_organizer, sign_in_at
 from tests.browser.printing import Region, decode_regions, print_to_pdf, require_tools
 from tests.browser.server import committed_session, running_app
 
@@ -142,11 +142,7 @@ def test_a_vote_from_another_host_through_the_printed_qr_code_is_counted(
     context = browser.new_context(locale="zh-CN")
     try:
         page = context.new_page()
-        page.goto(election.base_url + "/signin")
-        page.get_by_label("用户名").fill("organizer")
-        page.get_by_label("密码").fill(ORGANIZER_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(election.base_url + "/")
+        sign_in_at(page, election.base_url, "organizer", ORGANIZER_PASSWORD)
         printed = print_to_pdf(page, election.base_url + election.sheet_path, tmp_path / "s.pdf")
     finally:
         context.close()

@@ -34,7 +34,7 @@ from slips.models import Assembly
 from surveys.models import Survey
 from tests.app.helpers import fresh_migrated_database
 from tests.app.test_demo import printed_signins
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, sign_in_at
 from tests.browser.printing import (
     clipped_in_print,
     decode_qr_codes,
@@ -143,12 +143,7 @@ def _signed_in(browser: Browser, demo: Demo, role: Role | None) -> Page:
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     if role is not None:
-        username, password = demo.signins[role]
-        page.goto(demo.base_url + "/signin")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(demo.base_url + "/")
+        sign_in_at(page, demo.base_url, *demo.signins[role])
     return page
 
 

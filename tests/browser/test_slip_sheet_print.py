@@ -23,7 +23,7 @@ from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import fresh_migrated_database
 from tests.ballots import factories_elections as fe
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, sign_in_at
 from tests.browser.printing import (
     Region,
     clipped_in_print,
@@ -112,11 +112,7 @@ def sheet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sheet]:
 def _printed_sheet(browser: Browser, sheet: Sheet, tmp: Path, name: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(sheet.base_url + "/signin")
-    page.get_by_label("用户名").fill(sheet.organizer)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(sheet.base_url + "/")
+    sign_in_at(page, sheet.base_url, sheet.organizer, factories.PASSWORD)
     printed = print_to_pdf(page, sheet.base_url + sheet.sheet_path, tmp / f"{name}.pdf")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"{name}-{TEST_DATABASE}.pdf").write_bytes(printed.path.read_bytes())
