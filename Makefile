@@ -12,7 +12,7 @@ export CUNYI_TEST_POSTGRES_URL
 help:
 	@echo "make run      - set up .venv, migrate, load the demo if empty, serve on :8000"
 	@echo "make run-lan  - the same on the village network, printing the addresses phones open"
-	@echo "make test     - the whole suite on SQLite, then on PostgreSQL when reachable"
+	@echo "make test     - the whole suite on SQLite and, side by side, on PostgreSQL when reachable"
 	@echo "make install  - create .venv and install Cunyi"
 	@echo "make lint     - ruff, mypy and the layers contract (lint-imports)"
 	@echo "make messages - extract translatable strings and update the English catalog"

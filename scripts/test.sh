@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: once on SQLite, then again on PostgreSQL when it answers.
+# The whole test suite: on SQLite and, when it answers, on PostgreSQL.
+#
+# The two runs are independent processes (each its own database, server ports and browser),
+# so they run side by side: on 2 cores the pair takes about as long as the slower run alone,
+# not the sum. SQLite's output streams here; PostgreSQL's goes to
+# test-artifacts/pytest-postgresql.log and is printed when both have finished.
 #
 # Run through `make test`, which creates .venv and installs the test extras first.
 # Extra arguments go to pytest (e.g. `bash scripts/test.sh -k import -x`).
@@ -8,6 +13,8 @@
 #   CUNYI_TEST_POSTGRES_URL  PostgreSQL for the second run (default postgresql://127.0.0.1:5432/test)
 #   CUNYI_REQUIRE_POSTGRES=1 an unreachable PostgreSQL is a failure, not a skipped run (CI)
 #   CUNYI_REQUIRE_BROWSER=1  a missing Chromium fails the browser tests instead of skipping them (CI)
+#   CUNYI_TEST_SEQUENTIAL=1  run SQLite, then PostgreSQL, one after the other (one core, or to
+#                            read both outputs live)
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -61,14 +68,34 @@ databases=()
 notes=()
 browser_results=()
 
-run_suite() {
+# Starts one database's run; its pytest status goes to $ARTIFACTS/status-$key when it ends.
+# With "background", its output goes to $ARTIFACTS/pytest-$key.log instead of the terminal.
+start_suite() {
+    local key="$1" label="$2" where="$3"
+    shift 3
+    local report="$ARTIFACTS/junit-$key.xml" log="$ARTIFACTS/pytest-$key.log"
+    rm -f "$report" "$ARTIFACTS/status-$key"
+    if [ "$where" = background ]; then
+        echo "Test run on $label started in the background; its output: $log"
+        (
+            banner "Test run on $label (CUNYI_TEST_DATABASE=$key)"
+            CUNYI_TEST_DATABASE="$key" "$VENV/bin/pytest" --junitxml="$report" "$@"
+            echo $? >"$ARTIFACTS/status-$key"
+        ) >"$log" 2>&1 &
+        background_pid=$!
+    else
+        banner "Test run on $label (CUNYI_TEST_DATABASE=$key)"
+        CUNYI_TEST_DATABASE="$key" "$VENV/bin/pytest" --junitxml="$report" "$@" 2>&1 | tee "$log"
+        echo "${PIPESTATUS[0]}" >"$ARTIFACTS/status-$key"
+    fi
+}
+
+# Records how one finished run ended, for the summary.
+finish_suite() {
     local key="$1" label="$2"
-    shift 2
     local report="$ARTIFACTS/junit-$key.xml"
-    banner "Test run on $label (CUNYI_TEST_DATABASE=$key)"
-    rm -f "$report"
-    CUNYI_TEST_DATABASE="$key" "$VENV/bin/pytest" --junitxml="$report" "$@"
-    local status=$?
+    local status
+    status="$(cat "$ARTIFACTS/status-$key" 2>/dev/null || echo 1)"
     # 5 means pytest collected no tests at all: a broken suite, never a pass.
     if [ "$status" -eq 5 ]; then
         echo "pytest collected no tests on $label: treating it as a failure." >&2
@@ -92,11 +119,30 @@ if ! bash scripts/ensure-chromium.sh; then
     fi
 fi
 
-run_suite sqlite SQLite "$@"
-
+postgres=skip
 if postgres_answers; then
-    run_suite postgresql PostgreSQL "$@"
+    postgres=run
 elif [ "${CUNYI_REQUIRE_POSTGRES:-0}" = 1 ]; then
+    postgres=required
+fi
+
+background_pid=""
+# An interrupted `make test` stops the background run too.
+trap '[ -n "$background_pid" ] && pkill -TERM -P "$background_pid"; exit 130' INT TERM
+if [ "$postgres" = run ] && [ "${CUNYI_TEST_SEQUENTIAL:-0}" != 1 ]; then
+    start_suite postgresql PostgreSQL background "$@"
+fi
+start_suite sqlite SQLite foreground "$@"
+finish_suite sqlite SQLite
+if [ "$postgres" = run ]; then
+    if [ -n "$background_pid" ]; then
+        wait "$background_pid"
+        cat "$ARTIFACTS/pytest-postgresql.log"
+    else
+        start_suite postgresql PostgreSQL foreground "$@"
+    fi
+    finish_suite postgresql PostgreSQL
+elif [ "$postgres" = required ]; then
     banner "PostgreSQL does not answer at $CUNYI_TEST_POSTGRES_URL"
     echo "CUNYI_REQUIRE_POSTGRES=1: this is a failure." >&2
     failed=1

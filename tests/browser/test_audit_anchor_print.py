@@ -22,6 +22,7 @@ from tests.app.helpers import fresh_migrated_database, run_cli
 from tests.audit.anchors_support import build_notices
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import committed_session, running_app
+from tests.conftest import TEST_DATABASE
 
 pytestmark = pytest.mark.browser
 
@@ -83,7 +84,7 @@ def test_the_printed_notice_carries_the_anchor_in_text_and_qr(
         context.close()
     assert pdf.startswith(b"%PDF")
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"audit-anchor-{notice}.pdf").write_bytes(pdf)
+    (ARTIFACTS / f"audit-anchor-{notice}-{TEST_DATABASE}.pdf").write_bytes(pdf)
     document = tmp_path / "notice.pdf"
     document.write_bytes(pdf)
 
