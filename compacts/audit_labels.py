@@ -13,7 +13,7 @@ from app.audit.labels import (
 )
 from app.i18n import lazy
 from compacts.adoption.views import OUTCOMES
-from compacts.models import FilingDecision
+from compacts.models import DeliveryMethod, FilingDecision
 from compacts.rounds.views_lead import CHOICE_LABELS
 from meetings.audit_labels import VOTE_METHODS
 
@@ -83,6 +83,14 @@ register_summary_keys({"articles": lazy("要改正的条文")}, action="compact.
 register_summary_keys({"reason": lazy("结论")}, action="compact.adoption")
 
 register_summary_values("method", VOTE_METHODS, action="compact.adoption")
+register_summary_values(
+    "method",
+    {
+        DeliveryMethod.QR.value: lazy("户代表扫码确认收到"),
+        DeliveryMethod.LEADER.value: lazy("小组长登记送达"),
+    },
+    action="compact.delivery",
+)
 register_summary_values("article", {"": lazy("整体意见")}, action="compact.comment")
 register_summary_values("choice", by_value(CHOICE_LABELS), action="compact.vote")
 register_summary_values("outcome", OUTCOMES, action="compact.answer")

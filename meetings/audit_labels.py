@@ -13,7 +13,7 @@ from app.audit.labels import (
 )
 from app.i18n import lazy
 from meetings.forms import ITEM_KIND_LABELS, KIND_LABELS
-from meetings.models import VoteMethod
+from meetings.models import CheckInMethod, VoteMethod
 
 register_actions(
     {
@@ -79,6 +79,17 @@ register_summary_keys({"reason": lazy("结论")}, action="motion.close")
 register_summary_values("kind", by_value(KIND_LABELS), action="meeting.create")
 register_summary_values("kind", by_value(KIND_LABELS), action="meeting.update")
 register_summary_values("kind", by_value(ITEM_KIND_LABELS), action="meeting.item_add")
+# A motion's or an adoption's "body" is the meeting whose rules decided it (a profile name).
+BODY_LABELS = {kind.value.replace("_", "-"): label for kind, label in KIND_LABELS.items()} | {
+    "recall": lazy("罢免表决")
+}
+register_summary_values("body", BODY_LABELS)
+CHECK_IN_METHODS = {
+    CheckInMethod.QR: lazy("本人扫码签到"),
+    CheckInMethod.SCAN: lazy("工作人员扫纸条签到"),
+    CheckInMethod.TICK: lazy("工作人员在名单上勾选"),
+}
+register_summary_values("method", by_value(CHECK_IN_METHODS), action="meeting.check_in")
 # How a motion is voted, in the words its pages use.
 VOTE_METHODS = {VoteMethod.QR.value: lazy("扫码表决"), VoteMethod.HANDS.value: lazy("举手表决")}
 register_summary_values("method", VOTE_METHODS, action="motion.create")

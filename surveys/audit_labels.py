@@ -12,7 +12,7 @@ from app.audit.labels import (
     register_summary_values,
 )
 from app.i18n import lazy
-from surveys.forms import AUDIENCE_LABELS, MEASURE_LABELS, QTYPE_LABELS
+from surveys.forms import AUDIENCE_LABELS, KIND_LABELS, MEASURE_LABELS, QTYPE_LABELS
 
 register_actions(
     {
@@ -51,6 +51,7 @@ register_summary_keys(
         "handed_out": lazy("发出的纸质问卷"),
     }
 )
+register_summary_values("kind", by_value(KIND_LABELS), action="survey.create")
 register_summary_values("audience", by_value(AUDIENCE_LABELS), action="survey.create")
 register_summary_values("qtype", by_value(QTYPE_LABELS))
 register_summary_values("measure", by_value(MEASURE_LABELS))

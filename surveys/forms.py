@@ -7,13 +7,19 @@ from collections.abc import Mapping, Sequence
 from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_, lazy
 from surveys import rules
-from surveys.models import Audience, Measure, QuestionType
+from surveys.models import Audience, Measure, QuestionType, SurveyKind
 from surveys.services import QuestionInput, SurveyInput
 from surveys.templates_builtin import BLANK_LABEL, BUILTIN
 
 SURVEY_FIELDS = ("template", "title", "year", "audience", "group_id", "meeting_id", "assembly_id")
 OPTION_ROWS = rules.MAX_OPTIONS
 
+KIND_LABELS = {
+    SurveyKind.SATISFACTION: lazy("满意度调查"),
+    SurveyKind.AWARENESS_VILLAGER: lazy("知晓率问卷（村民）"),
+    SurveyKind.AWARENESS_CADRE: lazy("知晓率问卷（村干部）"),
+    SurveyKind.CUSTOM: lazy("自定义问卷"),
+}
 AUDIENCE_LABELS = {
     Audience.ADULTS: lazy("全村18岁以上村民"),
     Audience.CADRES: lazy("村干部"),

@@ -27,7 +27,7 @@ from meetings.models import Meeting
 from slips.models import Assembly
 from surveys import forms, services
 from surveys.exceptions import HoldersNotReady, InvalidSurveyInput
-from surveys.models import Question, Survey, SurveyKind, SurveyResponse, SurveyStatus
+from surveys.models import Question, Survey, SurveyResponse, SurveyStatus
 from surveys.paths import QUESTION, SURVEY, route
 from surveys.templates_builtin import BUILTIN, SCALE_LABELS
 
@@ -44,19 +44,13 @@ STATUS_LABELS = {
     SurveyStatus.CLOSED: lazy("已结束"),
 }
 AWAITING_LABEL = lazy("已结束，待保管人开箱")
-KIND_LABELS = {
-    SurveyKind.SATISFACTION: lazy("满意度调查"),
-    SurveyKind.AWARENESS_VILLAGER: lazy("知晓率问卷（村民）"),
-    SurveyKind.AWARENESS_CADRE: lazy("知晓率问卷（村干部）"),
-    SurveyKind.CUSTOM: lazy("自定义问卷"),
-}
 
 
 def labels() -> dict[str, Any]:
     return {
         "status_labels": STATUS_LABELS,
         "awaiting_label": AWAITING_LABEL,
-        "kind_labels": KIND_LABELS,
+        "kind_labels": forms.KIND_LABELS,
         "audience_labels": forms.AUDIENCE_LABELS,
         "qtype_labels": forms.QTYPE_LABELS,
         "measure_labels": forms.MEASURE_LABELS,

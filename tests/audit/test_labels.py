@@ -26,6 +26,7 @@ from app.audit.labels import (
     ACTION_LABELS,
     EVERY_ACTION,
     OBJECT_LABELS,
+    SUMMARY_VALUE_LABELS,
     action_label,
     object_label,
     summary_key_label,
@@ -46,6 +47,8 @@ class Found:
     object_types: set[str] = field(default_factory=set)
     # (action or EVERY_ACTION, key, where) for summary dicts written out in the call
     keys: set[tuple[str, str, str]] = field(default_factory=set)
+    # (action, key, where) for fields that store a code: an enum's `.value`
+    codes: set[tuple[str, str, str]] = field(default_factory=set)
     unreadable: list[str] = field(default_factory=list)
 
 
@@ -116,9 +119,22 @@ class _Calls(ast.NodeVisitor):
     def _keys(self, actions: list[str], summary: ast.expr | None, where: str) -> None:
         if not isinstance(summary, ast.Dict):
             return
-        for key in summary.keys:
+        for key, value in zip(summary.keys, summary.values, strict=True):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self.found.keys.update((action, key.value, where) for action in actions)
+                if _stores_a_code(value):
+                    self.found.codes.update((action, key.value, where) for action in actions)
+
+
+def _stores_a_code(value: ast.expr) -> bool:
+    """`x.kind.value`, `[r.value for r in roles]`, or either side of `a if c else b`."""
+    if isinstance(value, ast.Attribute):
+        return value.attr == "value"
+    if isinstance(value, ast.ListComp | ast.GeneratorExp):
+        return _stores_a_code(value.elt)
+    if isinstance(value, ast.IfExp):
+        return _stores_a_code(value.body) or _stores_a_code(value.orelse)
+    return False
 
 
 @cache
@@ -166,6 +182,18 @@ def test_every_summary_field_written_in_a_call_has_a_name() -> None:
     assert unnamed == []
 
 
+def test_every_code_written_in_a_call_reads_in_words() -> None:
+    """A field that stores an enum's value (`"method": method.value`) has names for its
+    values, so the log never shows `tick` or `villagers-assembly` to a person."""
+    unnamed = sorted(
+        f"{where}: {action} {key}"
+        for action, key, where in found_in_code().codes
+        if (action, key) not in SUMMARY_VALUE_LABELS
+        and (EVERY_ACTION, key) not in SUMMARY_VALUE_LABELS
+    )
+    assert unnamed == []
+
+
 def _unnamed(fields: tuple[Field, ...]) -> Iterator[str]:
     for item in fields:
         # Numbered items (a list's) and roll numbers (an import's changes) are their own names.
@@ -174,21 +202,43 @@ def _unnamed(fields: tuple[Field, ...]) -> Iterator[str]:
         yield from _unnamed(item.fields)
 
 
-def test_every_field_of_a_demo_year_has_a_name(db, settings) -> None:
+# A stored code, as a person should never read it: `tick`, `villagers-assembly`, `moved_away`.
+CODE = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*")
+GROUPED_HEX = re.compile(r"[0-9a-f]{4}(?:-[0-9a-f]{4})+")
+FREE_TEXT_KEYS = {"username"}  # what a person typed may look like a code
+
+
+def _codes(fields: tuple[Field, ...]) -> Iterator[tuple[str, str]]:
+    for item in fields:
+        yield from _codes(item.fields)
+        if item.fields or item.key in FREE_TEXT_KEYS:
+            continue
+        for part in re.split(r"、| → ", item.text.striptags()):
+            if CODE.fullmatch(part) and not GROUPED_HEX.fullmatch(part):
+                yield item.key, part
+
+
+def test_every_field_of_a_demo_year_reads_in_words(db, settings) -> None:
     """The demo township lives through a year (elections, meetings, a compact, surveys):
-    each of its entries reads in words, down to the fields inside fields."""
+    each of its entries reads in words, down to the fields inside fields, and no value shows
+    the code kept in the record (a method, a meeting body, a survey's kind, a reason)."""
     build_demo(db, settings)
-    problems = set()
-    actions = set()
+    unnamed, codes, actions = set(), set(), set()
     for entry in db.scalars(select(AuditEntry)):
         actions.add(entry.action)
         assert entry.action in ACTION_LABELS, entry.action
         assert entry.object_type in OBJECT_LABELS, entry.object_type
-        problems.update(
-            f"{entry.action} {key}" for key in _unnamed(summary_fields(entry.action, entry.summary))
-        )
+        fields = summary_fields(entry.action, entry.summary)
+        unnamed.update(f"{entry.action} {key}" for key in _unnamed(fields))
+        codes.update(f"{entry.action} {key}={value}" for key, value in _codes(fields))
     assert len(actions) > 40
-    assert sorted(problems) == []
+    assert sorted(unnamed) == []
+    assert sorted(codes) == []
+
+
+def test_a_deactivation_reads_its_reason_in_words() -> None:
+    summary = json.dumps({"reason": "moved_away", "note": ""})
+    assert _texts(summary_fields("person.deactivate", summary))["注销原因"] == "迁出本村"
 
 
 # --- how a summary reads ----------------------------------------------------------------

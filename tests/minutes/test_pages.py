@@ -12,6 +12,7 @@ from minutes.models import Posting, Signature
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.conftest import post_form
+from tests.html import soup
 from tests.minutes import support
 
 
@@ -162,3 +163,28 @@ def test_a_teller_who_is_neither_host_nor_recorder_cannot_sign(app, db, setting)
     assert response.status_code == 403
     assert "只有本次会议的主持人和记录人" in response.text
     assert signatures(db) == 0
+
+
+def _consequences(html: str) -> str:
+    box = (
+        soup(html).select_one("form[action$='/sign']").find_previous(class_="signing-consequences")
+    )
+    return " ".join(box.get_text(" ", strip=True).split())
+
+
+def test_the_sign_form_says_which_signature_locks_the_minutes(app, db, setting):
+    """Before typing a password each signer reads what the signature does: the first, that
+    the other must still sign; the second, that it locks the record and cannot be undone."""
+    meeting, host, recorder, _road = setting
+    as_host, as_recorder = signed_in(app, host), signed_in(app, recorder)
+    first = _consequences(as_host.get(page(meeting)).text)
+    assert "还要等记录人签名，记录才锁定" in first
+    assert "不能再修改" not in first
+    post_form(
+        as_host, f"{page(meeting)}/sign", {"password": factories.PASSWORD}, page=page(meeting)
+    )
+
+    second = _consequences(as_recorder.get(page(meeting)).text)
+    assert "主持人和记录人都签了名，会议记录随即锁定" in second
+    assert "锁定后记录不能再修改，签名也不能撤回" in second
+    assert services.is_locked(services.find_minutes(db, meeting)) is False
