@@ -106,7 +106,9 @@ STANDARDS: tuple[Standard, ...] = (
     Standard(
         "deliberation",
         lazy("审议覆盖率"),
-        lazy("本年度截止的各轮公约审议中，提过意见或表过态的组员 ÷ 参加审议各组的组员。"),
+        lazy(
+            "本年度截止的各轮公约审议中，提过意见或表过态的人 ÷ 参加审议各组的成年在册组员（每人算一次）。"
+        ),
         None,
         Source.PARTICIPATION,
     ),

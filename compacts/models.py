@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     String,
     Text,
@@ -121,10 +122,19 @@ class RoundGroup(Base):
     summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+# A comment or vote is made in one of the round's groups: the database refuses any other.
+def _in_a_round_group() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["round_id", "group_id"], ["deliberation_group.round_id", "deliberation_group.group_id"]
+    )
+
+
 class Comment(Base):
-    """A member's comment on one article (or on the whole text when article is empty)."""
+    """A member's comment on one article (or on the whole text when article is empty), made
+    in one of the round's groups the member belongs to."""
 
     __tablename__ = "compact_comment"
+    __table_args__ = (_in_a_round_group(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("deliberation_round.id"), index=True)
@@ -138,10 +148,11 @@ class Comment(Base):
 
 
 class MemberVote(Base):
-    """A member's vote on the whole version; once per round (database-enforced)."""
+    """A member's vote on the whole version: once per round in each of the round's groups
+    the member belongs to, as each group deliberates as a unit (database-enforced)."""
 
     __tablename__ = "compact_vote"
-    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("round_id", "group_id", "person_id"), _in_a_round_group())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("deliberation_round.id"), index=True)

@@ -23,11 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.registry.models import GroupMembership, Person
+from app.registry.rules import ADULT_AGE
 from app.templating import CHINA_TIME
 from meetings import rules
 from meetings.models import AttendanceEvent, Meeting, MeetingKind, MeetingStatus
-
-ADULT_AGE = 18
 
 
 def profile_for(meeting: Meeting) -> rules.MeetingProfile:

@@ -22,6 +22,7 @@ from app.audit.services import record
 from app.db import utcnow
 from app.i18n import lazy
 from app.registry.models import Person
+from app.registry.rules import ADULT_AGE
 from app.settings import Settings
 from slips.exceptions import (
     AssemblyRefused,
@@ -47,7 +48,6 @@ from slips.models import Assembly, Slip
 # one address (the village Wi-Fi, a carrier's NAT) and old eyes mistype.
 SHORT_CODE_MAX_FAILURES = 60
 SHORT_CODE_WINDOW = timedelta(minutes=15)
-ADULT_AGE = 18
 
 
 # --- assemblies ----------------------------------------------------------------------

@@ -15,9 +15,9 @@ from typing import Any
 
 from app.forms import FormResult, whole_number
 from app.i18n import gettext_
+from app.registry.rules import ADULT_AGE
 from surveys.models import Measure, QuestionType
 
-ADULT_AGE = 18
 SCALE_VALUES = (1, 2, 3, 4, 5)
 SATISFIED_VALUES = frozenset({4, 5})
 MIN_OPTIONS = 2

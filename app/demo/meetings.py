@@ -93,14 +93,14 @@ def _deliberate(session: Session, actor: Actor, village: Village, plan: YearPlan
         session, actor, compact, version, list(spec.group_ids), spec.deadline, None
     )
     article = article_keys(version)[0]
-    for _group, person_id, text in spec.comments:
+    for group_id, person_id, text in spec.comments:
         person = session.get(Person, person_id)
         assert person is not None
-        rounds.add_comment(session, actor, round_, person, article, text)
-    for _group, person_id, choice in spec.votes:
+        rounds.add_comment(session, actor, round_, person, article, text, group_id=group_id)
+    for group_id, person_id, choice in spec.votes:
         person = session.get(Person, person_id)
         assert person is not None
-        rounds.cast_vote(session, actor, round_, person, VoteChoice(choice))
+        rounds.cast_vote(session, actor, round_, person, VoteChoice(choice), group_id=group_id)
     for row in answers.comments_to_answer(session, version):
         answers.answer(
             session,

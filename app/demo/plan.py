@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from meetings.models import MeetingKind, VoteMethod
 
-ADULT_AGE = 18
 YEAR_TELLER = "teller2"  # the second teller a count needs; created by run_year
 # The third holder of a sealed box (k+1 = 3 must set a box password); created by run_year.
 YEAR_TELLER_3 = "teller3"
@@ -61,7 +60,7 @@ class MeetingPlan:
 class CompactPlan:
     title: str
     group_ids: tuple[int, ...]
-    members: dict[int, tuple[int, ...]]  # group -> its active members
+    members: dict[int, tuple[int, ...]]  # group -> who speaks in it: its adult active members
     comments: tuple[tuple[int, int, str], ...]  # (group, person, text)
     votes: tuple[tuple[int, int, str], ...]  # (group, person, a compacts VoteChoice value)
     deadline: date

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.demo.plan import (
-    ADULT_AGE,
     CompactPlan,
     ElectionPlan,
     MeetingPlan,
@@ -35,6 +34,7 @@ from app.demo.plan import (
 )
 from app.demo.surveys import plan_surveys
 from app.registry.models import Group, Household, Person, Village
+from app.registry.rules import ADULT_AGE
 from app.templating import CHINA_TIME
 from meetings.models import MeetingKind, VoteMethod
 from meetings.rules import PROFILES
@@ -151,8 +151,8 @@ def _compact(
     texts = ["建议写明红白喜事从简的具体标准。", "赞成，互助一条很好。", "希望增加环境卫生的内容。"]
     for group in chosen:
         ids = sorted(p.id for p in people if any(m.group_id == group.id for m in p.memberships))
-        members[group.id] = tuple(ids)
         adults = [p.id for p in people if p.id in set(ids) and _adult(p, today)]
+        members[group.id] = tuple(adults)
         for pid in _pick(rng, adults, 0.2):
             comments.append((group.id, pid, rng.choice(texts)))
         for pid in _pick(rng, adults, 0.45):

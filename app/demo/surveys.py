@@ -20,6 +20,7 @@ from app.actors import actor_for
 from app.demo import boxes
 from app.demo.plan import SurveyPlan, YearPlan
 from app.registry.models import Person, Village
+from app.registry.rules import ADULT_AGE
 from app.sealed_box import services as sealed_box
 from app.settings import Settings
 from app.templating import CHINA_TIME
@@ -30,7 +31,6 @@ from surveys import answering, services
 from surveys.models import Audience, QuestionType, Survey
 from surveys.templates_builtin import BUILTIN, TemplateQuestion
 
-ADULT_AGE = 18
 # (template, share of the audience answering by QR, paper sheets, chance of a right answer)
 SPECS = (("satisfaction", 0.3, 8, 0.0), ("awareness_villager", 0.25, 6, 0.8))
 CADRE_QUIZ = "awareness_cadre"

@@ -6,12 +6,13 @@ returns the Chinese message to show (already translated) or None when all is wel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.i18n import LazyText, gettext_, lazy
-from app.registry.models import GroupKind, Residence, Sex
+from app.registry.models import GroupKind, Person, Residence, Sex
 from app.templating import CHINA_TIME
 
 EARLIEST_BIRTH_YEAR = 1900
@@ -102,9 +103,31 @@ def birth_problems(year: int | None, month: int | None, today: date) -> list[tup
     return problems
 
 
+# Adults vote, speak in deliberation and count in adult denominators (OL2025 Art 13).
+ADULT_AGE = 18
+
+
 def age(birth_year: int, birth_month: int, today: date) -> int:
     """Whole years in the current month; the birth day is not kept, so count from month start."""
     return today.year - birth_year - (1 if today.month < birth_month else 0)
+
+
+def names_told_apart(people: Iterable[Person]) -> dict[int, str]:
+    """Each person's name as a list shows it: namesakes (two 马浩然 in one group) also carry
+    their birth year and roll number, so whoever picks one from the list picks the right one."""
+    people = list(people)
+    counts = Counter(p.name for p in people)
+    return {
+        p.id: p.name
+        if counts[p.name] == 1
+        else gettext_(
+            "%(name)s（%(year)s 年生，编号 %(number)s）",
+            name=p.name,
+            year=p.birth_year,
+            number=p.roll_number,
+        )
+        for p in people
+    }
 
 
 def household_choice_problem(household_id: int | None, new_number: str) -> tuple[str, str] | None:

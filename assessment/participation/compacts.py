@@ -80,18 +80,24 @@ def deliberation(session: Session, rounds: list[RoundRow]) -> ParticipationFigur
     rows = []
     ratios = []
     for round_, compact, version in rounds:
-        for group in rounds_coverage.coverage(session, round_).groups:
-            ratio = Ratio(group.reached, group.members)
-            ratios.append(ratio)
+        found = rounds_coverage.coverage(session, round_)
+        label = _version_label(compact, version)
+        for group in found.groups:
             rows.append(
-                {
-                    "round": _version_label(compact, version),
-                    "deadline": round_.deadline,
-                    "group": group.group.name,
-                    "members": ratio.denominator,
-                    "reached": ratio.numerator,
-                    "share": ratio.value,
-                }
+                _deliberation_row(label, round_, group.group.name, group.reached, group.members)
+            )
+        # The round counts each person once, however many of its groups they speak in.
+        ratio = Ratio(found.people_reached, found.people)
+        ratios.append(ratio)
+        if len(found.groups) > 1:
+            rows.append(
+                _deliberation_row(
+                    label,
+                    round_,
+                    gettext_("全部小组（每人算一次）"),
+                    ratio.numerator,
+                    ratio.denominator,
+                )
             )
     table = Table(
         gettext_("各轮征求意见、各组的参与情况"),
@@ -104,19 +110,36 @@ def deliberation(session: Session, rounds: list[RoundRow]) -> ParticipationFigur
             Column("share", gettext_("覆盖率"), "percent"),
         ],
         rows,
-        gettext_("包括小组长代为录入的纸质意见和表态。"),
+        gettext_(
+            "包括小组长代为录入的纸质意见和表态。组员只算在册的成年人；同时在几个小组的组员在各组都算，"
+            "“全部小组”一行每人只算一次。"
+        ),
     )
     return ParticipationFigure(
         "deliberation",
         str(BY_CODE["deliberation"].title),
         gettext_(
-            "本年度（按截止日期）的每轮公约征求意见、参加的每个小组：提过意见或表过态"
-            "（本人扫码，或小组长代为录入）的组员 ÷ 该组的组员；各组各轮相加得全年数。"
+            "本年度（按截止日期）的每轮公约征求意见：提过意见或表过态（本人扫码，或小组长代为录入）的人"
+            " ÷ 参加的各小组的成年在册组员，同在几个小组的人只算一次；各轮相加得全年数。"
         ),
         pooled(ratios),
         [table],
         _round_evidence(rounds),
     )
+
+
+def _deliberation_row(
+    label: str, round_: DeliberationRound, group: str, reached: int, members: int
+) -> dict[str, object]:
+    ratio = Ratio(reached, members)
+    return {
+        "round": label,
+        "deadline": round_.deadline,
+        "group": group,
+        "members": ratio.denominator,
+        "reached": ratio.numerator,
+        "share": ratio.value,
+    }
 
 
 def comments_answered(session: Session, rounds: list[RoundRow]) -> ParticipationFigure:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import gettext_
 from app.registry.models import GroupMembership, Person
-from app.registry.rules import today_in_china
+from app.registry.rules import ADULT_AGE, today_in_china
 from app.tables import Column, Table
 from assessment.participation.types import (
     Evidence,
@@ -39,7 +39,7 @@ from assessment.standards import BY_CODE
 from meetings import rules
 from meetings.forms import KIND_LABELS
 from meetings.models import AttendanceEvent, Meeting, MeetingKind, MeetingStatus
-from meetings.presence import ADULT_AGE, profile_for
+from meetings.presence import profile_for
 from minutes.models import Minutes, Posting, Signature, SignerRole
 from minutes.rules import MIN_POSTING_DAYS, posting_days
 

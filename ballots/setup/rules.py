@@ -18,11 +18,10 @@ from typing import Any, NamedTuple
 
 from app.forms import whole_number
 from app.i18n import LazyText, gettext_, join_list, lazy
+from app.registry.rules import ADULT_AGE
 from ballots.models import Electorate, Office, Stage
 from ballots.rules import PROFILES, RuleProfile
 from ballots.setup.transitions import ORDER, TransitionFacts
-
-ADULT_AGE = 18
 
 STAGE_LABELS: dict[Stage, LazyText] = {
     Stage.DRAFT: lazy("准备"),

@@ -3,9 +3,9 @@ comment article by article and vote once through their QR slip, group leaders en
 opinions and votes on a member's behalf and file the group's summary; organizers close.
 
 A member sits in at most one group of each kind, so a person can belong to two of a
-round's groups (a villagers' group and the women's group, say). To keep one voice per
-person per round, such a member speaks for the FIRST of the round's groups they belong to
-(in the order the groups were added to the round): comments and the vote are counted there.
+round's groups (a villagers' group and the women's group, say). Each group deliberates as
+a unit, so such a member speaks in each: comments and a vote are made in one named group,
+once per group (compacts.rounds.lookup). Minors do not speak and are not counted.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from compacts.rounds.lookup import (
     groups_of,
     has_voted,
     is_open,
-    member_group,
+    member_groups,
     round_groups,
     village_of,
 )
@@ -55,23 +55,31 @@ VILLAGER_QR = Actor(label="村民扫码（村规民约征求意见）")
 # --- lookups --------------------------------------------------------------------------
 
 
-def open_rounds_for(session: Session, assembly_id: int, person: Person) -> list[DeliberationRound]:
-    """Open rounds reached through this assembly's slips in which the person may speak
-    (for the villager's slip page)."""
+def open_rounds_for(
+    session: Session, assembly_id: int, person: Person
+) -> list[tuple[DeliberationRound, Group]]:
+    """Open rounds reached through this assembly's slips, with each group of theirs the
+    person speaks in (for the villager's slip page: one entry per group)."""
     rounds = session.scalars(
         select(DeliberationRound)
         .where(DeliberationRound.assembly_id == assembly_id)
         .where(DeliberationRound.closed_at.is_(None))
         .order_by(DeliberationRound.id)
     )
-    return [r for r in rounds if member_group(session, r, person) is not None]
+    return [(r, group) for r in rounds for group in member_groups(session, r, person)]
 
 
-def comments_by(session: Session, round_: DeliberationRound, person: Person) -> list[Comment]:
+def comments_by(
+    session: Session, round_: DeliberationRound, person: Person, group: Group
+) -> list[Comment]:
     return list(
         session.scalars(
             select(Comment)
-            .where(Comment.round_id == round_.id, Comment.person_id == person.id)
+            .where(
+                Comment.round_id == round_.id,
+                Comment.group_id == group.id,
+                Comment.person_id == person.id,
+            )
             .order_by(Comment.id)
         )
     )
@@ -144,11 +152,15 @@ def _check_open(round_: DeliberationRound, *, by_member: bool) -> None:
         )
 
 
-def _speaker_group(session: Session, round_: DeliberationRound, person: Person) -> Group:
-    group = member_group(session, round_, person)
-    if group is None:
-        raise Forbidden(lazy("您不在这一轮征求意见的小组里。如有疑问，请找您的小组长。"))
-    return group
+def speaker_group(
+    session: Session, round_: DeliberationRound, person: Person, group_id: int
+) -> Group:
+    """The round's group a member speaks in through their own slip (refused when it is
+    not one of theirs)."""
+    for group in member_groups(session, round_, person):
+        if group.id == group_id:
+            return group
+    raise Forbidden(lazy("您不在这一轮征求意见的这个小组里。如有疑问，请找您的小组长。"))
 
 
 def _check_leader(
@@ -157,12 +169,10 @@ def _check_leader(
     village = village_of(session, round_)
     if not can_see_village(leader, village.id, village.township_id):
         raise Forbidden(lazy("这个村不在您的管辖范围内。"))
-    group = member_group(session, round_, person)
-    if group is None or group.id != group_id:
-        raise DomainError(
-            lazy("%(name)s 不是这个小组在这一轮的成员，请重新选择。"), name=person.name
-        )
-    return group
+    for group in member_groups(session, round_, person):
+        if group.id == group_id:
+            return group
+    raise DomainError(lazy("%(name)s 不是这个小组在这一轮的成员，请重新选择。"), name=person.name)
 
 
 def _speaker(
@@ -170,13 +180,13 @@ def _speaker(
     round_: DeliberationRound,
     person: Person,
     entered_by: Principal | None,
-    group_id: int | None,
+    group_id: int,
 ) -> Group:
-    """The group a member speaks for: by their own link, or as their leader enters it."""
+    """The group a member speaks in: by their own link, or as their leader enters it."""
     _check_open(round_, by_member=entered_by is None)
     if entered_by is None:
-        return _speaker_group(session, round_, person)
-    return _check_leader(session, entered_by, round_, person, group_id or 0)
+        return speaker_group(session, round_, person, group_id)
+    return _check_leader(session, entered_by, round_, person, group_id)
 
 
 def add_comment(
@@ -187,10 +197,11 @@ def add_comment(
     article: str,
     text: str,
     *,
+    group_id: int,
     entered_by: Principal | None = None,
-    group_id: int | None = None,
 ) -> Comment:
-    """A comment on one article ("" = the whole text); `entered_by` for paper opinions."""
+    """A comment on one article ("" = the whole text) in one of the member's groups;
+    `entered_by` for paper opinions."""
     group = _speaker(session, round_, person, entered_by, group_id)
     version = session.get(Version, round_.version_id)
     assert version is not None
@@ -234,16 +245,18 @@ def cast_vote(
     person: Person,
     choice: VoteChoice,
     *,
+    group_id: int,
     entered_by: Principal | None = None,
-    group_id: int | None = None,
 ) -> MemberVote:
-    """The member's one vote on the whole version in this round (the database refuses a
-    second one even when two phones race)."""
+    """The member's one vote on the whole version in one of their groups of this round
+    (the database refuses a second one even when two phones race)."""
     group = _speaker(session, round_, person, entered_by, group_id)
     already = AlreadyVoted(
-        lazy("已投票：%(name)s 在这一轮已经表过态了，每人只能一次。"), name=person.name
+        lazy("已投票：%(name)s 在%(group)s这一轮已经表过态了，每个小组里只能一次。"),
+        name=person.name,
+        group=group.name,
     )
-    if has_voted(session, round_, person) is not None:
+    if has_voted(session, round_, person, group) is not None:
         raise already
     vote = MemberVote(
         round_id=round_.id,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.qr import qr_svg
@@ -173,9 +173,7 @@ def _member(ctx: Ctx) -> tuple[SlipAccess, DeliberationRound, Group]:
     round_ = ctx.db.get(DeliberationRound, ctx.path["deliberation_id"])
     if round_ is None or round_.assembly_id != access.assembly.id:
         raise NotFound(lazy("您的二维码不能打开这一轮征求意见。请找您的小组长帮忙。"))
-    group = lookup.member_group(ctx.db, round_, access.person)
-    if group is None:
-        raise Forbidden(lazy("您不在这一轮征求意见的小组里。如有疑问，请找您的小组长。"))
+    group = rounds.speaker_group(ctx.db, round_, access.person, ctx.path["group_id"])
     return access, round_, group
 
 
@@ -194,7 +192,8 @@ def _member_page(
     compact = ctx.db.get(Compact, round_.compact_id)
     assert version is not None
     preamble, items = blocks(version)
-    mine = rounds.comments_by(ctx.db, round_, access.person)
+    mine = rounds.comments_by(ctx.db, round_, access.person, group)
+    others = [g for g in lookup.member_groups(ctx.db, round_, access.person) if g.id != group.id]
     return ctx.render(
         "compacts/round_member.html",
         status,
@@ -202,12 +201,13 @@ def _member_page(
         token=ctx.path["token"],
         round=round_,
         group=group,
+        other_groups=others,
         version=version,
         compact=compact,
         preamble=preamble,
         blocks=items,
         mine=_by_article(mine),
-        vote=lookup.has_voted(ctx.db, round_, access.person),
+        vote=lookup.has_voted(ctx.db, round_, access.person, group),
         choices=CHOICES,
         is_open=lookup.is_open(round_),
         errors=errors or {},
@@ -240,7 +240,13 @@ def member_comment(ctx: Ctx) -> Response:
     if not result.ok:
         return _member_page(ctx, access, round_, group, status=422, errors=result.errors, form=form)
     rounds.add_comment(
-        ctx.db, rounds.VILLAGER_QR, round_, access.person, article, result.values["text"]
+        ctx.db,
+        rounds.VILLAGER_QR,
+        round_,
+        access.person,
+        article,
+        result.values["text"],
+        group_id=group.id,
     )
     return _member_page(ctx, access, round_, group, notice=gettext_("您的意见已经收到，谢谢！"))
 
@@ -251,18 +257,26 @@ def member_vote(ctx: Ctx) -> Response:
     result = parse_choice(ctx.field("choice"))
     if not result.ok:
         return _member_page(ctx, access, round_, group, status=422, errors=result.errors)
-    rounds.cast_vote(ctx.db, rounds.VILLAGER_QR, round_, access.person, result.values["choice"])
+    rounds.cast_vote(
+        ctx.db,
+        rounds.VILLAGER_QR,
+        round_,
+        access.person,
+        result.values["choice"],
+        group_id=group.id,
+    )
     return _member_page(ctx, access, round_, group, notice=gettext_("您的表态已经记下，谢谢！"))
 
 
 ROUND = "/compacts/rounds/{deliberation_id:int}"
-MEMBER = "/s/{token}/compacts/rounds/{deliberation_id:int}"
+MEMBER = "/s/{token}/compacts/rounds/{deliberation_id:int}/groups/{group_id:int}"
 MANAGE = Permission.COMPACT_MANAGE
 PUBLIC = Permission.PUBLIC
 
 
 def _slip_section(session: Session, access: SlipAccess) -> PageSection:
-    """On the villager's slip page: open deliberation rounds this slip's holder speaks in."""
+    """On the villager's slip page: each group this slip's holder speaks in, in each open
+    deliberation round."""
     found = rounds.open_rounds_for(session, access.assembly.id, access.person)
     return PageSection("compacts/round_slip_links.html", place=30, values={"compact_rounds": found})
 

@@ -10,7 +10,8 @@ from starlette.routing import BaseRoute
 from app.errors import DomainError, NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
-from app.registry.models import Group, GroupMembership, Person
+from app.registry.models import Group, Person
+from app.registry.rules import names_told_apart
 from app.web import Ctx
 from compacts.models import DeliberationRound, MemberVote, RoundGroup, Version, VoteChoice
 from compacts.paths import DELIBERATION, GROUP, route
@@ -36,17 +37,6 @@ def _scope(ctx: Ctx) -> tuple[DeliberationRound, Group, RoundGroup]:
     return round_, group, row
 
 
-def _speakers(ctx: Ctx, round_: DeliberationRound, group: Group) -> list[Person]:
-    """Members who speak for this group in the round (see compacts.rounds.services docstring)."""
-    people = ctx.db.scalars(
-        select(Person)
-        .join(GroupMembership, GroupMembership.person_id == Person.id)
-        .where(GroupMembership.group_id == group.id, Person.active.is_(True))
-        .order_by(Person.name, Person.id)
-    )
-    return [p for p in people if lookup.member_group(ctx.db, round_, p) == group]
-
-
 def _page(
     ctx: Ctx,
     round_: DeliberationRound,
@@ -61,9 +51,14 @@ def _page(
     assert version is not None
     votes = {
         v.person_id: v
-        for v in ctx.db.scalars(select(MemberVote).where(MemberVote.round_id == round_.id))
+        for v in ctx.db.scalars(
+            select(MemberVote).where(
+                MemberVote.round_id == round_.id, MemberVote.group_id == group.id
+            )
+        )
     }
-    people = _speakers(ctx, round_, group)
+    people = lookup.speakers(ctx.db, round_, group)
+    names = names_told_apart(people)
     return ctx.render(
         "compacts/round_lead.html",
         status,
@@ -71,7 +66,8 @@ def _page(
         group=group,
         row=row,
         people=people,
-        person_options=[(str(p.id), p.name) for p in people],
+        names=names,
+        person_options=[(str(p.id), names[p.id]) for p in people],
         votes=votes,
         labels=CHOICE_LABELS,
         articles=[("", gettext_("整个文本")), *article_choices(version)],
@@ -96,7 +92,7 @@ def paper_comment(ctx: Ctx) -> Response:
     version = ctx.db.get(Version, round_.version_id)
     assert version is not None
     result = parse_comment(ctx.field("article"), ctx.field("text"), article_keys(version))
-    allowed = [p.id for p in _speakers(ctx, round_, group)]
+    allowed = [p.id for p in lookup.speakers(ctx.db, round_, group)]
     person_id = parse_person(result, ctx.field("person_id"), allowed)
     form = {**result.raw, "text": ctx.field("text")}
     if not result.ok or person_id is None:
@@ -123,7 +119,7 @@ def paper_comment(ctx: Ctx) -> Response:
 def paper_vote(ctx: Ctx) -> Response:
     round_, group, row = _scope(ctx)
     result = parse_choice(ctx.field("choice"))
-    allowed = [p.id for p in _speakers(ctx, round_, group)]
+    allowed = [p.id for p in lookup.speakers(ctx.db, round_, group)]
     person_id = parse_person(result, ctx.field("person_id"), allowed)
     if not result.ok or person_id is None:
         return _page(ctx, round_, group, row, status=422, errors=result.errors, form=result.raw)

@@ -346,10 +346,12 @@ def deliberation_ids(
     )
     db.add(round_)
     db.flush()
+    db.add(RoundGroup(round_id=round_.id, group_id=ids["group_id"]))
+    db.flush()
     comment = Comment(
         round_id=round_.id, group_id=ids["group_id"], person_id=ids["person_id"], text="测试意见"
     )
-    db.add_all([RoundGroup(round_id=round_.id, group_id=ids["group_id"]), comment])
+    db.add(comment)
     db.flush()
     return {
         "compact_id": compact.id,

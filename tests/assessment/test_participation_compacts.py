@@ -95,15 +95,17 @@ def test_deliberation_coverage_and_comments_answered(db, app):
     coverage = figure(db, village.id, 2026, "deliberation")
     answered = figure(db, village.id, 2026, "comments_answered")
 
-    # Villagers' group: 4 active members, all 4 commented or voted; women: 1 of 2;
-    # the second round: 0 of 4.
-    assert coverage.overall == Ratio(5, 10)
+    # Villagers' group: 4 active members, all 4 commented or voted; women: 1 of 2 (p1 is
+    # in both groups: counted in each group, once for the round: 5 of 5); the second
+    # round: 0 of 4.
+    assert coverage.overall == Ratio(5, 9)
     (table,) = coverage.tables
     assert [
         (r["deadline"], r["group"], r["members"], r["reached"], r["share"]) for r in table.rows
     ] == [
         (date(2026, 5, 31), "第一村民小组", 4, 4, Fraction(1)),
         (date(2026, 5, 31), "妇女小组", 2, 1, Fraction(1, 2)),
+        (date(2026, 5, 31), "全部小组（每人算一次）", 5, 5, Fraction(1)),
         (date(2026, 9, 30), "第一村民小组", 4, 0, Fraction(0)),
     ]
     assert [(e.route, e.params) for e in coverage.evidence] == [

@@ -12,7 +12,7 @@ from app.accounts.models import StaffUser
 from app.actors import Actor, actor_for
 from app.permissions import Role
 from app.registry.models import Group, Person, Village
-from compacts.models import Comment, Compact, DeliberationRound, Version
+from compacts.models import Comment, Compact, DeliberationRound, RoundGroup, Version
 from tests import factories
 
 SOURCE = "# 总则\n## 宗旨\n本村村民自愿订立本公约。\n## 议事\n大事由村民会议商量决定。\n"
@@ -66,6 +66,8 @@ def version(db: Session, b: Book, number: int, *, answers_filing_id: int | None 
 def round_on(db: Session, b: Book, v: Version) -> DeliberationRound:
     row = DeliberationRound(compact_id=b.compact.id, version_id=v.id, deadline=date(2099, 1, 1))
     db.add(row)
+    db.flush()
+    db.add(RoundGroup(round_id=row.id, group_id=b.group.id))
     db.flush()
     return row
 

@@ -13,6 +13,7 @@ from tests import factories
 from tests.app.helpers import second_client, signed_in
 from tests.compacts.rounds_support import Setting, open_round, setting, version_of
 from tests.conftest import csrf_from, post_form
+from tests.html import soup
 
 
 @pytest.fixture
@@ -20,8 +21,14 @@ def s(db, settings):
     return setting(db, settings)
 
 
-def _member_url(token: str, round_id: int) -> str:
-    return f"/s/{token}/compacts/rounds/{round_id}"
+def _member_url(token: str, round_id: int, group_id: int) -> str:
+    return f"/s/{token}/compacts/rounds/{round_id}/groups/{group_id}"
+
+
+def _round_links(slip_page: str) -> dict[str, str]:
+    """The slip page's links into deliberation rounds: their words -> address."""
+    links = soup(slip_page).select("a[href*='/compacts/rounds/']")
+    return {" ".join(a.get_text().split()): a["href"] for a in links}
 
 
 def test_the_organizer_opens_a_round_through_the_form(app, client, db, s: Setting):
@@ -51,8 +58,9 @@ def test_a_member_reads_comments_and_votes_once_through_the_link(app, client, db
     round_ = open_round(db, s)
     phone = second_client(app)
     slip = phone.get(f"/s/{s.tokens[1]}").text
-    assert "村规民约征求意见" in slip
-    url = _member_url(s.tokens[1], round_.id)
+    assert list(_round_links(slip)) == ["村规民约征求意见：第一村民小组"]
+    url = _round_links(slip)["村规民约征求意见：第一村民小组"]
+    assert url == _member_url(s.tokens[1], round_.id, s.villagers.id)
     page = phone.get(url)
     assert page.status_code == 200
     assert (
@@ -78,10 +86,33 @@ def test_a_member_reads_comments_and_votes_once_through_the_link(app, client, db
     assert [v.choice for v in votes] == [VoteChoice.APPROVE_WITH_CHANGES]
 
 
+def test_a_member_of_two_groups_speaks_in_each_from_the_slip(app, client, db, s):
+    """李桂英 is in the villagers' group and the women's group: her slip opens both, each
+    page takes her vote once, and the women's group leader sees her among the members."""
+    round_ = open_round(db, s)
+    phone = second_client(app)
+    links = _round_links(phone.get(f"/s/{s.tokens[0]}").text)
+    assert list(links) == ["村规民约征求意见：第一村民小组", "村规民约征求意见：妇女小组"]
+    pages = zip(links.values(), ["妇女小组", "第一村民小组"], ["approve", "reject"], strict=True)
+    for url, other_group, choice in pages:
+        also = soup(phone.get(url).text).select_one("p.also-in")
+        assert also is not None and [a.get_text() for a in also.select("a")] == [other_group]
+        voted = post_form(phone, url + "/vote", {"choice": choice}, page=url)
+        assert voted.status_code == 200 and "已投票" in voted.text
+    votes = db.scalars(select(MemberVote).where(MemberVote.person_id == s.members[0].id)).all()
+    assert sorted((v.group_id, v.choice.value) for v in votes) == sorted(
+        [(s.villagers.id, "approve"), (s.women.id, "reject")]
+    )
+    leader = signed_in(app, s.leader)
+    lead = soup(leader.get(f"/compacts/rounds/{round_.id}/groups/{s.women.id}").text)
+    names = [" ".join(li.get_text().split()) for li in lead.select("ul.cards li")]
+    assert names == ["李桂英 已投票：不同意", "赵春梅 未表态"]
+
+
 def test_a_vote_needs_a_choice(app, client, db, s):
     round_ = open_round(db, s)
     phone = second_client(app)
-    url = _member_url(s.tokens[1], round_.id)
+    url = _member_url(s.tokens[1], round_.id, s.villagers.id)
     response = post_form(phone, url + "/vote", {}, page=url)
     assert response.status_code == 422 and "请选择同意、修改后同意或不同意中的一项" in response.text
     assert db.scalars(select(MemberVote)).all() == []
@@ -102,16 +133,16 @@ def test_a_slip_holder_outside_the_rounds_groups_is_refused(app, client, db, s, 
         s.assembly.id,
     )
     phone = second_client(app)
-    response = phone.get(_member_url(s.tokens[1], only_women.id))
+    response = phone.get(_member_url(s.tokens[1], only_women.id, s.women.id))
     assert response.status_code == 403
-    assert "您不在这一轮征求意见的小组里" in response.text
+    assert "您不在这一轮征求意见的这个小组里" in response.text
     assert "村规民约征求意见" not in phone.get(f"/s/{s.tokens[1]}").text
 
 
 def test_a_staff_browser_cannot_speak_for_a_villager(app, client, db, s):
     round_ = open_round(db, s)
     browser = signed_in(app, s.organizer)
-    url = _member_url(s.tokens[1], round_.id)
+    url = _member_url(s.tokens[1], round_.id, s.villagers.id)
     response = post_form(browser, url + "/comment", {"article": "1", "text": "冒充"}, page=url)
     assert response.status_code == 403
     assert db.scalars(select(Comment)).all() == []
@@ -122,7 +153,7 @@ def test_the_text_is_shown_inert(app, client, db, s):
     version = version_of(db, s.compact, s.organizer, hostile, number=2)
     s.version = version
     round_ = open_round(db, s)
-    text = second_client(app).get(_member_url(s.tokens[1], round_.id)).text
+    text = second_client(app).get(_member_url(s.tokens[1], round_.id, s.villagers.id)).text
     assert "<script>alert" not in text and "&lt;script&gt;" in text
     assert 'href="javascript' not in text and "&amp;amp;" in text
 
@@ -143,7 +174,7 @@ def test_the_leader_enters_paper_opinions_votes_and_the_summary(app, client, db,
     leader = signed_in(app, s.leader)
     page = f"/compacts/rounds/{round_.id}/groups/{s.villagers.id}"
     shown = leader.get(page).text
-    assert "王建国" in shown and "赵春梅" not in shown  # 赵春梅 speaks for the women's group
+    assert "王建国" in shown and "赵春梅" not in shown  # 赵春梅 is only in the women's group
     member = str(s.members[2].id)
     wrong = post_form(
         leader, page + "/comment", {"person_id": str(s.members[3].id), "text": "x"}, page=page

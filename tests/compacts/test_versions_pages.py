@@ -183,11 +183,13 @@ def test_the_compact_page_tells_the_whole_history(client: TestClient, db: Sessio
     )
     db.add(round_)
     db.flush()
+    db.add(RoundGroup(round_id=round_.id, group_id=group.id))
+    db.flush()
     comments = [
         Comment(round_id=round_.id, group_id=group.id, person_id=person.id, article="1", text=t)
         for t in ("意见一", "意见二")
     ]
-    db.add_all([RoundGroup(round_id=round_.id, group_id=group.id), *comments])
+    db.add_all(comments)
     db.flush()
     figures = {"yes": 40, "no": 3, "abstain": 2}
     db.add_all(

@@ -46,6 +46,7 @@ from tests import factories
 from tests.app.helpers import signed_in
 from tests.ballots import factories_elections as fe
 from tests.conftest import csrf_from
+from tests.html import soup
 from tests.meetings.meetings_support import villagers_assembly
 from tests.meetings.votes_support import arrive, close_with_box
 from tests.sealed_box_support import holders_for
@@ -124,7 +125,10 @@ class Village4:
         ).one()
         for index in range(6):
             phone = self.phone()
-            page = f"/s/{self.tokens[index]}/compacts/rounds/{round_.id}"
+            # The villager's slip page links to the round, once per group of theirs.
+            slip = soup(phone.get(f"/s/{self.tokens[index]}").text)
+            (link,) = slip.select(f"a[href*='/compacts/rounds/{round_.id}/']")
+            page = str(link["href"])
             if index < len(texts):
                 post(phone, page + "/comment", {"article": "2", "text": texts[index]}, page)
             post(phone, page + "/vote", {"choice": "approve"}, page)

@@ -129,7 +129,7 @@ def _meeting_forms(db: Session, settings: Settings) -> list[Target]:
 def _compact_forms(db: Session, settings: Settings) -> list[Target]:
     s = rounds_support.setting(db, settings)
     r = rounds_support.open_round(db, s)
-    page = f"/s/{s.tokens[1]}/compacts/rounds/{r.id}"
+    page = f"/s/{s.tokens[1]}/compacts/rounds/{r.id}/groups/{s.villagers.id}"
     opinion = {"article": "2", "text": "互助要有人牵头"}
     names = ["article", "text", "choice"]
     b = adoption_support.book(db)
