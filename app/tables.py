@@ -1,9 +1,11 @@
 """Tables of figures: one description, shown as HTML, CSV and .xlsx with the same numbers.
 
 A `Table` holds raw values (percent cells an exact `Fraction` or None, int cells an int
-or None, date cells a date or None, text cells str). `format_cell` is the one place that
-turns a value into what a reader sees: "85.0%", "12", "2026-05-01", or "无数据" for a
-figure that could not be measured (a 0 denominator) — never "0.0%".
+or None, number cells a Fraction/int/float or None, date cells a date or None, text cells
+str). `format_cell` is the one place that turns a value into what a reader sees: "85.0%",
+"12", "5.5", "2026-05-01", or "无数据" for a figure that could not be measured (a 0
+denominator) — never "0.0%". A column whose empty cells mean "does not apply" rather than
+"no data" says so (`Column.blank_when_empty`). In the .xlsx every figure is a number.
 
 The CSV is UTF-8 with a BOM (without it Chinese Excel shows garbled text) and CRLF line
 ends; its percent cells read "85.0%", which Excel opens as the number 0.85. The .xlsx
@@ -28,7 +30,8 @@ from starlette.responses import Response
 
 from app.i18n import gettext_
 
-ColumnKind = Literal["text", "int", "percent", "date"]
+ColumnKind = Literal["text", "int", "number", "percent", "date"]
+FIGURE_KINDS = ("int", "number", "percent")
 ExportFormat = Literal["csv", "xlsx"]
 
 MEDIA_TYPES: dict[str, str] = {
@@ -47,15 +50,19 @@ class Column:
     key: str
     label: str
     kind: ColumnKind
+    # An empty figure reads blank (the figure does not apply to the row), not "无数据".
+    blank_when_empty: bool = False
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One formatted cell, for templates: the text, its kind, and whether it is no data."""
+    """One formatted cell, for templates: the text, its kind, whether it is no data, and its
+    column's key (for a class: a verdict column never wraps)."""
 
     text: str
     kind: ColumnKind
     missing: bool
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,12 @@ class Table:
         """Every row as formatted cells, in column order (what render_table shows)."""
         return [
             [
-                Cell(format_cell(column, row.get(column.key)), column.kind, _missing(column, row))
+                Cell(
+                    format_cell(column, row.get(column.key)),
+                    column.kind,
+                    _missing(column, row),
+                    column.key,
+                )
                 for column in self.columns
             ]
             for row in self.rows
@@ -77,7 +89,9 @@ class Table:
 
 
 def _missing(column: Column, row: dict[str, Any]) -> bool:
-    return column.kind in ("int", "percent") and row.get(column.key) is None
+    return (
+        column.kind in FIGURE_KINDS and not column.blank_when_empty and row.get(column.key) is None
+    )
 
 
 def no_data() -> str:
@@ -94,11 +108,23 @@ def percent_text(value: Fraction | None) -> str:
     return f"{sign}{tenths // 10}.{tenths % 10}%"
 
 
+def number_text(value: Fraction | float | int) -> str:
+    """A whole number as "3", anything else with one decimal: "5.5"."""
+    exact = Fraction(value)
+    if exact.denominator == 1:
+        return str(exact.numerator)
+    return f"{float(exact):.1f}"
+
+
 def format_cell(column: Column, value: Any) -> str:
+    if value is None and column.kind in FIGURE_KINDS:
+        return "" if column.blank_when_empty else no_data()
     if column.kind == "percent":
         return percent_text(value)
     if column.kind == "int":
-        return no_data() if value is None else str(int(value))
+        return str(int(value))
+    if column.kind == "number":
+        return number_text(value)
     if value is None:
         return ""
     if column.kind == "date":
@@ -170,6 +196,8 @@ def _xlsx_value(column: Column, value: Any) -> Any:
         return float(Fraction(value))
     if column.kind == "int":
         return int(value)
+    if column.kind == "number":
+        return float(Fraction(value))
     if column.kind == "date" and isinstance(value, date):
         return value.date() if isinstance(value, datetime) else value
     return str(value)

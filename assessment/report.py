@@ -34,7 +34,7 @@ def standards_table(assessment: VillageAssessment) -> Table:
         Column("threshold", gettext_("达标线"), "text"),
         Column("status", gettext_("结果"), "text"),
         Column("sample", gettext_("样本数"), "int"),
-        Column("respondents", gettext_("答卷数"), "text"),
+        Column("respondents", gettext_("答卷数"), "int", blank_when_empty=True),
     ]
     rows = [
         {
@@ -44,7 +44,7 @@ def standards_table(assessment: VillageAssessment) -> Table:
             "threshold": threshold_text(r.threshold_percent),
             "status": status_text(r),
             "sample": r.sample,
-            "respondents": "" if r.respondents is None else str(r.respondents),
+            "respondents": r.respondents,
         }
         for r in assessment.standards
     ]

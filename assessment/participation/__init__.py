@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.registry.rules import today_in_china
 from assessment.participation import ballots as participation_ballots
 from assessment.participation import compacts as participation_compacts
 from assessment.participation import meetings as participation_meetings
@@ -43,6 +44,6 @@ def participation(session: Session, village_id: int, year: int) -> list[Particip
         participation_compacts.deliberation(session, rounds),
         participation_compacts.comments_answered(session, rounds),
         participation_compacts.delivered(session, village_id, year),
-        participation_meetings.minutes_on_time(meetings),
+        participation_meetings.minutes_on_time(meetings, today_in_china()),
         participation_meetings.minutes_posted(meetings),
     ]

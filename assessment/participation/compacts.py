@@ -167,7 +167,7 @@ def comments_answered(session: Session, rounds: list[RoundRow]) -> Participation
                 "comments": ratio.denominator,
                 "answered": ratio.numerator,
                 "share": ratio.value,
-                "median": days_text(median_days(waited[round_.id])),
+                "median": median_days(waited[round_.id]),
             }
         )
     every = [days for r, _, _ in rounds for days in waited[r.id]]
@@ -179,7 +179,7 @@ def comments_answered(session: Session, rounds: list[RoundRow]) -> Participation
             Column("comments", gettext_("收到的意见"), "int"),
             Column("answered", gettext_("已答复"), "int"),
             Column("share", gettext_("答复率"), "percent"),
-            Column("median", gettext_("答复用时中位数（天）"), "text"),
+            Column("median", gettext_("答复用时中位数（天）"), "number"),
         ],
         rows,
         gettext_("全年答复用时中位数：%(days)s 天。", days=days_text(median_days(every))),

@@ -270,21 +270,25 @@ def attendance(facts: list[MeetingFacts]) -> ParticipationFigure:
     )
 
 
-def minutes_on_time(facts: list[MeetingFacts]) -> ParticipationFigure:
+def minutes_on_time(facts: list[MeetingFacts], today: date) -> ParticipationFigure:
+    """Minutes signed within the window: a meeting whose window is still open and whose
+    minutes are not yet signed is pending — neither on time nor late — until it ends."""
     rows = []
-    on_time = 0
+    on_time = decided = 0
     for f in facts:
         allowed = profile_for(f.meeting).minutes_sign_days
         signed_on = local_date(f.signed_at) if f.signed_at else None
         ok = signed_on is not None and (signed_on - f.ended_on).days <= allowed
+        pending = signed_on is None and (today - f.ended_on).days <= allowed
         on_time += ok
+        decided += not pending
         rows.append(
             {
                 "meeting": f.meeting.title,
                 "ended": f.ended_on,
                 "days": allowed,
                 "signed": signed_on,
-                "on_time": yes_no(ok),
+                "on_time": gettext_("签名期内，还没到期") if pending else yes_no(ok),
             }
         )
     table = Table(
@@ -297,16 +301,20 @@ def minutes_on_time(facts: list[MeetingFacts]) -> ParticipationFigure:
             Column("on_time", gettext_("按时签名"), "text"),
         ],
         rows,
-        gettext_("签名日期为空：会议记录还没有由两人都签名。"),
+        gettext_(
+            "签名日期为空：会议记录还没有由两人都签名。散会后还在规定天数内、还没签名的，"
+            "等期满再算，不计入分母。"
+        ),
     )
     return ParticipationFigure(
         "minutes_on_time",
         str(BY_CODE["minutes_on_time"].title),
         gettext_(
             "本年度已结束的会议中，主持人和记录人都在散会后规定天数内（按日历日，"
-            "正好第 N 天也算按时；天数见会议规则，默认 7 天）签名的会议记录 ÷ 已结束的会议。"
+            "正好第 N 天也算按时；天数见会议规则，默认 7 天）签名的会议记录 ÷ 已结束的会议"
+            "（签名期还没过、也还没签名的会议不算在内）。"
         ),
-        Ratio(on_time, len(facts)),
+        Ratio(on_time, decided),
         [table],
         _meeting_evidence(facts, "minutes:minutes"),
     )

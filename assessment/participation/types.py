@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 
 from app.i18n import gettext_
-from app.tables import Table
+from app.tables import Table, no_data, number_text
 from app.templating import CHINA_TIME
 
 
@@ -82,8 +82,4 @@ def median_days(days: Sequence[int]) -> Fraction | None:
 
 def days_text(days: Fraction | None) -> str:
     """Whole days as "3", a half as "2.5"; "无数据" when there is nothing to measure."""
-    if days is None:
-        return gettext_("无数据")
-    if days.denominator == 1:
-        return str(days.numerator)
-    return f"{float(days):.1f}"
+    return no_data() if days is None else number_text(days)

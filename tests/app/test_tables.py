@@ -106,3 +106,34 @@ def test_render_table_shows_the_same_text_and_escapes() -> None:
     assert "<script>" not in html and "&lt;b&gt;" in html
     empty = _render(Table(title="空", columns=COLUMNS, rows=[]))
     assert "没有数据。" in empty
+
+
+def test_number_cells_are_numbers_in_the_xlsx_and_read_the_same_everywhere() -> None:
+    """答复用时中位数 and 答卷数: numbers in the .xlsx (summable), "5.5" and "3" on the page
+    and in the CSV; an empty figure reads 无数据, or blank where it does not apply."""
+    table = Table(
+        "答复",
+        [
+            Column("round", "轮次", "text"),
+            Column("median", "答复用时中位数（天）", "number"),
+            Column("respondents", "答卷数", "int", blank_when_empty=True),
+        ],
+        [
+            {"round": "第一轮", "median": Fraction(11, 2), "respondents": 12},
+            {"round": "第二轮", "median": Fraction(3), "respondents": None},
+            {"round": "第三轮", "median": None, "respondents": 0},
+        ],
+    )
+    assert [[c.text for c in cells] for cells in table.display_rows()] == [
+        ["第一轮", "5.5", "12"],
+        ["第二轮", "3", ""],
+        ["第三轮", "无数据", "0"],
+    ]
+    assert [(c.missing) for c in table.display_rows()[1]] == [False, False, False]
+    sheet = load_workbook(io.BytesIO(to_xlsx([table]))).worksheets[0]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [(r[1].value, r[1].data_type) for r in rows[:2]] == [(5.5, "n"), (3.0, "n")]
+    assert (rows[0][2].value, rows[0][2].data_type) == (12, "n")
+    assert rows[1][2].value is None and rows[2][1].value is None
+    csv_rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
+    assert csv_rows[1:] == [["第一轮", "5.5", "12"], ["第二轮", "3", ""], ["第三轮", "无数据", "0"]]

@@ -121,6 +121,12 @@ def test_village_exports_match_the_page(app, villages):
     assert values["村民知晓率"][1] == pytest.approx(0.375)
     assert values["村干部知晓率"][1] is None  # no data: an empty cell, not 0
     assert values["知情权满意率"][3] == "未达标"
+    # 答卷数 is a number where a survey measured the standard, and blank where none did.
+    header = next(sheet.iter_rows(max_row=1, values_only=True))
+    respondents = header.index("答卷数")
+    cells = {row[0].value: row[respondents] for row in sheet.iter_rows(min_row=2) if row[0].value}
+    assert cells["知情权满意率"].data_type == "n" and cells["知情权满意率"].value >= 1
+    assert cells["审议覆盖率"].value is None
     empty = _csv_rows(browser.get(f"/villages/{b.id}/assessment/csv?year=2026").content)
     assert {row[0]: row[1] for row in empty if len(row) > 1}["知情权满意率"] == "无数据"
 

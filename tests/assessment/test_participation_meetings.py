@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 import pytest
 from sqlalchemy.orm import Session
 
+from app.db import utcnow
+from app.registry.rules import today_in_china
 from assessment.participation import ParticipationFigure, Ratio, participation
 from assessment.participation.meetings import eligible_ids, meeting_facts
 from meetings import attendance, presence, rules, services
@@ -285,6 +287,21 @@ def test_minutes_signed_within_the_deadline_and_posted_for_15_days(db, app):
         assert app.url_path_for(evidence.route, **evidence.params)
     assert figure(db, where.village.id, 2025, "minutes_on_time").overall == Ratio(0, 1)
     assert figure(db, where.village.id, 2024, "minutes_posted").overall.value is None
+
+
+def test_minutes_still_inside_their_signing_window_are_pending_not_late(db):
+    """A meeting closed minutes ago has 7 days to be signed: until they pass it is neither
+    on time nor late, and stays out of the figure (issue 14)."""
+    where = place()
+    just_now = utcnow() - timedelta(minutes=5)
+    closed(db, where, ends_at=just_now)
+    signed_day = utcnow() - timedelta(days=20)
+    earlier = closed(db, where, ends_at=signed_day)
+    signed(db, where, earlier, signed_day, signed_day)
+    on_time = figure(db, where.village.id, today_in_china().year, "minutes_on_time")
+    rows = [(r["signed"] is None, r["on_time"]) for r in on_time.tables[0].rows]
+    assert sorted(rows) == [(False, "是"), (True, "签名期内，还没到期")]
+    assert on_time.overall == Ratio(1, 1)
 
 
 def test_the_minutes_deadline_is_a_rule_parameter_a_meeting_may_override():

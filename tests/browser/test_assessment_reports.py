@@ -136,6 +136,23 @@ def _same_number(page_text: str, other: object) -> bool:
     return abs(Fraction(other) * 100 - expected) <= Fraction(1, 20)
 
 
+def _verdict_lines(page: Page) -> dict[str, int]:
+    """Each verdict cell's text -> the most lines it takes on the page (1: never broken)."""
+    return page.evaluate(
+        """() => {
+          const lines = {};
+          for (const cell of document.querySelectorAll("td.col-status")) {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            const text = cell.textContent.trim();
+            lines[text] = Math.max(lines[text] || 0, tops.size);
+          }
+          return lines;
+        }"""
+    )
+
+
 def _print_to_pdf(page: Page, name: str) -> bytes:
     page.emulate_media(media="print")
     assert not page.locator("nav.nav").is_visible(), "the menu must not be printed"
@@ -170,6 +187,12 @@ def test_village_report_page_csv_xlsx_and_print_agree(desk_page: Page, demo_serv
         assert _same_number(value, from_csv.get(title)), (title, value, from_csv.get(title))
         assert _same_number(value, from_xlsx.get(title)), (title, value, from_xlsx.get(title))
 
+    # "未达标" stays on one line at 1,280 px and in print (issue 14).
+    assert "未达标" in _verdict_lines(page), "the demo village should fail a standard"
+    assert set(_verdict_lines(page).values()) == {1}
+    page.emulate_media(media="print")
+    assert set(_verdict_lines(page).values()) == {1}
+    page.emulate_media(media="screen")
     _print_to_pdf(page, "assessment-village-print")
     page.get_by_role("link", name="打印版（A4）").click()
     assert _standards_on_page(page) == shown
