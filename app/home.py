@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from app.i18n import gettext_
+from app.i18n import gettext_, ngettext_
 from app.permissions import ROLE_LABELS, Permission, Principal, allows
 from app.registry.models import Household, Person, Village
 from app.registry.paths import route
 from app.web import Ctx
 from ballots.models import Election, Round, RoundStatus
+from compacts.adoption.services import waiting_filings
 from meetings.models import Meeting, MeetingStatus
 
 
@@ -67,6 +68,23 @@ def _tasks(ctx: Ctx, user: Principal, village_ids: list[int]) -> list[Task]:
                 Task(
                     gettext_("正在开会：%(title)s", title=meeting.title),
                     [(gettext_("签到"), ctx.url("meetings:attendance", meeting_id=meeting.id))],
+                )
+            )
+    if allows(user, Permission.COMPACT_FILE):
+        waiting = [
+            f
+            for f in waiting_filings(ctx.db, user.township_id)
+            if f.filing.submitted_by_id != user.id
+        ]
+        if waiting:
+            tasks.append(
+                Task(
+                    ngettext_(
+                        "%(num)s 份村规民约备案等您答复",
+                        "%(num)s 份村规民约备案等您答复",
+                        len(waiting),
+                    ),
+                    [(gettext_("等待答复的备案"), ctx.url("compacts:filings"))],
                 )
             )
     return tasks

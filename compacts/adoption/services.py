@@ -11,20 +11,23 @@ answers (Version.answers_filing_id) before it is deliberated and adopted again.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
 from app.errors import NotFound
 from app.i18n import gettext_, lazy
+from app.registry.models import Village
 from app.templating import CHINA_TIME
 from compacts.adoption.answers import actor_id, compact_of, require_ready
 from compacts.exceptions import AdoptionRefused, FilingRefused
-from compacts.models import Adoption, Filing, FilingDecision, Version
+from compacts.models import Adoption, Compact, Filing, FilingDecision, Version
 from compacts.versions.services import open_correction_orders
 from meetings import votes
 from meetings.agenda import ItemInput, add_item
@@ -189,9 +192,14 @@ def decide_filing(
     order_text: str = "",
     articles: list[str] | None = None,
 ) -> Filing:
-    """The township acknowledges the filing, or orders a correction naming articles."""
+    """The township acknowledges the filing, or orders a correction naming articles; never
+    by the person who submitted it (a filing is a second pair of eyes)."""
     if filing.decision is not None:
         raise FilingRefused(lazy("这次备案已经答复过了，不能再改。"))
+    if actor_id(actor) == filing.submitted_by_id:
+        raise FilingRefused(
+            lazy("这份备案是您自己报送的，不能由您自己答复。请乡镇另一位工作人员答复。")
+        )
     articles = articles or []
     if decision is FilingDecision.CORRECTION_ORDERED and (not order_text.strip() or not articles):
         raise FilingRefused(lazy("责令改正要写明理由，并写出要改正的条款号。"))
@@ -210,6 +218,34 @@ def decide_filing(
     }
     _audit_filing(session, actor, version, filing, "compact.filing_decide", summary)
     return filing
+
+
+@dataclass(frozen=True)
+class WaitingFiling:
+    """A filing waiting for the township's answer, with what its list shows."""
+
+    filing: Filing
+    version: Version
+    compact: Compact
+    village: Village
+    submitted_by: str
+
+    def days_waiting(self, today: date) -> int:
+        return (today - self.filing.submitted_at.astimezone(CHINA_TIME).date()).days
+
+
+def waiting_filings(session: Session, township_id: int) -> list[WaitingFiling]:
+    """Every filing of the township's villages still waiting for an answer, oldest first."""
+    rows = session.execute(
+        select(Filing, Version, Compact, Village, StaffUser.display_name)
+        .join(Version, Version.id == Filing.version_id)
+        .join(Compact, Compact.id == Version.compact_id)
+        .join(Village, Village.id == Compact.village_id)
+        .join(StaffUser, StaffUser.id == Filing.submitted_by_id)
+        .where(Village.township_id == township_id, Filing.decision.is_(None))
+        .order_by(Filing.submitted_at, Filing.id)
+    )
+    return [WaitingFiling(f, v, c, village, name) for f, v, c, village, name in rows]
 
 
 def pending_filing(session: Session, version: Version) -> Filing | None:

@@ -25,6 +25,8 @@ from app.web import Ctx
 from compacts.adoption import answers, delivery
 from compacts.adoption import services as adoption
 from compacts.adoption.forms import parse_answer, parse_decision, parse_households, parse_put
+from compacts.adoption.views_township import routes as township_routes
+from compacts.exceptions import FilingRefused
 from compacts.models import Compact, DeliveryMethod, Version
 from compacts.paths import COMMENT, VERSION, route, slip_route
 from compacts.text import render_source
@@ -195,7 +197,10 @@ def decide_post(ctx: Ctx) -> Response:
     result = parse_decision(ctx.field("decision"), ctx.field("order_text"), ctx.field("articles"))
     if not result.ok:
         return _refused(ctx, result.errors)
-    adoption.decide_filing(ctx.db, ctx.actor, filing, **result.values)
+    try:
+        adoption.decide_filing(ctx.db, ctx.actor, filing, **result.values)
+    except FilingRefused as refused:
+        return _refused(ctx, {"__all__": refused.render_message()})
     ctx.flash(gettext_("备案答复已保存。"))
     return ctx.redirect("compacts:adoption", version_id=version.id)
 
@@ -357,3 +362,4 @@ routes: list[BaseRoute] = [
     slip_route(SLIP + "/{version_id:int}/received", received_post, name="compacts:received_post", permission=PUBLIC, methods=POST),
 ]
 # fmt: on
+routes += township_routes
