@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.services import record
+from app.drill import mark_session, new_marker
 from app.i18n import gettext_
 from app.registry.models import Group, GroupKind
 from ballots.exceptions import InvalidElectionInput, RollFrozen
@@ -20,6 +21,7 @@ from ballots.rules import PROFILES
 from ballots.setup import rules as setup_rules
 from ballots.setup.roll import build_roll, roll_count
 from slips.models import Assembly
+from slips.services import assembly_drill_problem
 
 
 def _check(
@@ -33,6 +35,7 @@ def _check(
     profile_name: str,
     overrides: dict[str, Any],
     assembly_id: int | None,
+    drill: bool,
 ) -> dict[str, str]:
     """Per-field problems that need the database (the form checked the shapes)."""
     errors: dict[str, str] = {}
@@ -55,6 +58,8 @@ def _check(
         assembly = session.get(Assembly, assembly_id)
         if assembly is None or assembly.village_id != village_id:
             errors["assembly_id"] = gettext_("所选的投票大会不属于本村，请重新选择。")
+        elif assembly.drill != drill:
+            errors["assembly_id"] = assembly_drill_problem(drill)
     if group is not None and group.kind is GroupKind.WOMEN and office is Office.GROUP_LEADER:
         errors["group_id"] = gettext_("育龄妇女小组只用于讨论，不选小组长，请换一个小组。")
     return errors
@@ -75,8 +80,12 @@ def create_election(
     overrides: dict[str, Any],
     election_day: date,
     assembly_id: int | None = None,
+    drill_day_seconds: int | None = None,
 ) -> Election:
-    """A new election in draft. Raises InvalidElectionInput (per field) before writing."""
+    """A new election in draft. Raises InvalidElectionInput (per field) before writing.
+
+    With `drill_day_seconds` it is a drill (app.drill): its clock starts now, and every
+    audit entry of this transaction is marked drill."""
     errors = _check(
         session,
         village_id=village_id,
@@ -87,6 +96,7 @@ def create_election(
         profile_name=profile_name,
         overrides=overrides,
         assembly_id=assembly_id,
+        drill=drill_day_seconds is not None,
     )
     if seats < 1:
         errors["seats"] = gettext_("应选人数至少是 1。")
@@ -113,7 +123,10 @@ def create_election(
         stage=Stage.DRAFT,
         assembly_id=assembly_id,
         created_by_id=actor.user_id,
+        **new_marker(drill_day_seconds),
     )
+    if election.is_drill:
+        mark_session(session)
     session.add(election)
     session.flush()
     record(
@@ -153,6 +166,7 @@ def update_election(
         profile_name=profile_name,
         overrides=overrides,
         assembly_id=election.assembly_id,
+        drill=election.is_drill,
     )
     if seats < 1:
         errors["seats"] = gettext_("应选人数至少是 1。")
@@ -193,6 +207,7 @@ def _summary(election: Election) -> dict[str, Any]:
         "profile": election.profile_name,
         "overrides": election.profile_overrides,
         "election_day": election.election_day.isoformat(),
+        "drill_day_seconds": election.drill_day_seconds,
     }
 
 

@@ -13,6 +13,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from app.audit.services import chain_anchor
+from app.drill import FIELDS as DRILL_FIELDS
+from app.drill import FormLimits, today_of
 from app.errors import NotFound
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
@@ -81,6 +83,7 @@ def _form_context(ctx: Ctx, village: Village) -> dict[str, Any]:
         "profile_options": [(name, label) for name, label in setup_rules.PROFILE_LABELS.items()],
         "override_fields": list(setup_rules.OVERRIDABLE_NUMBERS.items()),
         "write_in_options": [("yes", lazy("允许")), ("no", lazy("不允许"))],
+        "drill_limits": FormLimits(ctx.settings.drill_day_seconds),
     }
 
 
@@ -90,12 +93,16 @@ def election_new(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         form = {"seats": "1", "electorate": "village", "office": "director"}
         return ctx.render("ballots/setup_election_form.html", form=form, errors={}, **context)
-    fields = {name: ctx.field(name) for name in forms_setup.ELECTION_FIELDS}
-    result = forms_setup.parse_election(fields, today_in_china())
+    fields = {name: ctx.field(name) for name in (*forms_setup.ELECTION_FIELDS, *DRILL_FIELDS)}
+    result = forms_setup.parse_election(fields, today_in_china(), ctx.settings.drill_day_seconds)
     if result.ok:
         try:
             created = create_election(
-                ctx.db, ctx.actor, village_id=village.id, **_election_values(result.values)
+                ctx.db,
+                ctx.actor,
+                village_id=village.id,
+                drill_day_seconds=result.values["drill_day_seconds"],
+                **_election_values(result.values),
             )
         except InvalidElectionInput as error:
             result.errors.update(error.errors)
@@ -151,7 +158,7 @@ def election_edit(ctx: Ctx) -> Response:
     # Office, electorate and group stay as created: a different post is a new election.
     for fixed in ("office", "office_label", "electorate", "group_id"):
         fields[fixed] = _edit_form(election)[fixed]
-    result = forms_setup.parse_election(fields, today_in_china())
+    result = forms_setup.parse_election(fields, today_of(election))
     if result.ok:
         try:
             values = _election_values(result.values)
@@ -194,7 +201,7 @@ def _next_label(election: Election, round_: Round | None, following: Stage | Non
 
 
 def _election_page(ctx: Ctx, found: Election, refused: list[str], status: int) -> Response:
-    today = today_in_china()
+    today = today_of(found)
     following = setup_rules.next_stage(found.stage)
     button = following if following in BUTTON_STAGES else None
     round_ = latest_round(ctx.db, found)
@@ -225,12 +232,12 @@ def election_advance(ctx: Ctx) -> Response:
     target = next((s for s in BUTTON_STAGES if s.value == (asked or ctx.field("target"))), None)
     if target is None:
         raise NotFound(lazy("没有这个阶段。请回到选举页面，按页面上的按钮操作。"))
-    refused = refusals(ctx.db, found, target, today_in_china())
+    refused = refusals(ctx.db, found, target, today_of(found))
     if refused:
         return _election_page(ctx, found, refused=refused, status=409)
     if ctx.request.method == "GET":
         return confirm_page(ctx, _advance_confirmation(ctx, found, target))
-    advance(ctx.db, ctx.actor, found, target, today_in_china())
+    advance(ctx.db, ctx.actor, found, target, today_of(found))
     ctx.flash(gettext_("选举已进入“%(stage)s”阶段。", stage=setup_rules.STAGE_LABELS[found.stage]))
     return ctx.redirect("ballots:election", election_id=found.id)
 
