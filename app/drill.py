@@ -133,6 +133,11 @@ def not_drill(model: type[DrillMarker]) -> ColumnElement[bool]:
     return model.drill_started_at.is_(None)
 
 
+def same_kind(model: type[DrillMarker], drill: bool) -> ColumnElement[bool]:
+    """The WHERE clause for what may be joined to a drill (drills) or to the real thing."""
+    return model.drill_started_at.is_not(None) if drill else model.drill_started_at.is_(None)
+
+
 def clock_of(thing: Drillable | None) -> DrillClock | None:
     if thing is None or thing.drill_started_at is None or not thing.drill_day_seconds:
         return None
@@ -272,6 +277,21 @@ def rows_below(session: Session, table_name: str, keys: Collection[object]) -> d
                 found[child.name] |= new
                 queue.append((child.name, new))
     return dict(found)
+
+
+def referenced_elsewhere(
+    session: Session, table_name: str, key: object, besides: Collection[str]
+) -> bool:
+    """Whether a row of a table not in `besides` points at this row (a drill assembly
+    that a real survey or another drill still uses is kept)."""
+    table = Base.metadata.tables[table_name]
+    for child, column, target in _referencing(table_name):
+        if child.name in besides:
+            continue
+        value = select(table.c[target]).where(_key(table) == key).scalar_subquery()
+        if session.scalar(select(_key(child)).where(child.c[column] == value).limit(1)):
+            return True
+    return False
 
 
 def remove_rows(session: Session, table_name: str, keys: Collection[object]) -> dict[str, int]:

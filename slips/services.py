@@ -20,7 +20,7 @@ from app.accounts.models import SigninFailure
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
-from app.drill import DrillBanner, mark_session
+from app.drill import DrillBanner, mark_session, referenced_elsewhere, remove_rows
 from app.i18n import gettext_, lazy
 from app.registry.models import Person
 from app.settings import Settings
@@ -441,3 +441,21 @@ def resolve_short_code(
             lazy("这个号码不对。请核对纸条上二维码下面的 8 位号码（例如 7KQ2-M9XD），再输入一次。")
         )
     return _open(session, slip, now)
+
+
+def remove_drill_assembly(session: Session, actor: Actor, assembly: Assembly) -> bool:
+    """Remove a drill assembly (app.drill) and its slips once nothing else uses it (no
+    other election, meeting, survey or round points at it); True when it went."""
+    if not assembly.drill or referenced_elsewhere(session, "assembly", assembly.id, {"slip"}):
+        return False
+    record(
+        session,
+        actor,
+        "assembly.drill_remove",
+        "assembly",
+        assembly.id,
+        {"title": assembly.title},
+        village_id=assembly.village_id,
+    )
+    remove_rows(session, "assembly", [assembly.id])
+    return True

@@ -12,16 +12,17 @@ from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.services import record
-from app.drill import mark_session, new_marker
-from app.i18n import gettext_
+from app.drill import mark_session, new_marker, remove_rows, rows_below
+from app.i18n import gettext_, lazy
 from app.registry.models import Group, GroupKind
-from ballots.exceptions import InvalidElectionInput, RollFrozen
-from ballots.models import Election, Electorate, Office, Stage
+from app.sealed_box import services as sealed_box
+from ballots.exceptions import InvalidElectionInput, NotADrill, RollFrozen
+from ballots.models import Election, Electorate, Office, Round, Stage
 from ballots.rules import PROFILES
 from ballots.setup import rules as setup_rules
 from ballots.setup.roll import build_roll, roll_count
 from slips.models import Assembly
-from slips.services import assembly_drill_problem
+from slips.services import assembly_drill_problem, remove_drill_assembly
 
 
 def _check(
@@ -219,3 +220,37 @@ def village_elections(session: Session, village_id: int) -> list[Election]:
             .order_by(Election.election_day.desc(), Election.id.desc())
         )
     )
+
+
+def remove_drill(session: Session, actor: Actor, election: Election) -> dict[str, int]:
+    """Remove a drill election (app.drill), finished or abandoned, with everything it made:
+    rounds, roll, credentials, cast ballots, receipts, results, its sealed boxes, and its
+    drill assembly with the slips once nothing else uses it. Refused for a real election.
+
+    The audit entries stay (the chain must not break): they are marked drill, and this
+    removal is one more entry, written before the rows go. Returns rows removed by table.
+    """
+    if not election.is_drill:
+        raise NotADrill(lazy("只有演练可以删除。正式的选举是永久的记录，不能删除。"))
+    mark_session(session)
+    rounds = list(session.scalars(select(Round.id).where(Round.election_id == election.id)))
+    assembly = session.get(Assembly, election.assembly_id) if election.assembly_id else None
+    found = rows_below(session, "election", [election.id])
+    record(
+        session,
+        actor,
+        "election.drill_remove",
+        "election",
+        election.id,
+        {
+            "title": election.title,
+            "removed": {name: len(keys) for name, keys in sorted(found.items())},
+        },
+        village_id=election.village_id,
+    )
+    for round_id in rounds:
+        sealed_box.remove(session, sealed_box.ELECTION_ROUND, round_id)
+    removed = remove_rows(session, "election", [election.id])
+    if assembly is not None:
+        remove_drill_assembly(session, actor, assembly)
+    return removed

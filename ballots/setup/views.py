@@ -32,7 +32,12 @@ from ballots.paths import setup_route as route
 from ballots.setup import forms as forms_setup
 from ballots.setup import rules as setup_rules
 from ballots.setup.display import describe, public_election, village_of_election
-from ballots.setup.elections import create_election, update_election, village_elections
+from ballots.setup.elections import (
+    create_election,
+    remove_drill,
+    update_election,
+    village_elections,
+)
 from ballots.setup.roll import build_roll, decided_objections, roll_count, roll_rows
 from ballots.setup.stages import (
     advance,
@@ -266,6 +271,38 @@ def _advance_confirmation(ctx: Ctx, election: Election, target: Stage) -> Confir
     )
 
 
+# --- removing a drill -------------------------------------------------------------------
+
+
+def drill_remove(ctx: Ctx) -> Response:
+    """Remove a drill election (app.drill): a confirmation step first (GET), then POST."""
+    found = SETUP_ELECTION.of(ctx)
+    if not found.is_drill:
+        raise NotFound(lazy("只有演练可以删除。正式的选举是永久的记录，不能删除。"))
+    if ctx.request.method == "GET":
+        return confirm_page(
+            ctx,
+            Confirmation(
+                title=gettext_("删除演练：%(title)s", title=found.title),
+                happens=[
+                    gettext_(
+                        "这次演练的选民名单、候选人、凭证、选票、回执、计票和结果全部删除，"
+                        "它的票箱也一起删除。"
+                    ),
+                    gettext_("它用的演练大会如果没有别的用处，连同二维码纸条一起删除。"),
+                    gettext_("审计日志里演练的记录保留，标着“演练”；删除这件事也记一笔。"),
+                ],
+                final=gettext_("删除以后不能恢复。"),
+                button=gettext_("确认删除演练"),
+                back=ctx.url("ballots:election", election_id=found.id),
+            ),
+        )
+    village_id, title = found.village_id, found.title
+    remove_drill(ctx.db, ctx.actor, found)
+    ctx.flash(gettext_("演练“%(title)s”已删除。", title=title))
+    return ctx.redirect("ballots:elections", village_id=village_id)
+
+
 # --- the roll ---------------------------------------------------------------------------
 
 
@@ -340,6 +377,8 @@ def _routes() -> list[BaseRoute]:
               permission=manage, methods=get_post),
         route("/elections/{election_id:int}/advance", election_advance,
               name="ballots:election_advance", permission=manage, methods=["GET", "POST"]),
+        route("/elections/{election_id:int}/drill/remove", drill_remove,
+              name="ballots:drill_remove", permission=manage, methods=get_post),
         route("/elections/{election_id:int}/roll", roll, name="ballots:roll", permission=read),
         route("/elections/{election_id:int}/roll/build", roll_build, name="ballots:roll_build",
               permission=manage, methods=["POST"]),
