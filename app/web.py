@@ -39,7 +39,7 @@ from app.csrf import csrf_ok
 from app.db import Database
 from app.drill import DrillBanner, mark_session
 from app.errors import Busy, DomainError, Forbidden, NotFound
-from app.i18n import LazyText, lazy
+from app.i18n import LazyText, gettext_, lazy
 from app.permissions import Permission, Principal, allows, can_see_village
 from app.public_address import absolute
 from app.settings import Settings
@@ -512,6 +512,22 @@ class Confirmation:
     button: str
     back: str  # where 返回 leads
     fields: dict[str, str] = field(default_factory=dict)  # posted along with the button
+
+
+def drill_removal(title: str, removed: str, back: str) -> Confirmation:
+    """The confirmation step before a drill (app.drill) is removed: `removed` says what
+    of it goes, the rest is the same for every drill."""
+    return Confirmation(
+        title=gettext_("删除演练：%(title)s", title=title),
+        happens=[
+            removed,
+            gettext_("它用的演练大会如果没有别的用处，连同二维码纸条一起删除。"),
+            gettext_("审计日志里演练的记录保留，标着“演练”；删除这件事也记一笔。"),
+        ],
+        final=gettext_("删除以后不能恢复。"),
+        button=gettext_("确认删除演练"),
+        back=back,
+    )
 
 
 def confirm_page(ctx: Ctx, confirmation: Confirmation) -> Response:

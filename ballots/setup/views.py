@@ -24,7 +24,7 @@ from app.registry.models import GroupKind, Village
 from app.registry.paths import VILLAGE
 from app.registry.rules import paging, today_in_china
 from app.registry.structure import village_groups
-from app.web import Confirmation, Ctx, confirm_page
+from app.web import Confirmation, Ctx, confirm_page, drill_removal
 from ballots.exceptions import InvalidElectionInput
 from ballots.models import Election, Round, RoundStatus, Stage
 from ballots.paths import SETUP_ELECTION
@@ -280,23 +280,11 @@ def drill_remove(ctx: Ctx) -> Response:
     if not found.is_drill:
         raise NotFound(lazy("只有演练可以删除。正式的选举是永久的记录，不能删除。"))
     if ctx.request.method == "GET":
-        return confirm_page(
-            ctx,
-            Confirmation(
-                title=gettext_("删除演练：%(title)s", title=found.title),
-                happens=[
-                    gettext_(
-                        "这次演练的选民名单、候选人、凭证、选票、回执、计票和结果全部删除，"
-                        "它的票箱也一起删除。"
-                    ),
-                    gettext_("它用的演练大会如果没有别的用处，连同二维码纸条一起删除。"),
-                    gettext_("审计日志里演练的记录保留，标着“演练”；删除这件事也记一笔。"),
-                ],
-                final=gettext_("删除以后不能恢复。"),
-                button=gettext_("确认删除演练"),
-                back=ctx.url("ballots:election", election_id=found.id),
-            ),
+        removed = gettext_(
+            "这次演练的选民名单、候选人、凭证、选票、回执、计票和结果全部删除，它的票箱也一起删除。"
         )
+        back = ctx.url("ballots:election", election_id=found.id)
+        return confirm_page(ctx, drill_removal(found.title, removed, back))
     village_id, title = found.village_id, found.title
     remove_drill(ctx.db, ctx.actor, found)
     ctx.flash(gettext_("演练“%(title)s”已删除。", title=title))

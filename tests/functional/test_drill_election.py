@@ -15,84 +15,50 @@ audit entries, marked drill, and the chain still verifies.
 from __future__ import annotations
 
 import json
-import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app.actors import actor_for
-from app.api import services as api_services
 from app.audit.models import AuditEntry
-from app.audit.services import iter_entries, verify_chain
-from app.drill import china_today, clock_of
+from app.drill import china_today
 from app.permissions import Role
 from app.registry.models import Person
 from ballots.models import Ballot, Credential, Election, Receipt, RollEntry, Round, RoundOutcome
 from slips.links import slip_token
 from slips.models import Assembly, Slip
 from tests import factories
+from tests.functional.drill_support import (
+    NAMES,
+    Outside,
+    banner,
+    chain_intact,
+    village_of_six,
+    wait_for_drill_day,
+    with_short_days,
+)
 from tests.functional.test_election_assembly import Staff, _box_password, _open_box, _vote
 from tests.html import soup
 
-DAY_SECONDS = 1
-NAMES = ["王芳", "陈刚", "林霞", "周伟", "吴娟", "郑磊"]
 TITLE = "计生主任选举（演练）"
 VOTES = {"王芳": "王芳", "陈刚": "王芳", "林霞": "陈刚", "周伟": "王芳", "吴娟": "陈刚"}
 
 
 @pytest.fixture
 def settings(settings):
-    return settings.with_overrides(drill_day_seconds=DAY_SECONDS)
-
-
-def wait_for_drill_day(db, election_id: int, day: date) -> None:
-    """Sleep, on the real clock, until the drill's day `day` has begun."""
-    db.expire_all()
-    clock = clock_of(db.get(Election, election_id))
-    assert clock is not None
-    time.sleep(clock.seconds_until(day) + 0.05)
-
-
-def banner(html: str) -> str:
-    found = soup(html).select_one(".drill-banner")
-    assert found is not None, "no 演练 banner"
-    return found.get_text(" ", strip=True)
-
-
-def _baseline(client, organizer, auditor, village, token):
-    """What the drill must not change: the assessment (page and API) and the home page."""
-    year = china_today().year
-    headers = {"Authorization": f"Bearer {token}"}
-    api = client.get(f"/api/v1/villages/{village.id}/assessment?year={year}", headers=headers)
-    assert api.status_code == 200
-    body = api.json()
-    page = soup(auditor.get(f"/villages/{village.id}/assessment", year=str(year)))
-    home = soup(organizer.get("/"))
-    for flash in home.select(".flash"):
-        flash.decompose()
-    return {
-        "api": {k: body[k] for k in body if k not in ("generated_at", "audit_head")},
-        "page": page.select_one("main").get_text(" ", strip=True).split("审计")[0],
-        "home": home.select_one("main").get_text(" ", strip=True),
-    }
+    return with_short_days(settings)
 
 
 def test_a_whole_drill_election(app, client, db, settings):
-    village = factories.VillageFactory(name="青山村")
-    for index, name in enumerate(NAMES):
-        household = factories.HouseholdFactory(village_id=village.id)
-        factories.PersonFactory(household=household, name=name, birth_year=1960 + index)
+    village = village_of_six()
     organizer = Staff(app, factories.staff(Role.ORGANIZER, village))
-    auditor = Staff(app, factories.staff(Role.AUDITOR, village))
     tellers = [
         Staff(app, factories.staff(Role.TELLER, village, display_name=n))
         for n in ("甲监票", "乙计票", "丙监票")
     ]
-    admin = factories.staff(Role.TOWNSHIP_ADMIN, township=village.township)
-    token = api_services.create_token(db, actor_for(admin), admin, "drill test", None).secret
+    outside = Outside(app, db, client, village)
     db.flush()
-    before = _baseline(client, organizer, auditor, village, token)
+    before = outside.figures(organizer)
 
     # Created from the ordinary form with 这是演练 ticked; a bad day length is refused
     # beside its field, and nothing is written.
@@ -125,7 +91,7 @@ def test_a_whole_drill_election(app, client, db, settings):
     assert "异议期还没有结束" in blocked.text and "演练" in banner(blocked.text)
     public_roll = client.get(f"/public/elections/{election_id}/roll").text
     assert "演练" in banner(public_roll)
-    wait_for_drill_day(db, election_id, published + timedelta(days=5))
+    wait_for_drill_day(db, db.get(Election, election_id), published + timedelta(days=5))
     late = organizer.post(
         f"/elections/{election_id}/objections/new",
         expect=409,
@@ -174,7 +140,7 @@ def test_a_whole_drill_election(app, client, db, settings):
         )
     early = organizer.post(f"/elections/{election_id}/advance", expect=409, target="voting_open")
     assert f"还没到选举日（{election_day.isoformat()}）" in early.text
-    wait_for_drill_day(db, election_id, election_day)
+    wait_for_drill_day(db, db.get(Election, election_id), election_day)
     organizer.post(f"/elections/{election_id}/advance", target="voting_open")
 
     # Nowhere outside its pages while it runs: not among the home page's tasks.
@@ -217,11 +183,8 @@ def test_a_whole_drill_election(app, client, db, settings):
     assert "drill-election" in export.headers["content-disposition"]
 
     # Counted nowhere: the assessment (page and API), the API's results, the home page.
-    after = _baseline(client, organizer, auditor, village, token)
-    assert after == before
-    headers = {"Authorization": f"Bearer {token}"}
-    api = client.get(f"/api/v1/elections/{election_id}/results", headers=headers)
-    assert api.status_code == 404
+    assert outside.figures(organizer) == before
+    assert outside.api(f"/elections/{election_id}/results")[0] == 404
     # The audit log keeps its entries, each marked drill.
     summaries = [
         json.loads(s)
@@ -247,8 +210,7 @@ def test_a_whole_drill_election(app, client, db, settings):
         Assembly,
     ):
         assert db.scalar(select(func.count()).select_from(model)) == 0, model
-    checked, problem = verify_chain(iter_entries(db))
-    assert problem is None and checked == db.scalar(select(func.count()).select_from(AuditEntry))
+    assert chain_intact(db)
     removal = db.scalar(select(AuditEntry).where(AuditEntry.action == "election.drill_remove"))
     assert json.loads(removal.summary)["drill"] is True
     listed = soup(organizer.get(f"/villages/{village.id}/elections"))
