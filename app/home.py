@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from app.drill import not_drill
 from app.i18n import gettext_, ngettext_
 from app.permissions import ROLE_LABELS, Permission, Principal, allows
 from app.registry.models import Household, Person, Village
@@ -33,6 +34,7 @@ def _tasks(ctx: Ctx, user: Principal, village_ids: list[int]) -> list[Task]:
         .join(Election, Election.id == Round.election_id)
         .where(
             Election.village_id.in_(village_ids),
+            not_drill(Election),  # a drill (app.drill) shows only on its own pages
             Round.status.in_((RoundStatus.OPEN, RoundStatus.COUNTING)),
         )
         .order_by(Election.id, Round.number)
@@ -60,7 +62,11 @@ def _tasks(ctx: Ctx, user: Principal, village_ids: list[int]) -> list[Task]:
     if allows(user, Permission.MEETING_ATTENDANCE):
         meetings = ctx.db.scalars(
             select(Meeting)
-            .where(Meeting.village_id.in_(village_ids), Meeting.status == MeetingStatus.OPEN)
+            .where(
+                Meeting.village_id.in_(village_ids),
+                not_drill(Meeting),
+                Meeting.status == MeetingStatus.OPEN,
+            )
             .order_by(Meeting.starts_at)
         )
         for meeting in meetings:

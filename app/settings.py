@@ -80,6 +80,8 @@ class Settings:
     # grants app_database_role what the app needs ("" = the user in database_url).
     migrate_database_url: str = field(default="", repr=False)
     app_database_role: str = ""
+    # Real seconds one drill (演练) day lasts unless its create form says otherwise (app.drill).
+    drill_day_seconds: int = 60
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -133,6 +135,12 @@ def load_database_settings(env_file: str | Path | None = ".env") -> DatabaseSett
     return _database_settings(config, _data_dir(config))
 
 
+def _drill_day_seconds(value: int) -> int:
+    if not 1 <= value <= 86400:
+        raise ValueError("CUNYI_DRILL_DAY_SECONDS must be a whole number from 1 to 86400")
+    return value
+
+
 def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
     config = _config(env_file)
     data_dir = _data_dir(config)
@@ -157,5 +165,8 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         signin_window_seconds=config("CUNYI_SIGNIN_WINDOW_SECONDS", cast=int, default=15 * 60),
         default_locale=config("CUNYI_DEFAULT_LOCALE", default=DEFAULT_LOCALE),
         public_url=normalize_public_url(config("CUNYI_PUBLIC_URL", default="")),
+        drill_day_seconds=_drill_day_seconds(
+            config("CUNYI_DRILL_DAY_SECONDS", cast=int, default=60)
+        ),
     )
     return settings.with_overrides(**overrides) if overrides else settings

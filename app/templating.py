@@ -91,6 +91,8 @@ def _page_context(request: Request, user: Principal | None) -> dict[str, Any]:
         "html_lang": html_lang(locale),
         "flashes": flashes,
         "current_path": request.url.path,
+        # A drill's page (app.drill, set by the request layer): the 演练 banner.
+        "drill": getattr(request.state, "drill", None),
     }
 
 

@@ -37,8 +37,9 @@ from starlette.types import Message, Receive
 from app.actors import Actor, actor_for
 from app.csrf import csrf_ok
 from app.db import Database
+from app.drill import DrillBanner, mark_session
 from app.errors import Busy, DomainError, Forbidden, NotFound
-from app.i18n import LazyText, lazy
+from app.i18n import LazyText, gettext_, lazy
 from app.permissions import Permission, Principal, allows, can_see_village
 from app.public_address import absolute
 from app.settings import Settings
@@ -130,6 +131,12 @@ class Ctx:
             raise Forbidden(lazy("请先登录。"))
         return self.user
 
+    def in_drill(self, banner: DrillBanner) -> None:
+        """This request works on a drill (app.drill): every page it draws carries the 演练
+        banner (templates/partials/drill_banner.html) and its audit entries say drill."""
+        self.request.state.drill = banner
+        mark_session(self.db)
+
     def flash(self, message: str) -> None:
         self.request.session.setdefault("flash", []).append(message)
 
@@ -175,6 +182,9 @@ class PathObject(Generic[T]):
     # outside the user's scope like a missing one (404, with `unseen` if given), not 403.
     hidden: bool = False
     unseen: LazyText | None = None
+    # The drill (演练, app.drill) the object belongs to, if any: its pages carry the
+    # banner and the request's audit entries are marked drill.
+    drill: Callable[[Session, T], DrillBanner | None] | None = None
 
     def of(self, ctx: Ctx) -> T:
         found = ctx.loaded.get(self.param)
@@ -201,6 +211,9 @@ class PathObject(Generic[T]):
                         raise
                     raise self.not_found(self.unseen or self.missing) from None
         ctx.loaded[self.param] = found
+        banner = self.drill(ctx.db, found) if self.drill is not None else None
+        if banner is not None:
+            ctx.in_drill(banner)
         return found
 
 
@@ -499,6 +512,22 @@ class Confirmation:
     button: str
     back: str  # where 返回 leads
     fields: dict[str, str] = field(default_factory=dict)  # posted along with the button
+
+
+def drill_removal(title: str, removed: str, back: str) -> Confirmation:
+    """The confirmation step before a drill (app.drill) is removed: `removed` says what
+    of it goes, the rest is the same for every drill."""
+    return Confirmation(
+        title=gettext_("删除演练：%(title)s", title=title),
+        happens=[
+            removed,
+            gettext_("它用的演练大会如果没有别的用处，连同二维码纸条一起删除。"),
+            gettext_("审计日志里演练的记录保留，标着“演练”；删除这件事也记一笔。"),
+        ],
+        final=gettext_("删除以后不能恢复。"),
+        button=gettext_("确认删除演练"),
+        back=back,
+    )
 
 
 def confirm_page(ctx: Ctx, confirmation: Confirmation) -> Response:

@@ -19,6 +19,7 @@ from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
+from app.drill import not_drill
 from app.i18n import gettext_, lazy
 from app.registry.models import Township, Village
 from app.templating import CHINA_TIME
@@ -227,8 +228,12 @@ def candidate_years(session: Session, village_ids: Collection[int]) -> set[int]:
         session.scalars(select(Survey.year).where(Survey.village_id.in_(ids)).distinct())
     )
     dates: list[datetime | date] = [
-        *session.scalars(select(Election.election_day).where(Election.village_id.in_(ids))),
-        *session.scalars(select(Meeting.starts_at).where(Meeting.village_id.in_(ids))),
+        *session.scalars(
+            select(Election.election_day).where(Election.village_id.in_(ids), not_drill(Election))
+        ),
+        *session.scalars(
+            select(Meeting.starts_at).where(Meeting.village_id.in_(ids), not_drill(Meeting))
+        ),
         *session.scalars(
             select(DeliberationRound.deadline)
             .join(Compact, Compact.id == DeliberationRound.compact_id)

@@ -20,6 +20,7 @@ from ballots.setup.rules import ELECTORATE_LABELS, OFFICE_LABELS, PROFILE_LABELS
 register_actions(
     {
         "election.create": lazy("新建选举"),
+        "election.drill_remove": lazy("删除演练选举"),
         "election.update": lazy("修改选举设置"),
         "election.roll_build": lazy("生成选民名单"),
         "election.stage": lazy("推进选举阶段"),

@@ -34,6 +34,10 @@ class ElectionNotFound(NotFound):
     title = lazy("找不到这个选举")
 
 
+class NotADrill(StageError):
+    """Only a drill (app.drill) is ever removed: a real election is a record for good."""
+
+
 class InvalidElectionInput(InvalidInput, ElectionError):
     """Input that breaks a set-up rule, with a message per form field (see InvalidInput)."""
 

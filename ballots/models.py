@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import slips.models  # noqa: F401  (the assembly table Election.assembly_id points at)
 from app.db import Base, UTCDateTime, str_enum, utcnow
+from app.drill import DrillMarker, drill_constraints
 from app.registry.models import Residence
 
 
@@ -84,9 +85,11 @@ class BallotSource(enum.StrEnum):
     PAPER = "paper"  # entered one at a time during the public count
 
 
-class Election(Base):
+class Election(DrillMarker, Base):
+    """An election; with a drill marker (app.drill) a rehearsal that runs in minutes."""
+
     __tablename__ = "election"
-    __table_args__ = (CheckConstraint("seats >= 1", name="seats_positive"),)
+    __table_args__ = (CheckConstraint("seats >= 1", name="seats_positive"), *drill_constraints())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)

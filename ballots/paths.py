@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from app.drill import DrillBanner, banner_for
 from app.i18n import lazy
 from app.registry.models import Village
 from app.registry.paths import VILLAGE
@@ -58,7 +59,30 @@ def _candidate_election(candidate: Candidate) -> int:
     return -1 if round_ is None else round_.election_id
 
 
-ELECTION = PathObject("election_id", Election, lazy("没有这个选举。"), _election_village)
+def _election_drill(_session: Session, election: Election) -> DrillBanner | None:
+    return banner_for(election)
+
+
+def _drill_of(session: Session, election_id: int) -> DrillBanner | None:
+    return banner_for(session.get(Election, election_id))
+
+
+def _round_drill(session: Session, round_: Round) -> DrillBanner | None:
+    return _drill_of(session, round_.election_id)
+
+
+def _count_drill(session: Session, count: PaperCount) -> DrillBanner | None:
+    round_ = session.get(Round, count.round_id)
+    return None if round_ is None else _drill_of(session, round_.election_id)
+
+
+def _in_election_drill(session: Session, thing: Objection | Entrustment) -> DrillBanner | None:
+    return _drill_of(session, thing.election_id)
+
+
+ELECTION = PathObject(
+    "election_id", Election, lazy("没有这个选举。"), _election_village, drill=_election_drill
+)
 # The set-up pages' election: another village's is answered like a missing one.
 SETUP_ELECTION = PathObject(
     "election_id",
@@ -67,15 +91,19 @@ SETUP_ELECTION = PathObject(
     _election_village,
     not_found=ElectionNotFound,
     hidden=True,
+    drill=_election_drill,
 )
-ROUND = PathObject("round_id", Round, lazy("没有这一轮投票。"), _round_village)
-COUNT = PathObject("count_id", PaperCount, lazy("没有这份计票记录。"), _count_village)
+ROUND = PathObject("round_id", Round, lazy("没有这一轮投票。"), _round_village, drill=_round_drill)
+COUNT = PathObject(
+    "count_id", PaperCount, lazy("没有这份计票记录。"), _count_village, drill=_count_drill
+)
 OBJECTION = PathObject(
     "objection_id",
     Objection,
     lazy("没有这件异议。"),
     _in_election,
     within=("election_id", lambda objection: objection.election_id),
+    drill=_in_election_drill,
 )
 CANDIDATE = PathObject(
     "candidate_id",
@@ -84,7 +112,13 @@ CANDIDATE = PathObject(
     _candidate_village,
     within=("election_id", _candidate_election),
 )
-ENTRUSTMENT = PathObject("entrustment_id", Entrustment, lazy("没有这份委托。"), _in_election)
+ENTRUSTMENT = PathObject(
+    "entrustment_id",
+    Entrustment,
+    lazy("没有这份委托。"),
+    _in_election,
+    drill=_in_election_drill,
+)
 # A voter on a roll. No scope check of its own: the view checks it is on the roll (not
 # struck) of the round's election, which the round's scope check already covers.
 ENTRY = PathObject("entry_id", RollEntry, lazy("选民名单上没有这个人。"), _checked_by_view)

@@ -18,6 +18,7 @@ from meetings.models import CheckInMethod, VoteMethod
 register_actions(
     {
         "meeting.create": lazy("新建会议"),
+        "meeting.drill_remove": lazy("删除演练会议"),
         "meeting.update": lazy("修改会议"),
         "meeting.notice": lazy("发布会议通知"),
         "meeting.open": lazy("开始开会（开放签到）"),

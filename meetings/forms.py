@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
+from app import drill
 from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_, lazy
 from app.templating import CHINA_TIME
@@ -76,8 +77,14 @@ def parse_starts_at(value: str) -> datetime | None:
         return None
 
 
-def parse_meeting(fields: Mapping[str, str]) -> FormResult:
+def parse_meeting(
+    fields: Mapping[str, str], drill_default_seconds: int | None = None
+) -> FormResult:
+    """The meeting form; with `drill_default_seconds` (creating) also its 这是演练 fields."""
     result = FormResult()
+    result.values["drill_day_seconds"] = None
+    if drill_default_seconds is not None:
+        drill.parse_drill(result, fields, drill_default_seconds)
     kind_raw = fields.get("kind", "")
     result.raw["kind"] = kind_raw
     kinds = {k.value: k for k in MeetingKind}
@@ -127,6 +134,7 @@ def parse_meeting(fields: Mapping[str, str]) -> FormResult:
             starts_at=starts_at,
             notice_text=notice,
             assembly_id=assembly_id,
+            drill_day_seconds=result.values["drill_day_seconds"],
         )
     return result
 

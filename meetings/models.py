@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, str_enum, utcnow
+from app.drill import DrillMarker, drill_constraints
 
 
 class MeetingKind(enum.StrEnum):
@@ -64,8 +65,11 @@ class Choice(enum.StrEnum):
     ABSTAIN = "abstain"
 
 
-class Meeting(Base):
+class Meeting(DrillMarker, Base):
+    """A meeting; with a drill marker (app.drill) a rehearsal that runs in minutes."""
+
     __tablename__ = "meeting"
+    __table_args__ = drill_constraints()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)

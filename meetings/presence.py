@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.drill import today_of
 from app.registry.models import GroupMembership, Person
 from app.registry.rules import ADULT_AGE
-from app.templating import CHINA_TIME
 from meetings import rules
 from meetings.models import AttendanceEvent, Meeting, MeetingKind, MeetingStatus
 
@@ -61,7 +61,7 @@ def eligible_people(session: Session, meeting: Meeting) -> list[Person]:
         query = query.where(Person.is_association_member.is_(True), Person.is_cadre.is_(True))
     people = list(session.scalars(query.order_by(Person.name, Person.id)))
     if kind in (MeetingKind.VILLAGERS_ASSEMBLY, MeetingKind.GROUP_MEETING):
-        today = datetime.now(CHINA_TIME).date()
+        today = today_of(meeting)
         people = [p for p in people if _adult(p, today)]
     return people
 

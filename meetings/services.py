@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.audit.services import record
-from app.db import utcnow
+from app.drill import Drillable, mark_session, new_marker, now_of, remove_rows
 from app.i18n import lazy
 from app.ordering import counting_key
 from app.registry.models import Group, GroupKind, Sex, Village
@@ -26,6 +26,7 @@ from meetings.models import Meeting, MeetingKind, MeetingStatus
 from meetings.presence import eligible_people, profile_for, quorum_figures
 from meetings.votes import open_motions
 from slips.models import Assembly
+from slips.services import assembly_drill_problem, remove_drill_assembly
 
 EDITABLE = frozenset({MeetingStatus.DRAFT})
 
@@ -96,6 +97,8 @@ class MeetingInput:
     notice_text: str
     # The voting assembly whose QR slips check attendees in (slips.models.Assembly).
     assembly_id: int | None = None
+    # A drill (app.drill): how many real seconds one of its days lasts (creating only).
+    drill_day_seconds: int | None = None
 
 
 def assembly_choices(session: Session, village_id: int) -> list[Assembly]:
@@ -108,7 +111,11 @@ def assembly_choices(session: Session, village_id: int) -> list[Assembly]:
     )
 
 
-def _check_input(session: Session, village: Village, values: MeetingInput) -> None:
+def _check_input(
+    session: Session, village: Village, values: MeetingInput, marker: Drillable
+) -> None:
+    """Per-field problems; `marker` is the meeting's drill marker, whose clock says what
+    "now" is (a drill's starts_at is on the drill's calendar)."""
     errors: dict[str, str] = {}
     staff_ids = {u.id for u in staff_choices(session, village)}
     if values.host_id not in staff_ids:
@@ -118,11 +125,15 @@ def _check_input(session: Session, village: Village, values: MeetingInput) -> No
     groups = {g.id for g in group_choices(session, village.id)}
     if values.kind is MeetingKind.GROUP_MEETING and values.group_id not in groups:
         errors["group_id"] = str(lazy("村民小组会议要选择是哪个村民小组。"))
-    if values.starts_at <= utcnow():
+    if values.starts_at <= now_of(marker):
         errors["starts_at"] = str(lazy("开会时间要在现在之后。"))
-    assemblies = {a.id for a in assembly_choices(session, village.id)}
+    assemblies = {a.id: a for a in assembly_choices(session, village.id)}
     if values.assembly_id is not None and values.assembly_id not in assemblies:
         errors["assembly_id"] = str(lazy("请从列表里选择本村的投票大会，或者不选。"))
+    elif values.assembly_id is not None:
+        drill = marker.drill_started_at is not None
+        if assemblies[values.assembly_id].drill != drill:
+            errors["assembly_id"] = assembly_drill_problem(drill)
     if errors:
         raise InvalidMeetingInput(errors)
 
@@ -158,8 +169,15 @@ def _summary(meeting: Meeting) -> dict[str, object]:
 def create_meeting(
     session: Session, actor: Actor, village: Village, values: MeetingInput
 ) -> Meeting:
-    _check_input(session, village, values)
-    meeting = Meeting(village_id=village.id, created_by_id=actor.user_id, **_fields(values))
+    """A new meeting in draft; with `values.drill_day_seconds` a drill (app.drill) whose
+    clock starts now, and whose audit entries are marked drill."""
+    marker = new_marker(values.drill_day_seconds)
+    meeting = Meeting(
+        village_id=village.id, created_by_id=actor.user_id, **_fields(values), **marker
+    )
+    _check_input(session, village, values, meeting)
+    if meeting.is_drill:
+        mark_session(session)
     session.add(meeting)
     session.flush()
     record(
@@ -182,7 +200,7 @@ def update_meeting(
         raise MeetingStateError(
             lazy("会议通知已经发布，不能再修改会议。如需改期，请另开一次会议。")
         )
-    _check_input(session, village, values)
+    _check_input(session, village, values, meeting)
     for key, value in _fields(values).items():
         setattr(meeting, key, value)
     session.flush()
@@ -229,7 +247,7 @@ def publish_notice(
         raise InvalidMeetingInput(
             {"short_notice_reason": str(message) % {"days": days, "need": profile.notice_days}}
         )
-    meeting.notice_published_at = utcnow()
+    meeting.notice_published_at = now_of(meeting)
     meeting.short_notice_reason = short_reason if short else ""
     meeting.status = MeetingStatus.NOTIFIED
     session.flush()
@@ -269,7 +287,7 @@ def close_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
         raise MeetingStateError(lazy("还有表决没有结束。请先结束表决，再结束会议。"))
     state = quorum_figures(session, meeting)
     meeting.status = MeetingStatus.CLOSED
-    meeting.ends_at = utcnow()
+    meeting.ends_at = now_of(meeting)
     # Every QR motion is closed and counted: erase the key of the meeting's sealed box.
     sealed_box.forget(session, sealed_box.MEETING, meeting.id)
     session.flush()
@@ -283,3 +301,28 @@ def close_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
         {"eligible": state.eligible, "present": state.present, "quorum": state.holds},
         village_id=meeting.village_id,
     )
+
+
+def remove_drill(session: Session, actor: Actor, meeting: Meeting) -> dict[str, int]:
+    """Remove a drill meeting (app.drill), finished or abandoned, with everything it made:
+    agenda, attendance, motions and their votes, minutes (signed ones too) and its sealed
+    box, and its drill assembly with the slips once nothing else uses it. Refused for a
+    real meeting. Its audit entries stay, marked drill; the removal is one more entry."""
+    if not meeting.is_drill:
+        raise MeetingStateError(lazy("只有演练可以删除。正式的会议是永久的记录，不能删除。"))
+    mark_session(session)
+    assembly = session.get(Assembly, meeting.assembly_id) if meeting.assembly_id else None
+    record(
+        session,
+        actor,
+        "meeting.drill_remove",
+        "meeting",
+        meeting.id,
+        {"title": meeting.title},
+        village_id=meeting.village_id,
+    )
+    sealed_box.remove(session, sealed_box.MEETING, meeting.id)
+    removed = remove_rows(session, "meeting", [meeting.id])
+    if assembly is not None:
+        remove_drill_assembly(session, actor, assembly)
+    return removed

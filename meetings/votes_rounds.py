@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.services import record
+from app.drill import same_kind
 from app.errors import NotFound
 from app.i18n import lazy
 from ballots.models import Election, Round, RoundStatus
@@ -34,6 +35,8 @@ def link_round(session: Session, actor: Actor, item: AgendaItem, round_id: int) 
     election = session.get(Election, round_.election_id) if round_ is not None else None
     if round_ is None or election is None or election.village_id != meeting.village_id:
         raise NotFound(lazy("找不到这一轮选举。请从本村的选举里选择。"))
+    if election.is_drill != meeting.is_drill:
+        raise VoteRefused(lazy("演练的会议只能关联演练的选举，正式的会议只能关联正式的选举。"))
     item.round_id = round_.id
     session.flush()
     record(
@@ -82,12 +85,15 @@ def record_round_attendance(session: Session, actor: Actor, item: AgendaItem) ->
     return round_
 
 
-def village_rounds(session: Session, village_id: int) -> list[tuple[Round, Election]]:
-    """Rounds of the village's elections that an agenda item may carry."""
+def village_rounds(
+    session: Session, village_id: int, drill: bool = False
+) -> list[tuple[Round, Election]]:
+    """Rounds of the village's elections that an agenda item may carry: a drill
+    meeting's are drill elections' (app.drill), a real one's real ones."""
     stmt = (
         select(Round, Election)
         .join(Election, Election.id == Round.election_id)
-        .where(Election.village_id == village_id)
+        .where(Election.village_id == village_id, same_kind(Election, drill))
         .order_by(Election.id, Round.number)
     )
     return [(r, e) for r, e in session.execute(stmt)]

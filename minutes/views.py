@@ -14,10 +14,10 @@ from app.accounts.models import StaffUser
 from app.accounts.services import staff_member
 from app.accounts.views import password_problem
 from app.audit.services import chain_anchor
+from app.drill import banner_for, today_of
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, allows
 from app.registry.models import Village
-from app.registry.rules import today_in_china
 from app.web import Ctx
 from meetings.models import AgendaItem, Meeting, MeetingStatus
 from minutes import forms, rules, services, signing
@@ -67,7 +67,7 @@ def _page(
         sha256 = minutes.locked_sha256
     signed = signing.signatures_for(ctx.db, minutes, sha256) if minutes else {}
     my_roles = signing.signer_roles(meeting, user)
-    today = today_in_china()
+    today = today_of(meeting)
     return ctx.render(
         "minutes/minutes.html",
         status_code,
@@ -217,6 +217,9 @@ def public_page(ctx: Ctx) -> Response:
     posting = signing.latest_posting(ctx.db, minutes)
     if meeting is None or posting is None:
         raise MinutesNotFound(lazy("这次会议的记录还没有公开。"))
+    drill = banner_for(meeting)
+    if drill is not None:  # a drill's own notice-board edition, marked 演练 (app.drill)
+        ctx.in_drill(drill)
     village = ctx.db.get(Village, meeting.village_id)
     return ctx.render(
         "minutes/public.html",

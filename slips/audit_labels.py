@@ -10,6 +10,7 @@ from app.i18n import lazy
 register_actions(
     {
         "assembly.create": lazy("建立投票大会"),
+        "assembly.drill_remove": lazy("删除演练大会和它的纸条"),
         "slips.issue": lazy("发放二维码纸条"),
         "slip.reissue": lazy("作废并补发二维码纸条"),
         "slips.code_throttle_clear": lazy("解除输号码的限制"),

@@ -32,10 +32,19 @@ def _parse_time(result: FormResult, name: str, text: str) -> time | None:
 
 
 def parse_assembly(
-    *, title: str, held_on: str, place: str, expires_on: str, expires_time: str, now: datetime
+    *,
+    title: str,
+    held_on: str,
+    place: str,
+    expires_on: str,
+    expires_time: str,
+    now: datetime,
+    drill: bool = False,
 ) -> FormResult:
     """A new assembly. The links stop working at the given China time (default 23:59)."""
     result = FormResult()
+    result.raw["drill"] = "1" if drill else ""
+    result.values["drill"] = drill
     result.values["title"] = required_text(
         result, "title", title, label=gettext_("会议名称"), max_length=200
     )

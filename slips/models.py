@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -32,6 +32,9 @@ class Assembly(Base):
     # Slip links stop working after this moment.
     links_expire_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A drill's assembly (演练, app.drill): it holds only drill elections and meetings,
+    # and its slips and pages say 演练. Fixed when it is created (a trigger refuses changes).
+    drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Slip(Base):

@@ -20,7 +20,8 @@ from app.accounts.models import SigninFailure
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
-from app.i18n import lazy
+from app.drill import DrillBanner, mark_session, referenced_elsewhere, remove_rows
+from app.i18n import gettext_, lazy
 from app.registry.models import Person
 from app.registry.rules import ADULT_AGE
 from app.settings import Settings
@@ -62,7 +63,9 @@ def create_assembly(
     held_on: date,
     place: str,
     links_expire_at: datetime,
+    drill: bool = False,
 ) -> Assembly:
+    """A new assembly; a drill's (app.drill) holds only drill elections and meetings."""
     if links_expire_at.date() < held_on:
         raise AssemblyRefused(lazy("二维码的失效时间不能早于开会的日子，请改到开会当天或以后。"))
     assembly = Assembly(
@@ -71,7 +74,10 @@ def create_assembly(
         held_on=held_on,
         place=place,
         links_expire_at=links_expire_at,
+        drill=drill,
     )
+    if drill:
+        mark_session(session)
     session.add(assembly)
     session.flush()
     record(
@@ -84,6 +90,30 @@ def create_assembly(
         village_id=village_id,
     )
     return assembly
+
+
+def assembly_drill(assembly: Assembly | None) -> DrillBanner | None:
+    """A drill assembly's banner (it has no clock: its elections and meetings have)."""
+    return DrillBanner() if assembly is not None and assembly.drill else None
+
+
+def assembly_drill_problem(drill: bool) -> str:
+    """Why an election or meeting cannot be held at an assembly of the other kind."""
+    if drill:
+        return gettext_("演练只能在演练大会上进行，请选一个演练大会，或新建一个。")
+    return gettext_("这是演练大会，只能用于演练。正式的选举和会议请选一个正式的大会。")
+
+
+def slip_drill(session: Session, settings: Settings, token: str) -> DrillBanner | None:
+    """The 演练 banner for a villager's page, when the slip the token names is a drill
+    assembly's (the page itself checks the slip and says what is wrong with it)."""
+    carried = unsign_token(settings, token)
+    slip = session.get(Slip, carried[0]) if carried is not None else None
+    if carried is None or slip is None:
+        return None
+    if not hmac.compare_digest(sha256(carried[1]), slip.secret_hash):
+        return None
+    return assembly_drill(session.get(Assembly, slip.assembly_id))
 
 
 # --- issuing slips -------------------------------------------------------------------
@@ -411,3 +441,21 @@ def resolve_short_code(
             lazy("这个号码不对。请核对纸条上二维码下面的 8 位号码（例如 7KQ2-M9XD），再输入一次。")
         )
     return _open(session, slip, now)
+
+
+def remove_drill_assembly(session: Session, actor: Actor, assembly: Assembly) -> bool:
+    """Remove a drill assembly (app.drill) and its slips once nothing else uses it (no
+    other election, meeting, survey or round points at it); True when it went."""
+    if not assembly.drill or referenced_elsewhere(session, "assembly", assembly.id, {"slip"}):
+        return False
+    record(
+        session,
+        actor,
+        "assembly.drill_remove",
+        "assembly",
+        assembly.id,
+        {"title": assembly.title},
+        village_id=assembly.village_id,
+    )
+    remove_rows(session, "assembly", [assembly.id])
+    return True

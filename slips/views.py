@@ -46,6 +46,10 @@ def villager_page(view: View) -> View:
 
     @wraps(view)
     def wrapped(ctx: Ctx) -> Response:
+        token = ctx.path.get("token")
+        banner = services.slip_drill(ctx.db, ctx.settings, token) if token else None
+        if banner is not None:
+            ctx.in_drill(banner)
         try:
             if ctx.request.method not in SAFE_METHODS and ctx.user is not None:
                 raise Forbidden(
@@ -151,6 +155,7 @@ def assembly_new(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         return ctx.render("slips/voting_assembly_new.html", village=village, form={}, errors={})
     result = parse_assembly(
+        drill=ctx.field("drill") == "1",
         title=ctx.field("title"),
         held_on=ctx.field("held_on"),
         place=ctx.field("place"),
@@ -174,6 +179,7 @@ def assembly_new(ctx: Ctx) -> Response:
         held_on=result.values["held_on"],
         place=result.values["place"],
         links_expire_at=result.values["links_expire_at"],
+        drill=result.values["drill"],
     )
     ctx.flash(gettext_("已建立投票大会“%(title)s”。", title=created.title))
     return ctx.redirect("slips:assembly", assembly_id=created.id)

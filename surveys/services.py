@@ -143,11 +143,12 @@ def _check_links(session: Session, village: Village, values: SurveyInput) -> Non
             errors["group_id"] = gettext_("请选择本村的一个小组。")
     if values.audience is Audience.MEETING:
         meeting = session.get(Meeting, values.meeting_id) if values.meeting_id else None
-        if meeting is None or meeting.village_id != village.id:
+        if meeting is None or meeting.village_id != village.id or meeting.is_drill:
             errors["meeting_id"] = gettext_("请选择本村的一次会议。")
     if values.assembly_id is not None:
         assembly = session.get(Assembly, values.assembly_id)
-        if assembly is None or assembly.village_id != village.id:
+        # A survey counts in the assessment: never one of a drill (app.drill).
+        if assembly is None or assembly.village_id != village.id or assembly.drill:
             errors["assembly_id"] = gettext_("请选择本村的一次大会。")
     if values.template and values.template not in BUILTIN:
         errors["template"] = gettext_("请从列表里选择问卷模板。")

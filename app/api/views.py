@@ -50,7 +50,7 @@ def township_overview(ctx: ApiCtx) -> dict[str, Any]:
 
 def election_results(ctx: ApiCtx) -> dict[str, Any]:
     election = ctx.db.get(Election, ctx.record_id("election_id"))
-    if election is None:
+    if election is None or election.is_drill:  # a drill (app.drill) is not in the API
         raise not_found(lazy("没有这次选举。请检查选举的编号。"))
     village = ctx.village(election.village_id)
     return data.election_results(ctx.db, election, village)
@@ -58,7 +58,7 @@ def election_results(ctx: ApiCtx) -> dict[str, Any]:
 
 def meeting_attendance(ctx: ApiCtx) -> dict[str, Any]:
     meeting = ctx.db.get(Meeting, ctx.record_id("meeting_id"))
-    if meeting is None:
+    if meeting is None or meeting.is_drill:  # a drill (app.drill) is not in the API
         raise not_found(lazy("没有这个会议。请检查会议的编号。"))
     village = ctx.village(meeting.village_id)
     return data.meeting_attendance(ctx.db, meeting, village)

@@ -180,6 +180,10 @@ register_summary_keys(
         "households": lazy("总户数"),
         "households_present": lazy("到会户代表"),
         "quorum": lazy("达到法定人数"),
+        # app.audit.services.record marks a drill's entries (app.drill).
+        "drill": lazy("演练"),
+        "drill_day_seconds": lazy("演练中一天的秒数"),
+        "removed": lazy("删除的记录"),
     }
 )
 register_summary_keys(

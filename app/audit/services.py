@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.actors import Actor
 from app.audit.models import AuditEntry
 from app.db import utcnow
+from app.drill import session_is_drill
 from app.permissions import Principal
 from app.qr import qr_svg
 from app.templating import CHINA_TIME
@@ -42,6 +43,8 @@ _VILLAGE = table(
 )
 
 GENESIS_HASH = "0" * 64
+# The summary field that marks a drill's entry (app.drill).
+DRILL_FIELD = "drill"
 # Any constant works; it only has to be the same for every writer of the chain.
 _POSTGRES_CHAIN_LOCK = 0x43554E5949  # "CUNYI"
 
@@ -97,12 +100,18 @@ def record(
     village_id: int | None = None,
     township_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry. Call it in the same transaction as the change it describes."""
+    """Append one entry. Call it in the same transaction as the change it describes.
+
+    Work on a drill (app.drill.mark_session, set by the request layer) is marked
+    `"drill": true` in the summary, inside the hash: the log keeps a drill's entries when
+    the drill is removed, and tells them apart for good."""
     _lock_chain(session)
     session.flush()
     head = chain_anchor(session)
     seq, prev_hash = head.seq + 1, head.hash
     at = utcnow()
+    if session_is_drill(session):
+        summary = {**(summary or {}), DRILL_FIELD: True}
     encoded_summary = canonical_summary(summary or {})
     fields: dict[str, Any] = {
         "seq": seq,

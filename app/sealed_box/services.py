@@ -54,6 +54,7 @@ from starlette.background import BackgroundTask
 
 from app.accounts.models import StaffUser
 from app.db import Database, utcnow
+from app.drill import remove_rows
 from app.i18n import lazy
 from app.ordering import counting_key
 from app.sealed_box.exceptions import (
@@ -485,6 +486,14 @@ def forget(session: Session, kind: str, poll_id: int) -> None:
     if box is not None and box.sealed_at is not None and box.opened_at is None:
         _forget(session, box)
         session.flush()
+
+
+def remove(session: Session, kind: str, poll_id: int) -> None:
+    """Delete the poll's box, its holders and whatever choices it still holds: only for
+    a drill (app.drill) being removed."""
+    box = find_box(session, kind, poll_id)
+    if box is not None:
+        remove_rows(session, "sealed_box", [box.id])
 
 
 # How long scrubbing waits for transactions that overlapped the opening to end.

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from app.drill import not_drill
 from app.i18n import gettext_
 from app.registry.models import Group, GroupKind, GroupMembership
 from app.tables import Column, Table
@@ -36,6 +37,7 @@ def _rounds(session: Session, village_id: int, year: int) -> list[tuple[Round, E
         .join(Election, Election.id == Round.election_id)
         .where(
             Election.village_id == village_id,
+            not_drill(Election),  # a drill (app.drill) is counted nowhere
             Election.election_day >= start,
             Election.election_day < end,
             Round.status.in_(VOTING_CLOSED),

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.drill import not_drill
 from app.i18n import gettext_
 from app.registry.models import GroupMembership, Person
 from app.registry.rules import ADULT_AGE, today_in_china
@@ -82,6 +83,7 @@ def closed_meetings(session: Session, village_id: int, year: int) -> list[Meetin
             select(Meeting)
             .where(
                 Meeting.village_id == village_id,
+                not_drill(Meeting),  # a drill (app.drill) is counted nowhere
                 Meeting.status == MeetingStatus.CLOSED,
                 Meeting.starts_at >= start,
                 Meeting.starts_at < end,

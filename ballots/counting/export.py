@@ -54,6 +54,9 @@ def export_document(session: Session, round_: Round, data: RoundInput) -> dict[s
         "profile_overrides": json.loads(election.profile_overrides or "{}"),
         "parameters": profile_for(election).parameters(),
     }
+    if election.is_drill:
+        # A drill's export (app.drill) says so: its figures are a rehearsal's.
+        document["metadata"]["drill"] = True
     return document
 
 
@@ -64,4 +67,5 @@ def export_bytes(document: dict[str, Any]) -> bytes:
 
 
 def export_filename(round_: Round) -> str:
-    return f"election-{round_.election_id}-round-{round_.number}.json"
+    prefix = "drill-" if round_.election.is_drill else ""
+    return f"{prefix}election-{round_.election_id}-round-{round_.number}.json"

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
+from app.drill import today_of
 from app.i18n import gettext_, join_list, lazy
 from app.registry.models import Person
-from app.registry.rules import today_in_china
 from ballots.exceptions import CountClosed, CountsDiffer, EntrustedAway, NotOnRoll, StageError
 from ballots.models import (
     Ballot,
@@ -91,7 +91,9 @@ def issue_paper_ballot(
     # No audit entry, on purpose (as for casting online): an entry's timestamp beside
     # the order of credential uses would tell when each voter voted. The CredentialUse
     # row, which the database refuses to change or delete, is the record.
-    return use_credential(session, round_, credential, Channel.PAPER, today or today_in_china())
+    return use_credential(
+        session, round_, credential, Channel.PAPER, today or today_of(round_.election)
+    )
 
 
 def refuse_if_entrusted(session: Session, roll_entry: RollEntry) -> None:
@@ -246,7 +248,7 @@ def close_paper_counting(
     ]
     # The stack's order says nothing about voters, but shuffling costs nothing.
     secrets.SystemRandom().shuffle(readings)
-    day = today or today_in_china()
+    day = today or today_of(round_.election)
     session.add_all(
         Ballot(
             id=secrets.token_hex(16),

@@ -6,11 +6,11 @@ from typing import Any
 
 from starlette.responses import Response
 
+from app.drill import today_of
 from app.errors import NotFound
 from app.forms import FormResult
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
-from app.registry.rules import today_in_china
 from app.web import Ctx
 from ballots.exceptions import EntrustmentRefused
 from ballots.models import Election, Stage
@@ -75,13 +75,13 @@ def _resolve(ctx: Ctx, election: Election, result: FormResult) -> dict[str, Any]
 def entrustment_new(ctx: Ctx) -> Response:
     election = ELECTION.of(ctx)
     if ctx.request.method == "GET":
-        return _form_page(ctx, election, {"written_on": today_in_china().isoformat()}, {}, 200)
+        return _form_page(ctx, election, {"written_on": today_of(election).isoformat()}, {}, 200)
     result = forms.parse_entrustment(
         voter=ctx.field("voter"),
         proxy=ctx.field("proxy"),
         written_on=ctx.field("written_on"),
         relation=ctx.field("relation"),
-        today=today_in_china(),
+        today=today_of(election),
     )
     found = _resolve(ctx, election, result)
     if result.ok:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from app.accounts.models import StaffUser
 from app.accounts.services import verify_password, village_tellers
 from app.actors import Actor, actor_for
+from app.drill import today_of
 from app.i18n import lazy
 from app.ordering import counting_key
-from app.registry.rules import today_in_china
 from app.sealed_box import services as sealed_box
 from ballots.exceptions import Conflict, ElectionError, NotNamedTeller, WrongPassword
 from ballots.models import (
@@ -150,7 +150,7 @@ def certify(
     )
     session.add(certified)
     round_.status = RoundStatus.CERTIFIED
-    advance(session, actor, round_.election, Stage.CERTIFIED, today or today_in_china())
+    advance(session, actor, round_.election, Stage.CERTIFIED, today or today_of(round_.election))
     session.flush()
     audit_round(session, actor, "election.certify", round_, {"tellers": sorted(confirmed)})
     return certified

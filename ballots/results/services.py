@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.services import record
+from app.drill import today_of
 from app.i18n import LazyText, lazy
 from app.registry.models import Person
-from app.registry.rules import today_in_china
 from app.sealed_box import services as sealed_box
 from app.thresholds import Threshold
 from ballots.counting import RoundInput, RoundResult, count_round
@@ -378,7 +378,7 @@ def close_voting(session: Session, actor: Actor, round_: Round, today: date | No
     """
     if round_.status is not RoundStatus.OPEN:
         raise StageError(lazy("这一轮没有在投票，不能结束投票。"))
-    advance(session, actor, round_.election, Stage.COUNTING, today or today_in_china())
+    advance(session, actor, round_.election, Stage.COUNTING, today or today_of(round_.election))
     round_.status = RoundStatus.COUNTING
     session.flush()
     # The online ballots stay sealed in the round's box until k tellers open it
@@ -469,7 +469,7 @@ def announce(
     session.add(outcome)
     round_.status = RoundStatus.ANNOUNCED if result.valid else RoundStatus.VOID
     round_.status_reason = ",".join(result.void_reasons)
-    advance(session, actor, round_.election, Stage.ANNOUNCED, today or today_in_china())
+    advance(session, actor, round_.election, Stage.ANNOUNCED, today or today_of(round_.election))
     session.flush()
     audit_round(
         session,
@@ -534,7 +534,7 @@ def further_round(
         for n, name in enumerate(names, start=1)
     )
     session.flush()
-    advance(session, actor, election, Stage.CANDIDATES_PUBLISHED, today or today_in_china())
+    advance(session, actor, election, Stage.CANDIDATES_PUBLISHED, today or today_of(election))
     audit_round(
         session,
         actor,

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.services import record
+from app.drill import today_of
 from app.i18n import gettext_, join_list
 from app.registry.models import Group, GroupKind, GroupMembership, Person
-from app.registry.rules import today_in_china
 from ballots.exceptions import (
     AlreadyNominated,
     CandidatesRefused,
@@ -100,7 +100,7 @@ def add_nomination(
         nominee_key=key,
         nominator_key=nominator_key,
         entered_by_id=actor.user_id if actor is not None else None,
-        created_on=today_in_china(),
+        created_on=today_of(election),
     )
     session.add(nomination)
     session.flush()

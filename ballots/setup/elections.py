@@ -12,14 +12,17 @@ from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.services import record
-from app.i18n import gettext_
+from app.drill import mark_session, new_marker, remove_rows, rows_below
+from app.i18n import gettext_, lazy
 from app.registry.models import Group, GroupKind
-from ballots.exceptions import InvalidElectionInput, RollFrozen
-from ballots.models import Election, Electorate, Office, Stage
+from app.sealed_box import services as sealed_box
+from ballots.exceptions import InvalidElectionInput, NotADrill, RollFrozen
+from ballots.models import Election, Electorate, Office, Round, Stage
 from ballots.rules import PROFILES
 from ballots.setup import rules as setup_rules
 from ballots.setup.roll import build_roll, roll_count
 from slips.models import Assembly
+from slips.services import assembly_drill_problem, remove_drill_assembly
 
 
 def _check(
@@ -33,6 +36,7 @@ def _check(
     profile_name: str,
     overrides: dict[str, Any],
     assembly_id: int | None,
+    drill: bool,
 ) -> dict[str, str]:
     """Per-field problems that need the database (the form checked the shapes)."""
     errors: dict[str, str] = {}
@@ -55,6 +59,8 @@ def _check(
         assembly = session.get(Assembly, assembly_id)
         if assembly is None or assembly.village_id != village_id:
             errors["assembly_id"] = gettext_("所选的投票大会不属于本村，请重新选择。")
+        elif assembly.drill != drill:
+            errors["assembly_id"] = assembly_drill_problem(drill)
     if group is not None and group.kind is GroupKind.WOMEN and office is Office.GROUP_LEADER:
         errors["group_id"] = gettext_("育龄妇女小组只用于讨论，不选小组长，请换一个小组。")
     return errors
@@ -75,8 +81,12 @@ def create_election(
     overrides: dict[str, Any],
     election_day: date,
     assembly_id: int | None = None,
+    drill_day_seconds: int | None = None,
 ) -> Election:
-    """A new election in draft. Raises InvalidElectionInput (per field) before writing."""
+    """A new election in draft. Raises InvalidElectionInput (per field) before writing.
+
+    With `drill_day_seconds` it is a drill (app.drill): its clock starts now, and every
+    audit entry of this transaction is marked drill."""
     errors = _check(
         session,
         village_id=village_id,
@@ -87,6 +97,7 @@ def create_election(
         profile_name=profile_name,
         overrides=overrides,
         assembly_id=assembly_id,
+        drill=drill_day_seconds is not None,
     )
     if seats < 1:
         errors["seats"] = gettext_("应选人数至少是 1。")
@@ -113,7 +124,10 @@ def create_election(
         stage=Stage.DRAFT,
         assembly_id=assembly_id,
         created_by_id=actor.user_id,
+        **new_marker(drill_day_seconds),
     )
+    if election.is_drill:
+        mark_session(session)
     session.add(election)
     session.flush()
     record(
@@ -153,6 +167,7 @@ def update_election(
         profile_name=profile_name,
         overrides=overrides,
         assembly_id=election.assembly_id,
+        drill=election.is_drill,
     )
     if seats < 1:
         errors["seats"] = gettext_("应选人数至少是 1。")
@@ -193,6 +208,7 @@ def _summary(election: Election) -> dict[str, Any]:
         "profile": election.profile_name,
         "overrides": election.profile_overrides,
         "election_day": election.election_day.isoformat(),
+        "drill_day_seconds": election.drill_day_seconds,
     }
 
 
@@ -204,3 +220,37 @@ def village_elections(session: Session, village_id: int) -> list[Election]:
             .order_by(Election.election_day.desc(), Election.id.desc())
         )
     )
+
+
+def remove_drill(session: Session, actor: Actor, election: Election) -> dict[str, int]:
+    """Remove a drill election (app.drill), finished or abandoned, with everything it made:
+    rounds, roll, credentials, cast ballots, receipts, results, its sealed boxes, and its
+    drill assembly with the slips once nothing else uses it. Refused for a real election.
+
+    The audit entries stay (the chain must not break): they are marked drill, and this
+    removal is one more entry, written before the rows go. Returns rows removed by table.
+    """
+    if not election.is_drill:
+        raise NotADrill(lazy("只有演练可以删除。正式的选举是永久的记录，不能删除。"))
+    mark_session(session)
+    rounds = list(session.scalars(select(Round.id).where(Round.election_id == election.id)))
+    assembly = session.get(Assembly, election.assembly_id) if election.assembly_id else None
+    found = rows_below(session, "election", [election.id])
+    record(
+        session,
+        actor,
+        "election.drill_remove",
+        "election",
+        election.id,
+        {
+            "title": election.title,
+            "removed": {name: len(keys) for name, keys in sorted(found.items())},
+        },
+        village_id=election.village_id,
+    )
+    for round_id in rounds:
+        sealed_box.remove(session, sealed_box.ELECTION_ROUND, round_id)
+    removed = remove_rows(session, "election", [election.id])
+    if assembly is not None:
+        remove_drill_assembly(session, actor, assembly)
+    return removed

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from app import drill
 from app.forms import FormResult, required_text, whole_number
 from app.i18n import gettext_
 from ballots.models import Electorate, Office
@@ -73,8 +74,13 @@ def _overrides(result: FormResult, fields: Mapping[str, str]) -> dict[str, Any]:
     return overrides
 
 
-def parse_election(fields: Mapping[str, str], today: date) -> FormResult:
+def parse_election(
+    fields: Mapping[str, str], today: date, drill_default_seconds: int | None = None
+) -> FormResult:
+    """The election form; with `drill_default_seconds` (creating) also its 这是演练 fields."""
     result = FormResult()
+    if drill_default_seconds is not None:
+        drill.parse_drill(result, fields, drill_default_seconds)
     result.values["title"] = required_text(
         result, "title", fields.get("title", ""), label=gettext_("选举名称"), max_length=200
     )

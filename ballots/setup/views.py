@@ -13,6 +13,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from app.audit.services import chain_anchor
+from app.drill import FIELDS as DRILL_FIELDS
+from app.drill import FormLimits, today_of
 from app.errors import NotFound
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
@@ -22,7 +24,7 @@ from app.registry.models import GroupKind, Village
 from app.registry.paths import VILLAGE
 from app.registry.rules import paging, today_in_china
 from app.registry.structure import village_groups
-from app.web import Confirmation, Ctx, confirm_page
+from app.web import Confirmation, Ctx, confirm_page, drill_removal
 from ballots.exceptions import InvalidElectionInput
 from ballots.models import Election, Round, RoundStatus, Stage
 from ballots.paths import SETUP_ELECTION
@@ -30,7 +32,12 @@ from ballots.paths import setup_route as route
 from ballots.setup import forms as forms_setup
 from ballots.setup import rules as setup_rules
 from ballots.setup.display import describe, public_election, village_of_election
-from ballots.setup.elections import create_election, update_election, village_elections
+from ballots.setup.elections import (
+    create_election,
+    remove_drill,
+    update_election,
+    village_elections,
+)
 from ballots.setup.roll import build_roll, decided_objections, roll_count, roll_rows
 from ballots.setup.stages import (
     advance,
@@ -81,6 +88,7 @@ def _form_context(ctx: Ctx, village: Village) -> dict[str, Any]:
         "profile_options": [(name, label) for name, label in setup_rules.PROFILE_LABELS.items()],
         "override_fields": list(setup_rules.OVERRIDABLE_NUMBERS.items()),
         "write_in_options": [("yes", lazy("允许")), ("no", lazy("不允许"))],
+        "drill_limits": FormLimits(ctx.settings.drill_day_seconds),
     }
 
 
@@ -90,12 +98,16 @@ def election_new(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         form = {"seats": "1", "electorate": "village", "office": "director"}
         return ctx.render("ballots/setup_election_form.html", form=form, errors={}, **context)
-    fields = {name: ctx.field(name) for name in forms_setup.ELECTION_FIELDS}
-    result = forms_setup.parse_election(fields, today_in_china())
+    fields = {name: ctx.field(name) for name in (*forms_setup.ELECTION_FIELDS, *DRILL_FIELDS)}
+    result = forms_setup.parse_election(fields, today_in_china(), ctx.settings.drill_day_seconds)
     if result.ok:
         try:
             created = create_election(
-                ctx.db, ctx.actor, village_id=village.id, **_election_values(result.values)
+                ctx.db,
+                ctx.actor,
+                village_id=village.id,
+                drill_day_seconds=result.values["drill_day_seconds"],
+                **_election_values(result.values),
             )
         except InvalidElectionInput as error:
             result.errors.update(error.errors)
@@ -151,7 +163,7 @@ def election_edit(ctx: Ctx) -> Response:
     # Office, electorate and group stay as created: a different post is a new election.
     for fixed in ("office", "office_label", "electorate", "group_id"):
         fields[fixed] = _edit_form(election)[fixed]
-    result = forms_setup.parse_election(fields, today_in_china())
+    result = forms_setup.parse_election(fields, today_of(election))
     if result.ok:
         try:
             values = _election_values(result.values)
@@ -194,7 +206,7 @@ def _next_label(election: Election, round_: Round | None, following: Stage | Non
 
 
 def _election_page(ctx: Ctx, found: Election, refused: list[str], status: int) -> Response:
-    today = today_in_china()
+    today = today_of(found)
     following = setup_rules.next_stage(found.stage)
     button = following if following in BUTTON_STAGES else None
     round_ = latest_round(ctx.db, found)
@@ -225,12 +237,12 @@ def election_advance(ctx: Ctx) -> Response:
     target = next((s for s in BUTTON_STAGES if s.value == (asked or ctx.field("target"))), None)
     if target is None:
         raise NotFound(lazy("没有这个阶段。请回到选举页面，按页面上的按钮操作。"))
-    refused = refusals(ctx.db, found, target, today_in_china())
+    refused = refusals(ctx.db, found, target, today_of(found))
     if refused:
         return _election_page(ctx, found, refused=refused, status=409)
     if ctx.request.method == "GET":
         return confirm_page(ctx, _advance_confirmation(ctx, found, target))
-    advance(ctx.db, ctx.actor, found, target, today_in_china())
+    advance(ctx.db, ctx.actor, found, target, today_of(found))
     ctx.flash(gettext_("选举已进入“%(stage)s”阶段。", stage=setup_rules.STAGE_LABELS[found.stage]))
     return ctx.redirect("ballots:election", election_id=found.id)
 
@@ -257,6 +269,26 @@ def _advance_confirmation(ctx: Ctx, election: Election, target: Stage) -> Confir
         back=ctx.url("ballots:election", election_id=election.id),
         fields={"target": target.value},
     )
+
+
+# --- removing a drill -------------------------------------------------------------------
+
+
+def drill_remove(ctx: Ctx) -> Response:
+    """Remove a drill election (app.drill): a confirmation step first (GET), then POST."""
+    found = SETUP_ELECTION.of(ctx)
+    if not found.is_drill:
+        raise NotFound(lazy("只有演练可以删除。正式的选举是永久的记录，不能删除。"))
+    if ctx.request.method == "GET":
+        removed = gettext_(
+            "这次演练的选民名单、候选人、凭证、选票、回执、计票和结果全部删除，它的票箱也一起删除。"
+        )
+        back = ctx.url("ballots:election", election_id=found.id)
+        return confirm_page(ctx, drill_removal(found.title, removed, back))
+    village_id, title = found.village_id, found.title
+    remove_drill(ctx.db, ctx.actor, found)
+    ctx.flash(gettext_("演练“%(title)s”已删除。", title=title))
+    return ctx.redirect("ballots:elections", village_id=village_id)
 
 
 # --- the roll ---------------------------------------------------------------------------
@@ -333,6 +365,8 @@ def _routes() -> list[BaseRoute]:
               permission=manage, methods=get_post),
         route("/elections/{election_id:int}/advance", election_advance,
               name="ballots:election_advance", permission=manage, methods=["GET", "POST"]),
+        route("/elections/{election_id:int}/drill/remove", drill_remove,
+              name="ballots:drill_remove", permission=manage, methods=get_post),
         route("/elections/{election_id:int}/roll", roll, name="ballots:roll", permission=read),
         route("/elections/{election_id:int}/roll/build", roll_build, name="ballots:roll_build",
               permission=manage, methods=["POST"]),

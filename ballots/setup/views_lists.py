@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from starlette.responses import Response
 
+from app.drill import today_of
 from app.forms import whole_number
 from app.i18n import LazyText, gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person
-from app.registry.rules import today_in_china
 from app.web import Ctx
 from ballots.exceptions import (
     AlreadyNominated,
@@ -58,7 +58,7 @@ def nominator_label(key: str) -> str:
 def objections(ctx: Ctx) -> Response:
     found = SETUP_ELECTION.of(ctx)
     profile = profile_for(found)
-    today = today_in_china()
+    today = today_of(found)
     names = dict(
         ctx.db.execute(
             select(Person.id, Person.name).where(
@@ -97,7 +97,7 @@ def objections(ctx: Ctx) -> Response:
 
 def objection_new(ctx: Ctx) -> Response:
     found = SETUP_ELECTION.of(ctx)
-    today = today_in_china()
+    today = today_of(found)
     problem = setup_rules.objection_filing_problem(
         found.stage, found.roll_published_on, today, profile_for(found)
     )
@@ -166,7 +166,7 @@ def objection_decide(ctx: Ctx) -> Response:
                 objection,
                 upheld=result.values["upheld"],
                 reason=result.values["reason"],
-                today=today_in_china(),
+                today=today_of(found),
             )
         except InvalidElectionInput as error:
             result.errors.update(error.errors)
@@ -266,7 +266,7 @@ def candidates_publish(ctx: Ctx) -> Response:
                 ctx.db,
                 ctx.actor,
                 found,
-                today_in_china(),
+                today_of(found),
                 result.values["count"],
                 picked_at_cut=result.values["picked"],
             )

@@ -15,12 +15,15 @@ from app.i18n import lazy
 from ballots.models import Election, RollEntry, Stage
 from slips.exceptions import AssemblyRefused
 from slips.models import Assembly
+from slips.services import assembly_drill_problem
 
 
 def link_election(session: Session, actor: Actor, assembly: Assembly, election: Election) -> None:
     """Vote `election` at `assembly`: the assembly's slips open its ballot."""
     if election.village_id != assembly.village_id:
         raise AssemblyRefused(lazy("只能关联本村的选举。"))
+    if election.is_drill != assembly.drill:
+        raise AssemblyRefused(assembly_drill_problem(election.is_drill))
     if election.stage in (Stage.COUNTING, Stage.ANNOUNCED, Stage.CERTIFIED):
         raise AssemblyRefused(lazy("这个选举已经结束投票，不能再改投票的会议。"))
     previous = election.assembly_id

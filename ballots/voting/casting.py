@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import secret_choice
+from app.drill import today_of
 from app.i18n import lazy
 from app.registry.models import Person
-from app.registry.rules import today_in_china
 from app.sealed_box import services as sealed_box
 from ballots.exceptions import AlreadyVoted, InvalidMarks, LinkOtherElection, VotingNotOpen
 from ballots.models import (
@@ -195,7 +195,7 @@ def cast_online(
         seats=round_.seats,
         write_ins_allowed=profile.write_ins_allowed,
     )
-    day = today or today_in_china()
+    day = today or today_of(election)
     use_credential(session, round_, credential, channel, day)
     code = _receipt_code()
     sealed_box.seal_choice(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from app.drill import same_kind
 from app.i18n import gettext_
 from app.permissions import Permission
 from app.web import Ctx
@@ -26,6 +27,7 @@ def _linkable(ctx: Ctx, assembly: Assembly) -> list[Election]:
     stmt = select(Election).where(
         Election.village_id == assembly.village_id,
         Election.stage.not_in(closed),
+        same_kind(Election, assembly.drill),
         (Election.assembly_id.is_(None)) | (Election.assembly_id != assembly.id),
     )
     return list(ctx.db.scalars(stmt.order_by(Election.id)))

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 
 from app.actors import Actor
 from app.audit.services import chain_anchor
+from app.drill import not_drill
 from app.errors import NotFound
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
@@ -111,6 +112,7 @@ def _meetings(ctx: Ctx, village: Village) -> list[Meeting]:
         select(Meeting)
         .where(
             Meeting.village_id == village.id,
+            not_drill(Meeting),  # a drill (app.drill) adopts nothing
             Meeting.kind.in_(adoption.adopting_kinds()),
             Meeting.status.not_in([MeetingStatus.CLOSED, MeetingStatus.CANCELLED]),
         )

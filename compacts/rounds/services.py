@@ -110,6 +110,8 @@ def open_round(
         assembly = session.get(Assembly, assembly_id)
         if assembly is None or assembly.village_id != compact.village_id:
             raise DomainError(lazy("只能选择本村的二维码纸条批次，请重新选择。"))
+        if assembly.drill:  # a drill's assembly (app.drill) deliberates nothing real
+            raise DomainError(lazy("演练大会的纸条只用于演练，请选择正式的投票大会。"))
     round_ = DeliberationRound(
         compact_id=compact.id, version_id=version.id, deadline=deadline, assembly_id=assembly_id
     )

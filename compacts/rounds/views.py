@@ -57,7 +57,9 @@ def _new_page(
         select(Group).where(Group.village_id == compact.village_id).order_by(Group.kind, Group.id)
     )
     assemblies = db.scalars(
-        select(Assembly).where(Assembly.village_id == compact.village_id).order_by(Assembly.id)
+        select(Assembly)
+        .where(Assembly.village_id == compact.village_id, Assembly.drill.is_(False))
+        .order_by(Assembly.id)
     )
     return ctx.render(
         "compacts/round_new.html",

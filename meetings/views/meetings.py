@@ -9,20 +9,22 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from app.accounts.models import StaffUser
+from app.drill import FIELDS as DRILL_FIELDS
+from app.drill import FormLimits, today_of
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Group, Village
 from app.registry.paths import VILLAGE
-from app.registry.rules import today_in_china
 from app.sealed_box.services import scrub_after_commit
 from app.templating import CHINA_TIME
-from app.web import Ctx
+from app.web import Ctx, confirm_page, drill_removal
 from meetings import agenda, forms, services, votes
 from meetings.exceptions import InvalidMeetingInput, MeetingNotFound
 from meetings.models import Meeting, MeetingStatus
 from meetings.paths import HIDDEN_MEETING, ITEM, meeting_village
 from meetings.paths import meeting_route as route
 from meetings.presence import profile_for, quorum_figures
+from slips.models import Assembly
 
 READ = Permission.MEETING_READ
 MANAGE = Permission.MEETING_MANAGE
@@ -63,16 +65,23 @@ def _form_context(ctx: Ctx, village: Village) -> dict[str, Any]:
         "group_options": [(g.id, g.name) for g in services.group_choices(ctx.db, village.id)],
         "staff_options": [(u.id, u.display_name) for u in staff],
         "assembly_options": [
-            (a.id, f"{a.title}（{a.held_on.isoformat()}）")
-            for a in services.assembly_choices(ctx.db, village.id)
+            (a.id, _assembly_label(a)) for a in services.assembly_choices(ctx.db, village.id)
         ],
+        "drill_limits": FormLimits(ctx.settings.drill_day_seconds),
     }
+
+
+def _assembly_label(assembly: Assembly) -> str:
+    label = f"{assembly.title}（{assembly.held_on.isoformat()}）"
+    return gettext_("%(assembly)s · 演练", assembly=label) if assembly.drill else label
 
 
 def _save(ctx: Ctx, village: Village, meeting: Meeting | None) -> Response:
     context = _form_context(ctx, village) | ({"editing": meeting} if meeting else {})
-    fields = {name: ctx.field(name) for name in forms.MEETING_FIELDS}
-    result = forms.parse_meeting(fields)
+    fields = {name: ctx.field(name) for name in (*forms.MEETING_FIELDS, *DRILL_FIELDS)}
+    result = forms.parse_meeting(
+        fields, ctx.settings.drill_day_seconds if meeting is None else None
+    )
     if result.ok:
         try:
             if meeting is None:
@@ -167,7 +176,7 @@ def _meeting_page(
         item_kind_options=[(k.value, label) for k, label in forms.ITEM_KIND_LABELS.items()],
         quorum=quorum_figures(ctx.db, meeting),
         warnings=services.composition_warnings(ctx.db, meeting),
-        days_left=services.days_of_notice(meeting, today_in_china()),
+        days_left=services.days_of_notice(meeting, today_of(meeting)),
         box=votes.box_status(ctx.db, meeting),
         errors=errors,
         form=form,
@@ -180,7 +189,7 @@ def meeting_notice(ctx: Ctx) -> Response:
     if result.ok:
         try:
             services.publish_notice(
-                ctx.db, ctx.actor, meeting, result.values["reason"], today_in_china()
+                ctx.db, ctx.actor, meeting, result.values["reason"], today_of(meeting)
             )
         except InvalidMeetingInput as error:
             result.errors.update(error.errors)
@@ -205,6 +214,24 @@ def meeting_close(ctx: Ctx) -> Response:
     # Once the close committed: the meeting's box key was erased; scrub its traces.
     response.background = scrub_after_commit(ctx.request.app.state.database)
     return response
+
+
+def drill_remove(ctx: Ctx) -> Response:
+    """Remove a drill meeting (app.drill): a confirmation step first (GET), then POST."""
+    meeting = HIDDEN_MEETING.of(ctx)
+    if not meeting.is_drill:
+        raise MeetingNotFound(lazy("只有演练可以删除。正式的会议是永久的记录，不能删除。"))
+    if ctx.request.method == "GET":
+        removed = gettext_(
+            "这次演练会议的议程、签到、表决和投票、会议记录（已签名的也一样）全部删除，"
+            "它的票箱也一起删除。"
+        )
+        back = ctx.url("meetings:meeting", meeting_id=meeting.id)
+        return confirm_page(ctx, drill_removal(meeting.title, removed, back))
+    village_id, title = meeting.village_id, meeting.title
+    services.remove_drill(ctx.db, ctx.actor, meeting)
+    ctx.flash(gettext_("演练“%(title)s”已删除。", title=title))
+    return ctx.redirect("meetings:list", village_id=village_id)
 
 
 # --- agenda --------------------------------------------------------------------------------------
@@ -280,6 +307,13 @@ routes: list[BaseRoute] = [
     ),
     route(
         MEETING + "/notice", meeting_notice, name="meetings:notice", permission=MANAGE, methods=POST
+    ),
+    route(
+        MEETING + "/drill/remove",
+        drill_remove,
+        name="meetings:drill_remove",
+        permission=MANAGE,
+        methods=("GET", "POST"),
     ),
     route(MEETING + "/open", meeting_open, name="meetings:open", permission=MANAGE, methods=POST),
     route(

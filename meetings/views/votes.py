@@ -63,7 +63,9 @@ def _round_options(ctx: Ctx, item: AgendaItem) -> list[tuple[int, str]]:
     label = str(lazy("%(title)s：第 %(n)s 轮"))
     return [
         (round_.id, label % {"title": election.title, "n": round_.number})
-        for round_, election in votes_rounds.village_rounds(ctx.db, item.meeting.village_id)
+        for round_, election in votes_rounds.village_rounds(
+            ctx.db, item.meeting.village_id, item.meeting.is_drill
+        )
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from app.drill import not_drill
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
 from app.permissions import ROLE_LABELS, Permission
@@ -87,10 +88,15 @@ def _new_context(ctx: Ctx, village: Village) -> dict[str, Any]:
     db = ctx.db
     groups = db.scalars(select(Group).where(Group.village_id == village.id).order_by(Group.id))
     meetings = db.scalars(
-        select(Meeting).where(Meeting.village_id == village.id).order_by(Meeting.starts_at.desc())
+        # A survey is real: it is never about a drill (app.drill), nor answered at one.
+        select(Meeting)
+        .where(Meeting.village_id == village.id, not_drill(Meeting))
+        .order_by(Meeting.starts_at.desc())
     )
     assemblies = db.scalars(
-        select(Assembly).where(Assembly.village_id == village.id).order_by(Assembly.id.desc())
+        select(Assembly)
+        .where(Assembly.village_id == village.id, Assembly.drill.is_(False))
+        .order_by(Assembly.id.desc())
     )
     return {
         "village": village,

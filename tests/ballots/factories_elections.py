@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.db import utcnow
+from app.drill import new_marker
 from app.permissions import Role
 from app.registry.models import GroupMembership, Household, Person, Residence, Sex, Village
 from app.sealed_box import services as sealed_box
@@ -70,7 +71,9 @@ def election(
     stage: Stage = Stage.VOTING_OPEN,
     assembly_id: int | None = None,
     office: Office = Office.DIRECTOR,
+    drill_day_seconds: int | None = None,
 ) -> Election:
+    """An election; with `drill_day_seconds` a drill (app.drill) started now."""
     creator = organizer or factories.staff(Role.ORGANIZER, village)
     row = Election(
         village_id=village.id,
@@ -85,6 +88,7 @@ def election(
         stage=stage,
         assembly_id=assembly_id,
         created_by_id=creator.id,
+        **new_marker(drill_day_seconds),
     )
     db.add(row)
     db.flush()
