@@ -66,6 +66,8 @@ def add_item(session: Session, actor: Actor, meeting: Meeting, values: ItemInput
         party_studied_on=_studied_at(values.party_studied_on),
         party_studied_note=values.party_studied_note,
         compact_version_ref=values.compact_version_ref,
+        # Once the notice is out, villagers were not told of a new item beforehand.
+        outside_notice=meeting.status is not MeetingStatus.DRAFT,
     )
     session.add(item)
     session.flush()
@@ -81,6 +83,7 @@ def add_item(session: Session, actor: Actor, meeting: Meeting, values: ItemInput
             "title": item.title,
             "kind": item.kind.value,
             "party_studied": item.party_studied,
+            "outside_notice": item.outside_notice,
         },
         village_id=meeting.village_id,
     )

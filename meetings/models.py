@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,6 +86,9 @@ class Meeting(DrillMarker, Base):
     notice_text: Mapped[str] = mapped_column(Text, default="")
     notice_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     short_notice_reason: Mapped[str] = mapped_column(Text, default="")
+    # Opened before the noticed day: the noticed start, and why (starts_at is the real start).
+    noticed_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    early_open_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[MeetingStatus] = mapped_column(
         str_enum(MeetingStatus, "meeting_status"), default=MeetingStatus.DRAFT
     )
@@ -116,6 +120,8 @@ class AgendaItem(Base):
     round_id: Mapped[int | None] = mapped_column(ForeignKey("election_round.id"), nullable=True)
     # Compact adoption (issue 4): the version put to the vote; no FK until that table exists.
     compact_version_ref: Mapped[str] = mapped_column(String(60), default="")
+    # Added after the notice was published: the villagers were not told of it beforehand.
+    outside_notice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.audit.services import record
-from app.drill import Drillable, mark_session, new_marker, now_of, remove_rows
+from app.drill import Drillable, mark_session, new_marker, now_of, remove_rows, today_of
 from app.i18n import lazy
 from app.ordering import counting_key
 from app.registry.models import Group, GroupKind, Sex, Village
@@ -262,9 +262,37 @@ def publish_notice(
     )
 
 
-def open_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
+def opens_early(meeting: Meeting, today: date) -> bool:
+    """Today is before the day the notice named."""
+    return days_of_notice(meeting, today) > 0
+
+
+def open_meeting(
+    session: Session,
+    actor: Actor,
+    meeting: Meeting,
+    early_reason: str = "",
+    today: date | None = None,
+) -> None:
+    """Open the meeting for check-in. Before the noticed day this defeats the notice, so it
+    needs a recorded reason, like a short notice; the noticed start is kept and the real
+    start becomes the meeting's (its minutes, the adoption date and the assessment agree)."""
     if meeting.status is not MeetingStatus.NOTIFIED:
         raise MeetingStateError(lazy("会议通知发布后才能开始开会。"))
+    early = opens_early(meeting, today or today_of(meeting))
+    reason = early_reason.strip()
+    if early and not reason:
+        message = lazy(
+            "通知的开会日期是 %(day)s，今天提前开会等于没有按通知开会。确需提前的，请写明原因。"
+        )
+        day = meeting.starts_at.astimezone(CHINA_TIME).date().isoformat()
+        raise InvalidMeetingInput({"early_open_reason": str(message) % {"day": day}})
+    summary: dict[str, object] = {}
+    if early:
+        summary = {"noticed_for": _iso_minutes(meeting.starts_at), "early_reason": reason}
+        meeting.noticed_starts_at = meeting.starts_at
+        meeting.starts_at = now_of(meeting)
+        meeting.early_open_reason = reason
     meeting.status = MeetingStatus.OPEN
     session.flush()
     broadcast.announce(session, meeting.id)
@@ -275,9 +303,13 @@ def open_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:
         "meeting.open",
         "meeting",
         meeting.id,
-        {"eligible": state.eligible},
+        {"eligible": state.eligible, **summary},
         village_id=meeting.village_id,
     )
+
+
+def _iso_minutes(value: datetime) -> str:
+    return value.astimezone(CHINA_TIME).isoformat(timespec="minutes")
 
 
 def close_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:

@@ -91,6 +91,15 @@ def _meeting_section(session: Session, meeting: Meeting) -> dict[str, Any]:
         "recorder": _name(session, meeting.recorder_id),
         "notice_published_at": _iso(meeting.notice_published_at),
         "short_notice_reason": meeting.short_notice_reason,
+        # Only when opened before the noticed day (drafts of other minutes keep their text).
+        **(
+            {
+                "noticed_starts_at": _iso(meeting.noticed_starts_at),
+                "early_open_reason": meeting.early_open_reason,
+            }
+            if meeting.noticed_starts_at is not None
+            else {}
+        ),
     }
 
 
@@ -170,6 +179,7 @@ def _item_facts(session: Session, item: AgendaItem) -> dict[str, Any]:
         "party_studied_on": _iso(item.party_studied_on),
         "party_studied_note": item.party_studied_note,
         "compact_version_ref": item.compact_version_ref,
+        **({"outside_notice": True} if item.outside_notice else {}),
         "motions": [_motion_facts(m) for m in motions],
         "election": _election_facts(session, item.round_id) if item.round_id else None,
     }

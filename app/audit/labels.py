@@ -16,8 +16,6 @@ from typing import TypeVar
 
 from app.i18n import LazyText, lazy
 from app.permissions import ROLE_LABELS
-from app.registry.labels import GROUP_KIND_LABELS
-from app.registry.rules import DEACTIVATION_REASONS
 
 # A summary field named for every action (rather than for one).
 EVERY_ACTION = ""
@@ -249,9 +247,6 @@ register_summary_keys(
 register_summary_keys({"number": lazy("户号")}, action="household.create")
 register_summary_keys({"number": lazy("户号")}, action="household.representative")
 register_summary_keys({"reason": lazy("注销原因")}, action="person.deactivate")
-register_summary_values("reason", DEACTIVATION_REASONS, action="person.deactivate")
 register_summary_keys({"name": lazy("名称")}, action="group.create")
 register_summary_keys({"name": lazy("名称")}, action="group.rename")
-register_summary_values("kind", by_value(GROUP_KIND_LABELS), action="group.create")
-register_summary_values("kind", by_value(GROUP_KIND_LABELS), action="group.rename")
 register_summary_values("role", by_value(ROLE_LABELS))

@@ -201,7 +201,11 @@ def meeting_notice(ctx: Ctx) -> Response:
 
 def meeting_open(ctx: Ctx) -> Response:
     meeting = HIDDEN_MEETING.of(ctx)
-    services.open_meeting(ctx.db, ctx.actor, meeting)
+    reason = ctx.field("early_open_reason")
+    try:
+        services.open_meeting(ctx.db, ctx.actor, meeting, reason)
+    except InvalidMeetingInput as error:
+        return _meeting_page(ctx, meeting, error.errors, {"early_open_reason": reason}, 422)
     ctx.flash(gettext_("会议已开始，可以签到了。"))
     return ctx.redirect("meetings:meeting", meeting_id=meeting.id)
 

@@ -207,13 +207,16 @@ def test_notice_without_text_is_refused(db: Session) -> None:
 # --- open and close ------------------------------------------------------------------------
 
 
+EARLY = "村民都在家，提前召开"  # these meetings are noticed for a later day
+
+
 def test_open_only_after_notice_and_close_only_when_votes_are_over(db: Session) -> None:
     where = place()
     m = meeting(db, where)
     with pytest.raises(MeetingStateError, match="通知发布后"):
         services.open_meeting(db, where.actor, m)
     services.publish_notice(db, where.actor, m, "", date.today())
-    services.open_meeting(db, where.actor, m)
+    services.open_meeting(db, where.actor, m, EARLY)
     assert m.status is MeetingStatus.OPEN
     item = AgendaItem(meeting_id=m.id, position=1, title="修路", kind=ItemKind.MOTION)
     db.add(item)

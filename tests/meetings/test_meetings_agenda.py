@@ -67,7 +67,7 @@ def test_party_study_recorded_at_creation_or_later(db: Session) -> None:
 def test_closed_meeting_agenda_is_frozen(db: Session) -> None:
     where, m = _three(db)
     services.publish_notice(db, where.actor, m, "", date.today())
-    services.open_meeting(db, where.actor, m)
+    services.open_meeting(db, where.actor, m, "村民都在家，提前召开")  # noticed for later
     agenda.add_item(db, where.actor, m, _item("临时动议"))  # allowed on the day
     services.close_meeting(db, where.actor, m)
     with pytest.raises(MeetingStateError, match="议程不能再改"):

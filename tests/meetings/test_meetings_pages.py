@@ -115,7 +115,8 @@ def test_open_add_item_move_and_close_through_the_page(client: TestClient, db: S
     services.publish_notice(db, where.actor, m, "", date.today())
     sign_in(client, where.organizer.username)
     page = f"/meetings/{m.id}"
-    assert post_form(client, f"{page}/open", {}, page=page).status_code == 303
+    early = {"early_open_reason": "村民都在家，提前召开"}  # noticed for a later day
+    assert post_form(client, f"{page}/open", early, page=page).status_code == 303
     for title in ("修路", "建桥"):
         response = post_form(
             client,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+import app.registry.audit_labels  # noqa: F401  (the audit log's names for the registry's codes)
 from app.registry.views.households import routes as household_routes
 from app.registry.views.imports import routes as import_routes
 from app.registry.views.people import routes as people_routes
