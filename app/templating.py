@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import jinja2
@@ -36,6 +36,18 @@ def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(CHINA_TIME).strftime(fmt)
 
 
+def written_date(value: date | datetime | None) -> str:
+    """A date as a signed or posted document writes it (2026年5月1日); a time is taken
+    on China time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(CHINA_TIME)
+    return gettext_(
+        "%(year)s年%(month)s月%(day)s日", year=value.year, month=value.month, day=value.day
+    )
+
+
 def build_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
@@ -51,6 +63,7 @@ def build_environment() -> jinja2.Environment:
         callables["gettext"], callables["ngettext"], newstyle=True
     )
     env.filters["local_time"] = _local_time
+    env.filters["written_date"] = written_date
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     # Names joined the way the page's language does (Chinese 、, English comma).
     env.filters["names"] = join_list

@@ -200,11 +200,16 @@ def print_page(ctx: Ctx) -> Response:
     doc = services.document(ctx.db, meeting, minutes)
     sha256 = minutes.locked_sha256 if minutes and minutes.locked_sha256 else ""
     addenda = [row["addendum"] for row in _addenda_rows(ctx, minutes)]
+    # The signatures given for the text printed (a draft may carry one of the two); a
+    # role without one prints a blank line for the pen.
+    printed = sha256 or rules.digest(rules.canonical(doc))
+    signed = signing.signatures_for(ctx.db, minutes, printed) if minutes else {}
     return ctx.render(
         "minutes/print.html",
         meeting=meeting,
         doc=doc,
         sha256=sha256,
+        signed_at={role.value: signature.at for role, signature in signed.items()},
         addenda=[a for a in addenda if a.locked_at is not None],
         **_labels(),
     )

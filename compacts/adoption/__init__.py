@@ -6,10 +6,12 @@ from __future__ import annotations
 from compacts.adoption.answers import (
     MAX_REASON,
     AnsweredComment,
+    StruckOrder,
     answer,
     answers_for_person,
     comments_to_answer,
     ready_for_adoption,
+    standing_answers,
     unanswered_count,
 )
 from compacts.adoption.delivery import publication_of, publish, published_versions, record_delivery
@@ -26,6 +28,7 @@ from compacts.adoption.views import routes
 __all__ = [
     "MAX_REASON",
     "AnsweredComment",
+    "StruckOrder",
     "acknowledged",
     "adopted",
     "answer",
@@ -40,6 +43,7 @@ __all__ = [
     "record_adoption",
     "record_delivery",
     "routes",
+    "standing_answers",
     "submit_filing",
     "unanswered_count",
 ]

@@ -5,11 +5,17 @@ Which comments must be answered before version N is put to the vote: every comme
 every round of the compact held on a version numbered N or lower. That includes a round
 on version N itself: if the text did not change after it, the answer says why (usually
 "not accepted" or "partly", with the reason). Comments are never dropped silently.
+
+An accepted (or partly accepted) answer no longer stands once the township ordered the
+article it changed corrected (责令改正) and a later version answered that order: the
+public text of that later version shows only the answers that still stand, and says how
+many were struck out and why (`standing_answers`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -27,8 +33,12 @@ from compacts.models import (
     Comment,
     Compact,
     DeliberationRound,
+    Filing,
+    FilingDecision,
     Version,
 )
+from compacts.versions.diff import compare
+from compacts.versions.services import structure_of
 
 MAX_REASON = 2000
 
@@ -170,3 +180,79 @@ def answers_for_person(session: Session, person: Person) -> list[AnsweredComment
     """A member's own comments with their answers (their slip link shows them)."""
     stmt = _with_answers().where(Comment.person_id == person.id).order_by(Comment.id.desc())
     return [_answered(row) for row in session.execute(stmt)]
+
+
+# --- answers struck out by the township's correction order -------------------------------
+
+
+@dataclass(frozen=True)
+class StruckOrder:
+    """A correction order and the accepted answers it struck out."""
+
+    filing: Filing
+    filed: Version  # the version the order was made on
+    rows: list[AnsweredComment] = field(default_factory=list)
+
+
+def _article_in(
+    key: str, made_on: Version, filed: Version, cache: dict[int, dict[str, str]]
+) -> str | None:
+    """The key in `filed` of article `key` of `made_on` (None when it was removed)."""
+    if made_on.id == filed.id:
+        return key
+    if made_on.id not in cache:
+        mapping: dict[str, str] = {}
+        for change in compare(structure_of(made_on), structure_of(filed)):
+            for old in change.old:
+                if change.new:
+                    mapping[old.key] = change.new[0].key
+        cache[made_on.id] = mapping
+    return cache[made_on.id].get(key)
+
+
+def standing_answers(
+    session: Session, version: Version
+) -> tuple[list[AnsweredComment], list[StruckOrder]]:
+    """The comments `version` answers, without the accepted answers a correction order
+    struck out (an order on an earlier version that `version` or one before it answers,
+    naming the article the answer changed), and those orders with what they struck."""
+    rows = comments_to_answer(session, version)
+    answered = select(Version.answers_filing_id).where(
+        Version.compact_id == version.compact_id,
+        Version.number <= version.number,
+        Version.answers_filing_id.is_not(None),
+    )
+    stmt = (
+        select(Filing, Version)
+        .join(Version, Version.id == Filing.version_id)
+        .where(
+            Filing.decision == FilingDecision.CORRECTION_ORDERED,
+            Filing.id.in_(answered),
+            Version.number < version.number,
+        )
+        .order_by(Version.number, Filing.id)
+    )
+    orders = [StruckOrder(filing, filed) for filing, filed in session.execute(stmt)]
+    versions = {
+        v.id: v
+        for v in session.scalars(select(Version).where(Version.compact_id == version.compact_id))
+    }
+    cache: dict[int, dict[str, str]] = {}
+    struck: set[int] = set()
+    for order in orders:
+        named = set(json.loads(order.filing.articles_json or "[]"))
+        for row in rows:
+            answer_ = row.answer
+            if answer_ is None or answer_.outcome is AnswerOutcome.NOT_ACCEPTED:
+                continue
+            if row.comment.id in struck or not row.comment.article:
+                continue
+            given_with = versions.get(answer_.version_id or row.version.id, row.version)
+            if given_with.number > order.filed.number:
+                continue  # answered after the order: the corrected text
+            key = _article_in(row.comment.article, row.version, order.filed, cache)
+            if key in named:
+                order.rows.append(row)
+                struck.add(row.comment.id)
+    standing = [row for row in rows if row.comment.id not in struck]
+    return standing, [order for order in orders if order.rows]

@@ -253,12 +253,14 @@ def delivery_post(ctx: Ctx) -> Response:
 def _public_context(ctx: Ctx) -> dict[str, Any]:
     version, compact, village = _version(ctx)
     adopted = adoption.adopted(ctx.db, version)
+    standing, struck = answers.standing_answers(ctx.db, version)
     return {
         "version": version,
         "compact": compact,
         "village": village,
         "text": render_source(version.source),
-        "rows": answers.comments_to_answer(ctx.db, version),
+        "rows": standing,
+        "struck": struck,
         "outcomes": OUTCOMES,
         "adopted": adopted,
         "figures": adoption.figures(adopted) if adopted else {},
@@ -273,10 +275,16 @@ def public_view(ctx: Ctx) -> Response:
 
 
 def print_view(ctx: Ctx) -> Response:
+    """The A4 edition a village posts: the title centred, the text, and at the end the
+    village committee and the date of publication; the version's facts in a footnote."""
     context = _public_context(ctx)
     if context["publication"] is None:
         raise NotFound(lazy("这个版本还没有公布，没有印刷版。"))
-    return ctx.render("compacts/adoption_print.html", **context)
+    return ctx.render(
+        "compacts/adoption_print.html",
+        **context,
+        committee=gettext_("%(village)s村民委员会", village=context["village"].name),
+    )
 
 
 # --- villager pages (QR slip) --------------------------------------------------------

@@ -3,6 +3,8 @@ editor, saving a version, a version's text, and comparing two versions."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from sqlalchemy import func, select
 from starlette.responses import Response
 from starlette.routing import BaseRoute
@@ -16,8 +18,9 @@ from app.web import Ctx
 from compacts.models import Compact, Version
 from compacts.paths import SHOWN_COMPACT, SHOWN_VERSION, versions_route
 from compacts.text import parse, render_structure
-from compacts.versions import diff, forms, history, services
+from compacts.versions import diff, forms, history, services, word
 
+WORD_FIELD = "word_file"
 READ = Permission.COMPACT_READ
 MANAGE = Permission.COMPACT_MANAGE
 KIND_LABELS = {
@@ -110,6 +113,9 @@ def _draft_page(ctx: Ctx, compact: Compact, status: int = 200, **extra: object) 
         "freeze_form": None,
         "errors": {},
         "freeze_errors": {},
+        "import_errors": {},
+        "imported": None,
+        "max_word_mb": word.MAX_DOCX_BYTES // (1024 * 1024),
     }
     context.update(extra)
     return ctx.render("compacts/compact_draft.html", status, **context)
@@ -126,6 +132,34 @@ def draft(ctx: Ctx) -> Response:
     services.save_draft(ctx.db, ctx.actor, compact, result.values["source"])
     ctx.flash(gettext_("草稿已保存。"))
     return ctx.redirect("compacts:draft", compact_id=compact.id)
+
+
+def _basename(filename: str) -> str:
+    # Some browsers send the whole path of the file on the organizer's computer.
+    return filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+
+
+def draft_import(ctx: Ctx) -> Response:
+    """Read a Word file into the editor for review; nothing is saved until the organizer
+    saves the draft (a refused file answers 422, so nothing at all is written)."""
+    compact = SHOWN_COMPACT.of(ctx)
+    upload = ctx.files.get(WORD_FIELD)
+    try:
+        imported = word.read_docx(upload.content if upload is not None else b"")
+    except word.WordFileError as error:
+        errors = {WORD_FIELD: error.render_message()}
+        return _draft_page(ctx, compact, 422, import_errors=errors)
+    saved = parse(services.draft_of(ctx.db, compact).source)
+    return _draft_page(
+        ctx,
+        compact,
+        form={"source": imported.source},
+        preview=render_structure(imported.structure),
+        article_count=len(imported.structure.articles),
+        imported=imported,
+        imported_name=_basename(upload.filename) if upload is not None else "",
+        replaced_articles=len(saved.articles) if saved.articles or saved.preamble else None,
+    )
 
 
 def freeze(ctx: Ctx) -> Response:
@@ -164,6 +198,27 @@ def version_page(ctx: Ctx) -> Response:
         versions=versions,
         text=render_structure(services.structure_of(version)),
         history=history.version_history(ctx.db, version),
+    )
+
+
+def version_docx(ctx: Ctx) -> Response:
+    """The version as a Word file, named after the compact and the version."""
+    compact, version = _version_of(ctx)
+    footer = gettext_(
+        "《%(title)s》第 %(n)s 版 · 文本校验码 %(sha)s",
+        title=compact.title,
+        n=version.number,
+        sha=version.sha256[:16],
+    )
+    content = word.write_docx(compact.title, services.structure_of(version), footer)
+    filename = gettext_("%(title)s（第%(n)s版）.docx", title=compact.title, n=version.number)
+    # Header values must be ASCII; the Chinese name travels in filename* (RFC 5987).
+    fallback = f"compact-{compact.id}-v{version.number}.docx"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(
+        content,
+        media_type=word.DOCX_MEDIA_TYPE,
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )
 
 
@@ -215,6 +270,13 @@ routes: list[BaseRoute] = [
         COMPACT + "/draft", draft, name="compacts:draft", permission=MANAGE, methods=["GET", "POST"]
     ),
     versions_route(
+        COMPACT + "/draft/import",
+        draft_import,
+        name="compacts:draft_import",
+        permission=MANAGE,
+        methods=["POST"],
+    ),
+    versions_route(
         COMPACT + "/versions", freeze, name="compacts:freeze", permission=MANAGE, methods=["POST"]
     ),
     versions_route(COMPACT + "/compare", compare, name="compacts:compare", permission=READ),
@@ -222,6 +284,12 @@ routes: list[BaseRoute] = [
         "/compacts/versions/{version_id:int}",
         version_page,
         name="compacts:version",
+        permission=READ,
+    ),
+    versions_route(
+        "/compacts/versions/{version_id:int}/docx",
+        version_docx,
+        name="compacts:version_docx",
         permission=READ,
     ),
 ]

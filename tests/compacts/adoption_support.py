@@ -12,7 +12,17 @@ from app.accounts.models import StaffUser
 from app.actors import Actor, actor_for
 from app.permissions import Role
 from app.registry.models import Group, Person, Village
-from compacts.models import Comment, Compact, DeliberationRound, RoundGroup, Version
+from compacts.adoption import delivery
+from compacts.adoption import services as adoption
+from compacts.models import (
+    Adoption,
+    Comment,
+    Compact,
+    DeliberationRound,
+    FilingDecision,
+    RoundGroup,
+    Version,
+)
 from tests import factories
 
 SOURCE = "# 总则\n## 宗旨\n本村村民自愿订立本公约。\n## 议事\n大事由村民会议商量决定。\n"
@@ -77,3 +87,29 @@ def comment(db: Session, b: Book, r: DeliberationRound, person: Person, text: st
     db.add(row)
     db.flush()
     return row
+
+
+FIGURES = '{"members": 10, "present": 7, "yes": 6, "no": 1, "abstain": 0}'
+
+
+def adopt(db: Session, b: Book, v: Version, figures: str = FIGURES) -> Adoption:
+    """The assembly's adoption, as a row (no meeting needed)."""
+    row = Adoption(
+        version_id=v.id,
+        adopted=True,
+        figures_json=figures,
+        adopted_on=adoption.today(),
+        recorded_by_id=b.organizer.id,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def publish(db: Session, b: Book, v: Version, figures: str = FIGURES) -> None:
+    """Adopted, filed and acknowledged by the township, and published."""
+    adopt(db, b, v, figures)
+    township = actor_for(factories.staff(Role.TOWNSHIP_ADMIN, b.village))
+    filing = adoption.submit_filing(db, b.actor, v)
+    adoption.decide_filing(db, township, filing, FilingDecision.ACKNOWLEDGED)
+    delivery.publish(db, b.actor, v)

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.actors import SYSTEM, actor_for
+from app.actors import SYSTEM
 from app.permissions import Role
 from app.settings import Settings
-from compacts.adoption import answers, delivery
+from compacts.adoption import answers
 from compacts.adoption import services as adoption
 from compacts.models import (
     Adoption,
@@ -21,30 +21,27 @@ from compacts.models import (
     FilingDecision,
     Version,
 )
+from compacts.versions.services import freeze_version, save_draft
 from slips.links import slip_token
 from slips.services import issue_slips
 from tests import factories
 from tests.ballots import factories_elections as fe
-from tests.compacts.adoption_support import Book, book, comment, round_on, version
+from tests.compacts.adoption_support import (
+    Book,
+    adopt,
+    book,
+    comment,
+    publish,
+    round_on,
+    version,
+)
 from tests.conftest import csrf_from, post_form, sign_in
+from tests.html import soup
 
 
 def _published(db: Session, b: Book, v: Version) -> None:
     """Adopted, acknowledged and published, with rows made directly (no meeting needed)."""
-    db.add(
-        Adoption(
-            version_id=v.id,
-            adopted=True,
-            figures_json='{"members": 10, "present": 7, "yes": 6, "no": 1, "abstain": 0}',
-            adopted_on=adoption.today(),
-            recorded_by_id=b.organizer.id,
-        )
-    )
-    db.flush()
-    township = actor_for(factories.staff(Role.TOWNSHIP_ADMIN, b.village))
-    filing = adoption.submit_filing(db, b.actor, v)
-    adoption.decide_filing(db, township, filing, FilingDecision.ACKNOWLEDGED)
-    delivery.publish(db, b.actor, v)
+    publish(db, b, v)
 
 
 def test_answer_form_requires_a_reason_and_writes_nothing(db: Session, client: TestClient) -> None:
@@ -203,3 +200,58 @@ def test_leader_ticks_households_and_sees_the_share(db: Session, client: TestCli
     assert "已送达 2 户，共 4 户（50%）" in client.get(page).text
     organizer_view = client.get(f"/compacts/versions/{v.id}/adoption")
     assert "已送达 2 户" in organizer_view.text
+
+
+def test_the_public_page_leaves_out_an_answer_the_township_struck_out(
+    db: Session, client: TestClient
+) -> None:
+    """A member asked for article 2 to say who convenes; the organizers accepted it in
+    version 2; the township ordered article 2 corrected and version 3 rewrote it. The
+    published version 3 lists only the answers that still stand."""
+    b = book(db, people=2)
+    first = "# 总则\n## 宗旨\n本村村民自愿订立本公约。\n## 议事\n大事由村民会议商量决定。"
+    v1 = _frozen(db, b, first, "")
+    r1 = round_on(db, b, v1)
+    asked = comment(db, b, r1, b.people[0], "第二条要写明由村委会召集")
+    kept = comment(db, b, r1, b.people[1], "宗旨写得好")
+    kept.article = "1"
+    db.flush()
+    v2 = _frozen(db, b, first.replace("大事由", "大事由村委会召集"), "按意见修改第二条")
+    answers.answer(db, b.actor, asked, AnswerOutcome.ACCEPTED, "已写明由村委会召集。", v2)
+    answers.answer(db, b.actor, kept, AnswerOutcome.ACCEPTED, "保留第一条。", v2)
+    adopt(db, b, v2)
+    adoption.submit_filing(db, b.actor, v2)
+    township = factories.staff(Role.TOWNSHIP_ADMIN, b.village)
+    sign_in(client, township.username)
+    ordered = post_form(
+        client,
+        f"/compacts/versions/{v2.id}/filing/decide",
+        {"decision": "correction_ordered", "order_text": "第二条要写明依法决定", "articles": "2"},
+        page=f"/compacts/versions/{v2.id}/adoption",
+    )
+    assert ordered.status_code == 303
+    order = db.scalar(select(Filing).where(Filing.version_id == v2.id))
+    assert order is not None
+    corrected = first.replace("商量决定", "依法讨论决定")
+    v3 = _frozen(db, b, corrected, "按乡镇改正意见修改第二条", answers_filing_id=order.id)
+    _published(db, b, v3)
+
+    page = soup(client.get(f"/public/compacts/versions/{v3.id}").text)
+    listed = [li.get_text(" ", strip=True) for li in page.select("ul.cards li.card")]
+    assert len(listed) == 1 and "宗旨写得好" in listed[0] and "保留第一条" in listed[0]
+    assert not any("村委会召集" in text for text in listed)
+    note = page.select_one(".struck-note")
+    assert note is not None
+    assert "另有 1 条采纳的意见不再列出" in note.get_text()
+    assert "第二条要写明依法决定" in note.get_text()
+    # Version 2's own page still shows what was answered with it.
+    before = soup(client.get(f"/public/compacts/versions/{v2.id}").text)
+    assert len(before.select("ul.cards li.card")) == 2
+    assert before.select_one(".struck-note") is None
+
+
+def _frozen(
+    db: Session, b: Book, source: str, note: str, *, answers_filing_id: int | None = None
+) -> Version:
+    save_draft(db, b.actor, b.compact, source)
+    return freeze_version(db, b.actor, b.compact, note, answers_filing_id)

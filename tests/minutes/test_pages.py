@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.db import utcnow
 from app.permissions import Role
 from app.registry.models import Village
+from app.templating import written_date
 from minutes import services
 from minutes.models import Posting, Signature
 from tests import factories
@@ -188,3 +190,36 @@ def test_the_sign_form_says_which_signature_locks_the_minutes(app, db, setting):
     assert "主持人和记录人都签了名，会议记录随即锁定" in second
     assert "锁定后记录不能再修改，签名也不能撤回" in second
     assert services.is_locked(services.find_minutes(db, meeting)) is False
+
+
+def _sign_dates(html):
+    blocks = soup(html)
+    return {
+        role: (
+            block.select_one(".blank-line") is not None,
+            [p.get_text() for p in block.select("p") if p.get_text().startswith("日期")],
+        )
+        for role in ("host", "recorder")
+        for block in [blocks.select_one(f"#sign-{role}")]
+    }
+
+
+def test_the_printed_signature_dates_come_from_the_signatures(app, setting):
+    meeting, host, recorder, _road = setting
+    as_host, as_recorder = signed_in(app, host), signed_in(app, recorder)
+    printed = f"{page(meeting)}/print"
+    assert _sign_dates(as_host.get(printed).text) == {
+        "host": (True, ["日期："]),
+        "recorder": (True, ["日期："]),
+    }
+    sign = f"{page(meeting)}/sign"
+    post_form(as_host, sign, {"password": factories.PASSWORD}, page=page(meeting))
+    today = "日期：" + written_date(utcnow())
+    assert _sign_dates(as_host.get(printed).text) == {
+        "host": (False, [today]),
+        "recorder": (True, ["日期："]),
+    }
+    post_form(as_recorder, sign, {"password": factories.PASSWORD}, page=page(meeting))
+    locked = as_host.get(printed).text
+    assert _sign_dates(locked) == {"host": (False, [today]), "recorder": (False, [today])}
+    assert "草稿" not in soup(locked).select_one("main").get_text()
