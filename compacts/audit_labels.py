@@ -31,6 +31,7 @@ register_actions(
         "compact.adoption": lazy("记下村民会议对公约的表决"),
         "compact.filing_submit": lazy("公约报乡镇备案"),
         "compact.filing_decide": lazy("乡镇答复公约备案"),
+        "compact.order_answer": lazy("标明某一版回应改正通知"),
         "compact.publish": lazy("公布村规民约"),
         "compact.delivery": lazy("登记公约送达到户"),
     }
@@ -64,6 +65,7 @@ register_summary_keys(
         "chars": lazy("字数"),
         "articles": lazy("条文"),
         "version": lazy("第几版"),
+        "filing_id": lazy("所回应的改正通知"),
         "deadline": lazy("截止日期"),
         "article": lazy("针对的条文"),
         "paper": lazy("纸质录入"),

@@ -209,6 +209,21 @@ class Filing(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class OrderAnswer(Base):
+    """A version saved without saying so, marked afterwards as the one that answers a
+    correction order (责令改正): versions are frozen, so the mark is a record of its own.
+    One answer per order (database-enforced); Version.answers_filing_id is the mark made
+    when the version is saved."""
+
+    __tablename__ = "compact_order_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("compact_filing.id"), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("compact_version.id"), index=True)
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Publication(Base):
     __tablename__ = "compact_publication"
 

@@ -38,7 +38,7 @@ from compacts.models import (
     Version,
 )
 from compacts.versions.diff import compare
-from compacts.versions.services import structure_of
+from compacts.versions.services import answered_orders, structure_of
 
 MAX_REASON = 2000
 
@@ -217,11 +217,7 @@ def standing_answers(
     struck out (an order on an earlier version that `version` or one before it answers,
     naming the article the answer changed), and those orders with what they struck."""
     rows = comments_to_answer(session, version)
-    answered = select(Version.answers_filing_id).where(
-        Version.compact_id == version.compact_id,
-        Version.number <= version.number,
-        Version.answers_filing_id.is_not(None),
-    )
+    answered = answered_orders(version.compact_id, up_to_number=version.number)
     stmt = (
         select(Filing, Version)
         .join(Version, Version.id == Filing.version_id)

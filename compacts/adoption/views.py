@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 from app.actors import Actor
 from app.audit.services import chain_anchor
 from app.drill import not_drill
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.forms import whole_number
 from app.i18n import gettext_, lazy
 from app.permissions import Permission, allows
@@ -31,7 +31,11 @@ from compacts.exceptions import FilingRefused
 from compacts.models import Compact, DeliveryMethod, Version
 from compacts.paths import COMMENT, VERSION, route, slip_route
 from compacts.text import render_source
-from compacts.versions.services import open_correction_orders
+from compacts.versions.services import (
+    mark_order_answered,
+    open_correction_orders,
+    orders_a_version_may_answer,
+)
 from meetings.models import Meeting, MeetingStatus, Motion
 from slips import SLIP_PAGE_SECTIONS, PageSection
 from slips.services import SlipAccess, resolve_slip
@@ -124,12 +128,15 @@ def _meetings(ctx: Ctx, village: Village) -> list[Meeting]:
 def _adoption_context(ctx: Ctx) -> dict[str, Any]:
     version, compact, village = _version(ctx)
     filings = adoption.filings_of(ctx.db, version)
+    answerable = orders_a_version_may_answer(ctx.db, compact, version)
     return {
         "version": version,
         "compact": compact,
         "village": village,
         "missing": answers.unanswered_count(ctx.db, version),
         "open_orders": open_correction_orders(ctx.db, compact),
+        "answerable": answerable,
+        "answerable_options": [(str(f.id), f.order_text[:40]) for f in answerable],
         "meetings": _meetings(ctx, village),
         "motions": adoption.motions_for(ctx.db, version),
         "recorded": {a.motion_id for a in adoption.adoptions_of(ctx.db, version)},
@@ -204,6 +211,18 @@ def decide_post(ctx: Ctx) -> Response:
     except FilingRefused as refused:
         return _refused(ctx, {"__all__": refused.render_message()})
     ctx.flash(gettext_("备案答复已保存。"))
+    return ctx.redirect("compacts:adoption", version_id=version.id)
+
+
+def order_answer_post(ctx: Ctx) -> Response:
+    """Mark this (already saved) version as the one answering a correction order."""
+    version, compact, _village = _version(ctx)
+    filing_id = whole_number(ctx.field("filing_id"))
+    try:
+        mark_order_answered(ctx.db, ctx.actor, compact, version, filing_id or 0)
+    except InvalidInput as refused:
+        return _refused(ctx, {"__all__": " ".join(refused.errors.values())})
+    ctx.flash(gettext_("已标明第 %(n)s 版回应乡镇的改正通知。", n=version.number))
     return ctx.redirect("compacts:adoption", version_id=version.id)
 
 
@@ -362,6 +381,7 @@ routes: list[BaseRoute] = [
     route(STAFF_VERSION + "/adoption/record", record_post, name="compacts:adoption_record", permission=MANAGE, methods=POST),
     route(STAFF_VERSION + "/filing", filing_post, name="compacts:filing_submit", permission=MANAGE, methods=POST),
     route(STAFF_VERSION + "/filing/decide", decide_post, name="compacts:filing_decide", permission=FILE, methods=POST),
+    route(STAFF_VERSION + "/order-answer", order_answer_post, name="compacts:order_answer", permission=MANAGE, methods=POST),
     route(STAFF_VERSION + "/publish", publish_post, name="compacts:publish", permission=MANAGE, methods=POST),
     route(STAFF_VERSION + "/delivery", delivery_view, name="compacts:delivery", permission=READ),
     route(STAFF_VERSION + "/delivery/tick", delivery_post, name="compacts:delivery_tick", permission=LEAD, methods=POST),

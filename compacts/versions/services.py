@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import func, select
+from sqlalchemy import CompoundSelect, func, select, union
 from sqlalchemy.orm import Session
 
 from app.actors import Actor
 from app.audit.services import record
 from app.db import utcnow
 from app.errors import Forbidden, InvalidInput
-from app.i18n import lazy
+from app.i18n import gettext_, lazy
 from app.registry.models import Village
 from compacts.exceptions import CompactNotFound, CompactStateError
-from compacts.models import Compact, Draft, Filing, FilingDecision, Version
+from compacts.models import Compact, Draft, Filing, FilingDecision, OrderAnswer, Version
 from compacts.text import Structure, clean_source, parse
 
 MAX_SOURCE_CHARS = 50_000
@@ -111,11 +111,39 @@ def structure_of(version: Version) -> Structure:
     return Structure.from_json(version.structure_json)
 
 
-def open_correction_orders(session: Session, compact: Compact) -> list[Filing]:
-    """Orders to correct (责令改正) on this compact that no version answers yet."""
-    answered = select(Version.answers_filing_id).where(
+def answered_orders(compact_id: int, up_to_number: int | None = None) -> CompoundSelect[tuple[int]]:
+    """The ids of correction orders some version of the compact answers (up to a version
+    number when given): marked when the version was saved, or afterwards (OrderAnswer)."""
+    saved = select(Version.answers_filing_id).where(
+        Version.compact_id == compact_id, Version.answers_filing_id.is_not(None)
+    )
+    marked = (
+        select(OrderAnswer.filing_id)
+        .join(Version, Version.id == OrderAnswer.version_id)
+        .where(Version.compact_id == compact_id)
+    )
+    if up_to_number is not None:
+        saved = saved.where(Version.number <= up_to_number)
+        marked = marked.where(Version.number <= up_to_number)
+    return union(saved, marked)
+
+
+def answering_version_ids(session: Session, compact: Compact) -> set[int]:
+    """The versions that answer a correction order, however the answer was marked."""
+    saved = select(Version.id).where(
         Version.compact_id == compact.id, Version.answers_filing_id.is_not(None)
     )
+    marked = (
+        select(OrderAnswer.version_id)
+        .join(Version, Version.id == OrderAnswer.version_id)
+        .where(Version.compact_id == compact.id)
+    )
+    return set(session.scalars(union(saved, marked)))
+
+
+def open_correction_orders(session: Session, compact: Compact) -> list[Filing]:
+    """Orders to correct (责令改正) on this compact that no version answers yet."""
+    answered = answered_orders(compact.id)
     stmt = (
         select(Filing)
         .join(Version, Version.id == Filing.version_id)
@@ -127,6 +155,54 @@ def open_correction_orders(session: Session, compact: Compact) -> list[Filing]:
         .order_by(Filing.id)
     )
     return list(session.scalars(stmt))
+
+
+def orders_a_version_may_answer(
+    session: Session, compact: Compact, version: Version
+) -> list[Filing]:
+    """Open orders on versions older than this one: a later version may answer them."""
+    older = select(Version.id).where(
+        Version.compact_id == compact.id, Version.number < version.number
+    )
+    return [
+        f
+        for f in open_correction_orders(session, compact)
+        if f.version_id in set(session.scalars(older))
+    ]
+
+
+def mark_order_answered(
+    session: Session, actor: Actor, compact: Compact, version: Version, filing_id: int
+) -> OrderAnswer:
+    """Mark a saved version as the one that answers an open correction order (the version
+    itself is frozen; the mark is a record, one per order)."""
+    if version.compact_id != compact.id:
+        raise InvalidInput({"filing_id": str(lazy("这个版本不属于这份村规民约。"))})
+    if version.id in answering_version_ids(session, compact):
+        raise InvalidInput(
+            {"filing_id": gettext_("第 %(n)s 版已经回应过一份改正通知了。", n=version.number)}
+        )
+    if filing_id not in {f.id for f in orders_a_version_may_answer(session, compact, version)}:
+        raise InvalidInput(
+            {
+                "filing_id": str(
+                    lazy("请从列表里选择还没有回应的改正通知；只有比它更新的版本才能回应。")
+                )
+            }
+        )
+    row = OrderAnswer(filing_id=filing_id, version_id=version.id, marked_by_id=_author(actor))
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor,
+        "compact.order_answer",
+        "compact_version",
+        version.id,
+        {"compact_id": compact.id, "version": version.number, "filing_id": filing_id},
+        village_id=compact.village_id,
+    )
+    return row
 
 
 # --- changing -----------------------------------------------------------------------------
@@ -215,6 +291,14 @@ def freeze_version(
     if answers_filing_id is not None:
         _check_filing(session, compact, answers_filing_id)
     latest = latest_version(session, compact)
+    if latest is not None and latest.sha256 == sha256_of(source) and answers_filing_id:
+        # The latest version already is the corrected text: mark it, do not copy it.
+        message = gettext_(
+            "草稿和第 %(n)s 版一字不差。第 %(n)s 版就是按改正通知修改的，请在第 %(n)s 版的"
+            "“表决、备案和送达”页面标明它回应改正通知，不用再存一版。",
+            n=latest.number,
+        )
+        raise InvalidInput({"answers_filing_id": message})
     if latest is not None and latest.sha256 == sha256_of(source):
         raise CompactStateError(
             lazy("草稿和第 %(n)s 版一字不差，没有需要保存的新版本。请先修改草稿。"),

@@ -15,6 +15,7 @@ from app.permissions import Permission
 from app.registry.models import Household, Village
 from app.registry.paths import VILLAGE
 from app.web import Ctx
+from compacts.exceptions import CompactStateError
 from compacts.models import Compact, Version
 from compacts.paths import SHOWN_COMPACT, SHOWN_VERSION, versions_route
 from compacts.text import parse, render_structure
@@ -78,6 +79,7 @@ def compact_page(ctx: Ctx) -> Response:
         compact=compact,
         village=_village(ctx, compact),
         histories=history.compact_history(ctx.db, compact),
+        answering=services.answering_version_ids(ctx.db, compact),
         household_count=_household_count(ctx, compact.village_id),
     )
 
@@ -110,7 +112,8 @@ def _draft_page(ctx: Ctx, compact: Compact, status: int = 200, **extra: object) 
             for f in orders
         ],
         "form": {"source": draft.source},
-        "freeze_form": None,
+        # With an order open, the new version answers it unless the organizer says not.
+        "freeze_form": {"answers_filing_id": str(orders[-1].id)} if orders else None,
         "errors": {},
         "freeze_errors": {},
         "import_errors": {},
@@ -177,6 +180,8 @@ def freeze(ctx: Ctx) -> Response:
             )
         except InvalidInput as error:
             result.errors.update(error.errors)
+        except CompactStateError as refused:  # beside the form, with the note kept
+            result.error("__all__", refused.render_message())
     if not result.ok:
         return _draft_page(ctx, compact, 422, freeze_form=result.raw, freeze_errors=result.errors)
     ctx.flash(gettext_("已保存为第 %(n)s 版，这一版的文字以后不能再改。", n=version.number))

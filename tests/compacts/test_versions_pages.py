@@ -30,6 +30,7 @@ from compacts.models import (
 from compacts.versions.services import create_compact, freeze_version, save_draft
 from tests import factories
 from tests.conftest import post_form, sign_in
+from tests.html import soup
 
 
 def _versions(db: Session) -> int:
@@ -99,8 +100,11 @@ def test_freezing_an_unchanged_draft_is_refused_and_says_why(
         client, f"/compacts/{compact.id}/versions", {"change_note": "再存"}, page=draft_path
     )
 
-    assert response.status_code == 409
-    assert "一字不差" in response.text
+    # Beside the form, on the draft page, with the typed note kept (not a bare error page).
+    assert response.status_code == 422
+    page = soup(response.text)
+    assert "一字不差" in page.select_one("div.errors").get_text()
+    assert page.select_one("textarea[name=change_note]").get_text() == "再存"
     assert _versions(db) == 1
 
 
