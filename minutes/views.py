@@ -80,7 +80,7 @@ def _page(
         my_roles=[r.value for r in my_roles],
         may_write=allows(user, Permission.MINUTES_WRITE) and user.id == meeting.recorder_id,
         may_sign=allows(user, Permission.MINUTES_SIGN) and bool(my_roles),
-        may_post=allows(user, Permission.MINUTES_WRITE),
+        may_post=signing.may_post(meeting, user),
         closed=meeting.status is MeetingStatus.CLOSED,
         addenda=_addenda_rows(ctx, minutes),
         posting=signing.latest_posting(ctx.db, minutes),
@@ -273,7 +273,8 @@ routes: list[BaseRoute] = [
         f"{_BASE}/post",
         post_post,
         name="minutes:post",
-        permission=Permission.MINUTES_WRITE,
+        # Every role that may host or record; signing.may_post says who of them.
+        permission=Permission.MINUTES_SIGN,
         methods=["POST"],
     ),
     route(f"{_BASE}/print", print_page, name="minutes:print", permission=Permission.MEETING_READ),
