@@ -21,7 +21,7 @@ from app.registry.models import Village
 from app.web import Ctx
 from meetings.models import AgendaItem, Meeting, MeetingStatus
 from minutes import forms, rules, services, signing
-from minutes.exceptions import MinutesNotFound, WrongPassword
+from minutes.exceptions import MinutesError, MinutesNotFound, WrongPassword
 from minutes.labels import ITEM_KIND_LABELS, MEETING_KIND_LABELS, ROLE_LABELS
 from minutes.models import Minutes
 from minutes.paths import ADDENDUM, ADDENDUM_MISSING, MEETING, public_route, route
@@ -182,14 +182,25 @@ def post_post(ctx: Ctx) -> Response:
         return _page(
             ctx, meeting, status_code=422, errors=result.errors, form=result.raw, failed="post"
         )
-    signing.post(
-        ctx.db,
-        ctx.actor,
-        _me(ctx),
-        meeting,
-        result.values["posted_on"],
-        result.values["until"],
-    )
+    try:
+        signing.post(
+            ctx.db,
+            ctx.actor,
+            _me(ctx),
+            meeting,
+            result.values["posted_on"],
+            result.values["until"],
+        )
+    except MinutesError as error:
+        errors = {"__all__": error.render_message()}
+        return _page(
+            ctx,
+            meeting,
+            status_code=error.status_code,
+            errors=errors,
+            form=result.raw,
+            failed="post",
+        )
     ctx.flash(gettext_("公开版已在村务公开栏发布。"))
     return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
 
