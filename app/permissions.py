@@ -78,9 +78,13 @@ class Permission(enum.StrEnum):
     MEETING_READ = "meeting.read"  # see meetings, agendas, attendance figures
     MEETING_MANAGE = "meeting.manage"  # create, notice, agenda, open and close
     MEETING_VOTE_COUNT = "meeting.vote_count"  # tellers: enter show-of-hands counts
-    MEETING_ATTENDANCE = "meeting.attendance"  # tellers, organizers: check-in, live panel
-    MINUTES_WRITE = "minutes.write"  # recorder's notes, addenda, the public posting
-    MINUTES_SIGN = "minutes.sign"  # host and recorder sign with their password
+    # Check-in and the live panel: the hall's staff (tellers, organizers) and whoever may
+    # run a meeting (MEETING_MANAGE: organizers, the township admin who hosts).
+    MEETING_ATTENDANCE = "meeting.attendance"
+    MINUTES_WRITE = "minutes.write"  # recorder's notes and addenda
+    # Host and recorder sign with their password. Posting the public edition is declared
+    # with this permission too; minutes.signing.may_post says who (host, recorder, organizer).
+    MINUTES_SIGN = "minutes.sign"
     # Compacts (package compacts).
     COMPACT_READ = "compact.read"  # versions, rounds, coverage, history
     COMPACT_MANAGE = "compact.manage"  # draft, version, rounds, answers, adoption, delivery
@@ -111,6 +115,7 @@ _READ_EVERYTHING = frozenset(
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TOWNSHIP_ADMIN: _READ_EVERYTHING
     | {
+        Permission.MEETING_ATTENDANCE,
         Permission.MINUTES_SIGN,
         Permission.REGISTRY_WRITE,
         Permission.STAFF_MANAGE,

@@ -23,6 +23,7 @@ register_actions(
         "meeting.notice": lazy("发布会议通知"),
         "meeting.open": lazy("开始开会（开放签到）"),
         "meeting.close": lazy("结束会议"),
+        "meeting.slips_prepare": lazy("为会议准备二维码纸条"),
         "meeting.check_in": lazy("签到"),
         "meeting.check_out": lazy("登记离场"),
         "meeting.item_add": lazy("加一项议程"),
@@ -78,6 +79,8 @@ register_summary_keys(
         "rule": lazy("规则"),
     }
 )
+register_summary_keys({"assembly_id": lazy("大会")}, action="meeting.slips_prepare", ids=True)
+register_summary_keys({"slips": lazy("发出的纸条")}, action="meeting.slips_prepare")
 # A closed motion's "reason" is its verdict in a sentence.
 register_summary_keys({"reason": lazy("结论")}, action="motion.close")
 register_summary_values("kind", by_value(KIND_LABELS), action="meeting.create")

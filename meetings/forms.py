@@ -110,7 +110,10 @@ def parse_meeting(
     result.raw["assembly_id"] = assembly_raw
     assembly_id = whole_number(assembly_raw) if assembly_raw else None
     if assembly_raw and assembly_id is None:
-        result.error("assembly_id", gettext_("请从列表里选择本村的投票大会，或者不选。"))
+        result.error(
+            "assembly_id",
+            gettext_("请从列表里选择本村一次二维码还能用的大会，或者不选（不用二维码签到）。"),
+        )
     starts_raw = fields.get("starts_at", "")
     result.raw["starts_at"] = starts_raw
     starts_at = parse_starts_at(starts_raw) if starts_raw else None

@@ -6,7 +6,7 @@ meetings.presence. Services never commit; every change is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from app.accounts.models import StaffUser
 from app.actors import Actor
 from app.audit.services import record
+from app.db import utcnow
 from app.drill import Drillable, mark_session, new_marker, now_of, remove_rows, today_of
 from app.i18n import lazy
 from app.ordering import counting_key
 from app.registry.models import Group, GroupKind, Sex, Village
 from app.sealed_box import services as sealed_box
+from app.settings import Settings
 from app.templating import CHINA_TIME
 from meetings import broadcast, rules
 from meetings.exceptions import InvalidMeetingInput, MeetingStateError
@@ -26,7 +28,12 @@ from meetings.models import Meeting, MeetingKind, MeetingStatus
 from meetings.presence import eligible_people, profile_for, quorum_figures
 from meetings.votes import open_motions
 from slips.models import Assembly
-from slips.services import assembly_drill_problem, remove_drill_assembly
+from slips.services import (
+    assembly_drill_problem,
+    create_assembly,
+    issue_slips,
+    remove_drill_assembly,
+)
 
 EDITABLE = frozenset({MeetingStatus.DRAFT})
 
@@ -101,21 +108,30 @@ class MeetingInput:
     drill_day_seconds: int | None = None
 
 
-def assembly_choices(session: Session, village_id: int) -> list[Assembly]:
-    return list(
-        session.scalars(
-            select(Assembly)
-            .where(Assembly.village_id == village_id)
-            .order_by(Assembly.held_on.desc(), Assembly.id.desc())
-        )
-    )
+def assembly_choices(
+    session: Session, village_id: int, *, drill: bool | None = None, keep: int | None = None
+) -> list[Assembly]:
+    """The village's assemblies a meeting can check people in with: any assembly (made for
+    an election, a survey or a meeting alike) whose slip links still work, of the meeting's
+    kind (`drill`, when known); `keep` is the one already linked, listed even if expired."""
+    stmt = select(Assembly).where(Assembly.village_id == village_id)
+    if drill is not None:
+        stmt = stmt.where(Assembly.drill.is_(drill))
+    usable = Assembly.links_expire_at > utcnow()
+    stmt = stmt.where(usable | (Assembly.id == keep) if keep is not None else usable)
+    return list(session.scalars(stmt.order_by(Assembly.held_on.desc(), Assembly.id.desc())))
 
 
 def _check_input(
-    session: Session, village: Village, values: MeetingInput, marker: Drillable
+    session: Session,
+    village: Village,
+    values: MeetingInput,
+    marker: Drillable,
+    linked: int | None = None,
 ) -> None:
     """Per-field problems; `marker` is the meeting's drill marker, whose clock says what
-    "now" is (a drill's starts_at is on the drill's calendar)."""
+    "now" is (a drill's starts_at is on the drill's calendar); `linked` the assembly the
+    meeting already uses (kept even once its links expired)."""
     errors: dict[str, str] = {}
     staff_ids = {u.id for u in staff_choices(session, village)}
     if values.host_id not in staff_ids:
@@ -127,9 +143,11 @@ def _check_input(
         errors["group_id"] = str(lazy("村民小组会议要选择是哪个村民小组。"))
     if values.starts_at <= now_of(marker):
         errors["starts_at"] = str(lazy("开会时间要在现在之后。"))
-    assemblies = {a.id: a for a in assembly_choices(session, village.id)}
+    assemblies = {a.id: a for a in assembly_choices(session, village.id, keep=linked)}
     if values.assembly_id is not None and values.assembly_id not in assemblies:
-        errors["assembly_id"] = str(lazy("请从列表里选择本村的投票大会，或者不选。"))
+        errors["assembly_id"] = str(
+            lazy("请从列表里选择本村一次二维码还能用的大会，或者不选（不用二维码签到）。")
+        )
     elif values.assembly_id is not None:
         drill = marker.drill_started_at is not None
         if assemblies[values.assembly_id].drill != drill:
@@ -200,7 +218,7 @@ def update_meeting(
         raise MeetingStateError(
             lazy("会议通知已经发布，不能再修改会议。如需改期，请另开一次会议。")
         )
-    _check_input(session, village, values, meeting)
+    _check_input(session, village, values, meeting, linked=meeting.assembly_id)
     for key, value in _fields(values).items():
         setattr(meeting, key, value)
     session.flush()
@@ -213,6 +231,51 @@ def update_meeting(
         _summary(meeting),
         village_id=meeting.village_id,
     )
+
+
+# --- the meeting's own QR slips -------------------------------------------------------------
+
+SLIPS_PREPARABLE = frozenset({MeetingStatus.DRAFT, MeetingStatus.NOTIFIED, MeetingStatus.OPEN})
+
+
+def prepare_slips(
+    session: Session, actor: Actor, meeting: Meeting, *, settings: Settings
+) -> Assembly:
+    """An assembly of the meeting's own (its title, day and place; a drill's for a drill),
+    linked to the meeting, with a QR slip for everyone on the meeting's list (slips asks
+    meetings who that is: meetings.presence.attendees_at). Its links work to the end of
+    the meeting's day, and at least to the end of today."""
+    if meeting.assembly_id is not None:
+        raise MeetingStateError(
+            lazy("这次会议已经有签到用的二维码纸条了，请到那次大会的页面打印或补发。")
+        )
+    if meeting.status not in SLIPS_PREPARABLE:
+        raise MeetingStateError(lazy("会议已经结束或取消了，不用再准备二维码纸条。"))
+    held_on = meeting.starts_at.astimezone(CHINA_TIME).date()
+    last_day = max(held_on, datetime.now(CHINA_TIME).date())
+    assembly = create_assembly(
+        session,
+        actor,
+        village_id=meeting.village_id,
+        title=meeting.title,
+        held_on=held_on,
+        place=meeting.place,
+        links_expire_at=datetime.combine(last_day, time(23, 59), tzinfo=CHINA_TIME),
+        drill=meeting.is_drill,
+    )
+    meeting.assembly_id = assembly.id
+    session.flush()
+    slips = issue_slips(session, actor, assembly, settings=settings)
+    record(
+        session,
+        actor,
+        "meeting.slips_prepare",
+        "meeting",
+        meeting.id,
+        {"assembly_id": assembly.id, "slips": len(slips)},
+        village_id=meeting.village_id,
+    )
+    return assembly
 
 
 # --- notice, opening, closing ------------------------------------------------------------------

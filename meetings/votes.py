@@ -36,7 +36,7 @@ from app.registry.models import Person
 from app.sealed_box import services as sealed_box
 from app.sealed_box.exceptions import BoxNotReady
 from meetings import broadcast, rules
-from meetings.exceptions import MotionAlreadyVoted, VoteRefused
+from meetings.exceptions import InvalidMeetingInput, MotionAlreadyVoted, VoteRefused
 from meetings.models import (
     AgendaItem,
     Choice,
@@ -347,12 +347,11 @@ def record_hand_count(
     _item, meeting = motion_item(session, motion)
     present = len(present_people(session, meeting))
     if yes + no + abstain > present:
-        raise VoteRefused(
-            lazy(
-                "赞成、反对、弃权加起来有 %(total)s 人，比现在在场的 %(present)s 人还多。请重新数一次。"
-            ),
-            total=yes + no + abstain,
-            present=present,
+        message = lazy(
+            "赞成、反对、弃权加起来有 %(total)s 人，比现在在场的 %(present)s 人还多。请重新数一次。"
+        )
+        raise InvalidMeetingInput(
+            {"hands": str(message) % {"total": yes + no + abstain, "present": present}}
         )
     count = session.scalar(
         select(HandCount).where(HandCount.motion_id == motion.id, HandCount.teller_id == teller_id)

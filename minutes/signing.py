@@ -21,6 +21,7 @@ from app.actors import Actor, actor_for
 from app.audit.services import record
 from app.db import utcnow
 from app.i18n import lazy
+from app.permissions import Role
 from meetings.models import Meeting, MeetingStatus
 from minutes import rules, services
 from minutes.exceptions import Conflict, MinutesError, NotSignatory, WrongPassword
@@ -37,6 +38,15 @@ def signer_roles(meeting: Meeting, user: StaffUser) -> list[SignerRole]:
     if user.id == meeting.recorder_id:
         roles.append(SignerRole.RECORDER)
     return roles
+
+
+def may_post(meeting: Meeting, user: StaffUser) -> bool:
+    """Who posts the public edition (村务公开): the meeting's recorder or host, or an
+    organizer of its village (the request layer has checked the village). The one check,
+    for the page's form and for the post itself."""
+    if not user.active:
+        return False
+    return user.id in (meeting.host_id, meeting.recorder_id) or user.role is Role.ORGANIZER
 
 
 def signatures_for(
@@ -220,6 +230,10 @@ def post(
     session: Session, actor: Actor, user: StaffUser, meeting: Meeting, posted_on: date, until: date
 ) -> Posting:
     """Publish the public edition on the notice board for at least 15 days (Art 35)."""
+    if not may_post(meeting, user):
+        raise NotSignatory(
+            lazy("只有本次会议的主持人、记录人或本村的组织者才能发布会议记录的公开版。")
+        )
     minutes = _locked_minutes(session, meeting)
     problem = rules.posting_problem(posted_on, until)
     if problem:

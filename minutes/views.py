@@ -21,7 +21,7 @@ from app.registry.models import Village
 from app.web import Ctx
 from meetings.models import AgendaItem, Meeting, MeetingStatus
 from minutes import forms, rules, services, signing
-from minutes.exceptions import MinutesNotFound, WrongPassword
+from minutes.exceptions import MinutesError, MinutesNotFound, WrongPassword
 from minutes.labels import ITEM_KIND_LABELS, MEETING_KIND_LABELS, ROLE_LABELS
 from minutes.models import Minutes
 from minutes.paths import ADDENDUM, ADDENDUM_MISSING, MEETING, public_route, route
@@ -80,7 +80,7 @@ def _page(
         my_roles=[r.value for r in my_roles],
         may_write=allows(user, Permission.MINUTES_WRITE) and user.id == meeting.recorder_id,
         may_sign=allows(user, Permission.MINUTES_SIGN) and bool(my_roles),
-        may_post=allows(user, Permission.MINUTES_WRITE),
+        may_post=signing.may_post(meeting, user),
         closed=meeting.status is MeetingStatus.CLOSED,
         addenda=_addenda_rows(ctx, minutes),
         posting=signing.latest_posting(ctx.db, minutes),
@@ -182,14 +182,25 @@ def post_post(ctx: Ctx) -> Response:
         return _page(
             ctx, meeting, status_code=422, errors=result.errors, form=result.raw, failed="post"
         )
-    signing.post(
-        ctx.db,
-        ctx.actor,
-        _me(ctx),
-        meeting,
-        result.values["posted_on"],
-        result.values["until"],
-    )
+    try:
+        signing.post(
+            ctx.db,
+            ctx.actor,
+            _me(ctx),
+            meeting,
+            result.values["posted_on"],
+            result.values["until"],
+        )
+    except MinutesError as error:
+        errors = {"__all__": error.render_message()}
+        return _page(
+            ctx,
+            meeting,
+            status_code=error.status_code,
+            errors=errors,
+            form=result.raw,
+            failed="post",
+        )
     ctx.flash(gettext_("公开版已在村务公开栏发布。"))
     return ctx.redirect("minutes:minutes", meeting_id=meeting.id)
 
@@ -273,7 +284,8 @@ routes: list[BaseRoute] = [
         f"{_BASE}/post",
         post_post,
         name="minutes:post",
-        permission=Permission.MINUTES_WRITE,
+        # Every role that may host or record; signing.may_post says who of them.
+        permission=Permission.MINUTES_SIGN,
         methods=["POST"],
     ),
     route(f"{_BASE}/print", print_page, name="minutes:print", permission=Permission.MEETING_READ),

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from app.accounts.models import StaffUser
 from app.drill import FIELDS as DRILL_FIELDS
 from app.drill import FormLimits, today_of
+from app.errors import DomainError
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Group, Village
@@ -57,16 +58,20 @@ def meeting_list(ctx: Ctx) -> Response:
     )
 
 
-def _form_context(ctx: Ctx, village: Village) -> dict[str, Any]:
+def _form_context(ctx: Ctx, village: Village, meeting: Meeting | None = None) -> dict[str, Any]:
     staff = services.staff_choices(ctx.db, village)
+    assemblies = services.assembly_choices(
+        ctx.db,
+        village.id,
+        drill=None if meeting is None else meeting.is_drill,
+        keep=None if meeting is None else meeting.assembly_id,
+    )
     return {
         "village": village,
         "kind_options": [(k.value, label) for k, label in forms.KIND_LABELS.items()],
         "group_options": [(g.id, g.name) for g in services.group_choices(ctx.db, village.id)],
         "staff_options": [(u.id, u.display_name) for u in staff],
-        "assembly_options": [
-            (a.id, _assembly_label(a)) for a in services.assembly_choices(ctx.db, village.id)
-        ],
+        "assembly_options": [(a.id, _assembly_label(a)) for a in assemblies],
         "drill_limits": FormLimits(ctx.settings.drill_day_seconds),
     }
 
@@ -77,7 +82,7 @@ def _assembly_label(assembly: Assembly) -> str:
 
 
 def _save(ctx: Ctx, village: Village, meeting: Meeting | None) -> Response:
-    context = _form_context(ctx, village) | ({"editing": meeting} if meeting else {})
+    context = _form_context(ctx, village, meeting) | ({"editing": meeting} if meeting else {})
     fields = {name: ctx.field(name) for name in (*forms.MEETING_FIELDS, *DRILL_FIELDS)}
     result = forms.parse_meeting(
         fields, ctx.settings.drill_day_seconds if meeting is None else None
@@ -135,7 +140,7 @@ def meeting_edit(ctx: Ctx) -> Response:
         form=_edit_form(meeting),
         errors={},
         editing=meeting,
-        **_form_context(ctx, village),
+        **_form_context(ctx, village, meeting),
     )
 
 
@@ -147,6 +152,7 @@ def _describe(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     host = ctx.db.get(StaffUser, meeting.host_id)
     recorder = ctx.db.get(StaffUser, meeting.recorder_id)
     group = ctx.db.get(Group, meeting.group_id) if meeting.group_id else None
+    assembly = ctx.db.get(Assembly, meeting.assembly_id) if meeting.assembly_id else None
     profile = profile_for(meeting)
     return {
         "meeting": meeting,
@@ -156,6 +162,9 @@ def _describe(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
         "host": host.display_name if host else "",
         "recorder": recorder.display_name if recorder else "",
         "group": group,
+        "assembly": assembly,
+        "assembly_label": _assembly_label(assembly) if assembly else "",
+        "slips_preparable": meeting.status in services.SLIPS_PREPARABLE,
         "notice_days": profile.notice_days,
     }
 
@@ -207,6 +216,17 @@ def meeting_open(ctx: Ctx) -> Response:
     except InvalidMeetingInput as error:
         return _meeting_page(ctx, meeting, error.errors, {"early_open_reason": reason}, 422)
     ctx.flash(gettext_("会议已开始，可以签到了。"))
+    return ctx.redirect("meetings:meeting", meeting_id=meeting.id)
+
+
+def slips_prepare(ctx: Ctx) -> Response:
+    """为这次会议准备二维码纸条: an assembly of the meeting's own, its slips issued."""
+    meeting = HIDDEN_MEETING.of(ctx)
+    try:
+        services.prepare_slips(ctx.db, ctx.actor, meeting, settings=ctx.settings)
+    except DomainError as error:
+        return _meeting_page(ctx, meeting, {"slips": error.render_message()}, {}, error.status_code)
+    ctx.flash(gettext_("已为这次会议准备好二维码纸条，可以打印了。"))
     return ctx.redirect("meetings:meeting", meeting_id=meeting.id)
 
 
@@ -320,6 +340,13 @@ routes: list[BaseRoute] = [
         methods=("GET", "POST"),
     ),
     route(MEETING + "/open", meeting_open, name="meetings:open", permission=MANAGE, methods=POST),
+    route(
+        MEETING + "/slips",
+        slips_prepare,
+        name="meetings:slips_prepare",
+        permission=MANAGE,
+        methods=POST,
+    ),
     route(
         MEETING + "/close", meeting_close, name="meetings:close", permission=MANAGE, methods=POST
     ),

@@ -18,7 +18,7 @@ from app.sealed_box.forms import opening_field, opening_passwords
 from app.sealed_box.services import scrub_after_commit
 from app.web import Ctx
 from meetings import votes, votes_rounds
-from meetings.exceptions import VoteRefused
+from meetings.exceptions import InvalidMeetingInput, VoteRefused
 from meetings.forms import parse_choice, parse_hands, parse_motion, parse_round
 from meetings.models import AgendaItem, Choice, ItemKind, Meeting, Motion, VoteMethod
 from meetings.paths import ITEM, MEETING, MOTION, route, slip_route
@@ -82,9 +82,13 @@ def motion_create(ctx: Ctx) -> Response:
     result = parse_motion(ctx.field("text"), ctx.field("method"))
     if not result.ok:
         return _item_page(ctx, item, form=result.raw, errors=result.errors, status=422)
-    motion = votes.create_motion(
-        ctx.db, ctx.actor, item, result.values["text"], result.values["method"]
-    )
+    try:
+        motion = votes.create_motion(
+            ctx.db, ctx.actor, item, result.values["text"], result.values["method"]
+        )
+    except VoteRefused as problem:
+        errors = {"text": problem.render_message()}
+        return _item_page(ctx, item, form=result.raw, errors=errors, status=409)
     return ctx.redirect("meetings:motion", motion_id=motion.id)
 
 
@@ -144,6 +148,8 @@ def motion_close(ctx: Ctx) -> Response:
         return _motion_page(ctx, found, errors={field: problem.render_message()}, status=422)
     except TooFewHolders as problem:
         return _motion_page(ctx, found, errors={"open": problem.render_message()}, status=422)
+    except VoteRefused as problem:  # the tellers' counts differ, or it is not open
+        return _motion_page(ctx, found, errors={"close": problem.render_message()}, status=409)
     ctx.flash(str(lazy("表决已经结束，结果已记录。")))
     response = ctx.redirect("meetings:motion", motion_id=found.id)
     if found.method is VoteMethod.QR:
@@ -203,7 +209,13 @@ def motion_hands(ctx: Ctx) -> Response:
     if not result.ok:
         return _motion_page(ctx, found, form=result.raw, errors=result.errors, status=422)
     user = ctx.require_user()
-    votes.record_hand_count(ctx.db, ctx.actor, found, user.id, **result.values)
+    try:
+        votes.record_hand_count(ctx.db, ctx.actor, found, user.id, **result.values)
+    except InvalidMeetingInput as problem:
+        return _motion_page(ctx, found, form=result.raw, errors=problem.errors, status=422)
+    except VoteRefused as problem:
+        errors = {"hands": problem.render_message()}
+        return _motion_page(ctx, found, form=result.raw, errors=errors, status=409)
     ctx.flash(str(lazy("您数的人数已经记下。")))
     return ctx.redirect("meetings:motion", motion_id=found.id)
 

@@ -29,21 +29,24 @@ from app.actors import SYSTEM
 from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.permissions import Role
+from app.qr import qr_svg
 from app.registry.rules import today_in_china
 from app.sealed_box import services as sealed_box
 from app.templating import CHINA_TIME
 from ballots.models import Channel, RoundOutcome
 from ballots.setup import credentials
 from ballots.voting import casting
-from meetings.models import AgendaItem, Meeting, MeetingStatus, Motion
+from meetings.models import AgendaItem, AttendanceEvent, Meeting, MeetingStatus, Motion
 from minutes import rules
 from minutes.models import Minutes
 from slips.links import slip_short_code, slip_token
+from slips.models import Slip
 from slips.services import issue_slips
 from tests import factories
 from tests.app.helpers import signed_in
 from tests.ballots import factories_elections as fe
 from tests.conftest import csrf_from
+from tests.html import soup
 from tests.sealed_box_support import box_holders, password_of
 
 NAMES = ["王芳", "陈刚", "林霞", "周伟", "吴娟", "郑磊"]
@@ -291,3 +294,57 @@ def test_a_villagers_assembly_from_notice_to_published_minutes(app, client, db, 
     assert "修建村道" in public.text and "应为“吴娟”" in public.text
     assert "郑磊未到会" not in public.text  # the discussion notes stay internal
     assert "当选：林霞" in public.text and "周伟：" not in public.text
+
+
+def test_a_meeting_without_an_election_prints_its_own_slips(app, client, db, settings):
+    """Done when (issue 14): the organizer makes a meeting with no election and no
+    assembly, prepares its QR slips from the meeting page and prints them; the sheet holds
+    the meeting's list (the village's adults), and a slip opens the meeting's check-in."""
+    village, people, staff = _village(db)
+    minor = factories.PersonFactory(
+        household=factories.HouseholdFactory(village_id=village.id),
+        name="王小宝",
+        birth_year=today_in_china().year - 10,
+    )
+    elsewhere = factories.VillageFactory(township=village.township)
+    factories.PersonFactory(household=factories.HouseholdFactory(village_id=elsewhere.id))
+    host = Browser(app, staff["host"])
+    meeting = _create_meeting(db, host, village, staff["recorder"])
+    assert meeting.assembly_id is None
+    page = f"/meetings/{meeting.id}"
+    host.post(page + "/notice", short_notice_reason="")
+
+    before = soup(host.get(page))
+    assert before.select_one("#slip-sheet") is None
+    button = before.select_one("#slips form button#prepare-slips")
+    assert button is not None and button.get_text(strip=True) == "为这次会议准备二维码纸条"
+    host.post(page + "/slips")
+    db.refresh(meeting)
+    assert meeting.assembly_id is not None
+
+    after = soup(host.get(page))
+    assert after.select_one("#prepare-slips") is None
+    sheet_link = after.select_one("#slips a#slip-sheet")
+    assert sheet_link is not None
+    sheet_html = host.get(sheet_link["href"])
+    printed = [p.get_text(strip=True) for p in soup(sheet_html).select("li.slip .slip-name")]
+    assert sorted(printed) == sorted(NAMES)  # the adults of the village, not the child
+    assert minor.name not in printed
+
+    host.post(page + "/open", early_open_reason="村民都在家，提前召开")
+    slip = db.scalar(
+        select(Slip).where(
+            Slip.assembly_id == meeting.assembly_id, Slip.person_id == people["林霞"].id
+        )
+    )
+    link = "/s/" + slip_token(settings, slip)
+    assert qr_svg("http://testserver" + link) in sheet_html  # what the phone scans
+    phone = Browser(app, client=client)
+    checkin = soup(phone.get(link)).select_one(f'a[href$="/meetings/{meeting.id}/checkin"]')
+    assert checkin is not None
+    assert soup(phone.get(checkin["href"])).select_one("form button[type=submit]") is not None
+    assert "签到成功" in phone.post(checkin["href"], expect=200).text
+    present = db.scalars(
+        select(AttendanceEvent.person_id).where(AttendanceEvent.meeting_id == meeting.id)
+    ).all()
+    assert present == [people["林霞"].id]

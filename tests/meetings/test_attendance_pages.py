@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.permissions import Role
 from meetings import attendance, presence
 from meetings.models import CheckInMethod, MeetingStatus
 from tests import factories
 from tests.app.helpers import second_client, signed_in, table_counts
 from tests.conftest import csrf_from, post_form
+from tests.html import soup
 from tests.meetings.attendance_support import events, hall, short_code, slip_token
 
 
@@ -153,3 +156,41 @@ def test_only_tellers_and_organizers_of_the_village_use_the_desk(app, db, connec
     assert table_counts(connection) == before
     anonymous = second_client(app)
     assert anonymous.get(desk).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("township admin host", 200), ("organizer", 200), ("teller", 200), ("recorder", 403)],
+)
+def test_who_opens_the_desk_and_checks_people_in(app, db, who, status):
+    """The host runs the meeting and the hall checks people in: the township admin who
+    hosts, organizers and tellers reach the desk and the live panel; a recorder does not."""
+    h = hall(db)
+    admin = factories.staff(Role.TOWNSHIP_ADMIN, h.village)
+    h.meeting.host_id = admin.id
+    db.flush()
+    users = {
+        "township admin host": admin,
+        "organizer": h.organizer,
+        "teller": h.teller,
+        "recorder": factories.staff(Role.RECORDER, h.village),
+    }
+    browser = signed_in(app, users[who])
+    desk = f"/meetings/{h.meeting.id}/attendance"
+    assert browser.get(desk).status_code == status
+    assert browser.get(desk + "/live").status_code == status
+    meeting_page = soup(browser.get(f"/meetings/{h.meeting.id}").text)
+    desk_link = meeting_page.select_one(f'a[href="{desk}"]')
+    assert (desk_link is not None) is (status == 200)
+    person = h.people[0]
+    if status != 200:
+        response = post_form(
+            browser, f"{desk}/{person.id}/in", {}, page=f"/meetings/{h.meeting.id}"
+        )
+        assert response.status_code == 403 and events(db, h.meeting) == []
+        return
+    tick = soup(browser.get(desk).text).select_one(f'form[action="{desk}/{person.id}/in"]')
+    assert tick is not None
+    assert post_form(browser, f"{desk}/{person.id}/in", {}, page=desk).status_code == 303
+    (event,) = events(db, h.meeting)
+    assert (event.person_id, event.entered_by_id) == (person.id, users[who].id)

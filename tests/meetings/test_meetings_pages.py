@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from app.db import utcnow
@@ -14,7 +15,9 @@ from app.templating import CHINA_TIME
 from meetings import agenda, services
 from meetings.models import ItemKind, Meeting, MeetingStatus
 from tests import factories
+from tests.app.helpers import signed_in
 from tests.conftest import post_form, sign_in
+from tests.html import soup
 from tests.meetings.meetings_support import meeting, place
 
 
@@ -193,16 +196,44 @@ def test_a_meeting_checks_in_with_an_assemblys_slips(client: TestClient, db: Ses
         village_id=other.id, title="别村大会", held_on=date(2026, 12, 20),
         links_expire_at=utcnow() + timedelta(days=30),
     )  # fmt: skip
-    db.add_all([ours, theirs])
+    expired = Assembly(
+        village_id=where.village.id, title="去年的选举大会", held_on=date(2025, 12, 20),
+        links_expire_at=utcnow() - timedelta(days=1),
+    )  # fmt: skip
+    db.add_all([ours, theirs, expired])
     db.flush()
     sign_in(client, where.organizer.username)
     path = f"/villages/{where.village.id}/meetings/new"
-    form_page = client.get(path)
-    assert "年度村民大会" in form_page.text and "别村大会" not in form_page.text
-    refused = post_form(client, path, _form(where, assembly_id=str(theirs.id)))
-    assert refused.status_code == 422 and "请从列表里选择本村的投票大会" in refused.text
+    form_page = soup(client.get(path).text)
+    options = form_page.select("select[name=assembly_id] option")
+    # Every usable assembly of the village, by its title and date; not an expired one.
+    assert [o.get_text(strip=True) for o in options if o["value"]] == ["年度村民大会（2026-12-20）"]
+    for other_assembly in (theirs, expired):
+        refused = post_form(client, path, _form(where, assembly_id=str(other_assembly.id)))
+        assert refused.status_code == 422
+        error = soup(refused.text).select_one("#e-assembly_id")
+        assert error is not None and "二维码还能用的大会" in error.get_text()
     assert _count(db) == 0
     response = post_form(client, path, _form(where, assembly_id=str(ours.id)))
     assert response.status_code == 303
     created = db.scalar(select(Meeting).where(Meeting.village_id == where.village.id))
     assert created is not None and created.assembly_id == ours.id
+
+
+def test_slips_are_prepared_once_and_only_by_those_who_manage(app: Starlette, db: Session) -> None:
+    where = place()
+    m = meeting(db, where)
+    page = f"/meetings/{m.id}"
+    teller = signed_in(app, factories.staff(Role.TELLER, where.village))
+    assert soup(teller.get(page).text).select_one("#prepare-slips") is None  # reads only
+    assert post_form(teller, f"{page}/slips", {}, page=page).status_code == 403
+    organizer = signed_in(app, where.organizer)
+    assert post_form(organizer, f"{page}/slips", {}, page=page).status_code == 303
+    db.refresh(m)
+    linked = m.assembly_id
+    again = post_form(organizer, f"{page}/slips", {}, page=page)
+    assert again.status_code == 409
+    error = soup(again.text).select_one("#slips #e-slips")
+    assert error is not None and "已经有签到用的二维码纸条" in error.get_text()
+    db.refresh(m)
+    assert m.assembly_id == linked

@@ -13,7 +13,7 @@ from app.actors import Actor
 from app.audit.models import AuditEntry
 from app.errors import DomainError, Forbidden
 from meetings import votes
-from meetings.exceptions import MotionAlreadyVoted, VoteRefused
+from meetings.exceptions import InvalidMeetingInput, MotionAlreadyVoted, VoteRefused
 from meetings.models import Choice, ItemKind, MeetingStatus, MotionVote, MotionVoteUse, VoteMethod
 from tests.meetings.votes_support import arrive, close_with_box, hall, leave, motion
 
@@ -140,9 +140,9 @@ def test_a_hand_count_larger_than_the_hall_is_refused(db):
     h = hall(db, 10)
     arrive(db, h.meeting, *h.people[:3])
     m = motion(db, h.item, VoteMethod.HANDS)
-    with pytest.raises(VoteRefused) as refused:
+    with pytest.raises(InvalidMeetingInput) as refused:
         votes.record_hand_count(db, ACTOR, m, h.tellers[0].id, 2, 1, 1)
-    assert "加起来有 4 人，比现在在场的 3 人还多" in refused.value.render_message()
+    assert "加起来有 4 人，比现在在场的 3 人还多" in refused.value.errors["hands"]
 
 
 def test_motions_open_only_in_an_open_meeting_one_at_a_time(db):

@@ -9,7 +9,7 @@ from app.actors import Actor
 from app.permissions import Role
 from app.sealed_box import services as sealed_box
 from meetings import votes
-from meetings.models import Choice, Motion, MotionVote, MotionVoteUse, VoteMethod
+from meetings.models import Choice, HandCount, Motion, MotionVote, MotionVoteUse, VoteMethod
 from slips.links import slip_token
 from slips.services import issue_slips
 from tests import factories
@@ -284,3 +284,47 @@ def test_the_meetings_tellers_hold_its_sealed_box_and_two_passwords_close_a_qr_v
     assert closed.status_code == 303
     assert "赞成 3" in client.get(path).text
     assert votes.box_status(db, h.meeting).sealed_choices == 0
+
+
+def test_a_show_of_hands_larger_than_the_hall_is_refused_beside_the_form(app, db):
+    """A teller types more hands than people present: the motion page comes back with the
+    error beside the figures and what was typed, and nothing is recorded."""
+    h = hall(db, 6)
+    arrive(db, h.meeting, *h.people[:4])
+    m = motion(db, h.item, VoteMethod.HANDS)
+    path = f"/meetings/motions/{m.id}"
+    teller = signed_in(app, h.tellers[0])
+    typed = {"yes": "3", "no": "1", "abstain": "1"}
+    refused = post_form(teller, path + "/hands", typed, page=path)
+    assert refused.status_code == 422
+    page = soup(refused.text)
+    form = page.select_one(f'form[action="{path}/hands"]')
+    assert form is not None
+    error = form.select_one("#e-hands")
+    assert error is not None and "加起来有 5 人，比现在在场的 4 人还多" in error.get_text()
+    for name, value in typed.items():
+        field = form.select_one(f"input[name={name}]")
+        assert field is not None and field["value"] == value
+    assert db.scalar(select(func.count()).select_from(HandCount)) == 0
+
+
+def test_closing_on_counts_that_differ_is_refused_beside_the_close_button(app, client, db):
+    h = hall(db, 6)
+    arrive(db, h.meeting, *h.people)
+    m = motion(db, h.item, VoteMethod.HANDS)
+    path = f"/meetings/motions/{m.id}"
+    for teller, yes in zip(h.tellers[:2], ("4", "3"), strict=True):
+        counted = post_form(
+            signed_in(app, teller),
+            path + "/hands",
+            {"yes": yes, "no": "1", "abstain": "0"},
+            page=path,
+        )
+        assert counted.status_code == 303
+    sign_in(client, h.organizer.username)
+    refused = post_form(client, path + "/close", {}, page=path)
+    assert refused.status_code == 409
+    error = soup(refused.text).select_one("form#close-motion #e-close")
+    assert error is not None and "重新数一次" in error.get_text()
+    db.refresh(m)
+    assert m.closed_at is None
