@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -110,6 +110,18 @@ def present_people(session: Session, meeting: Meeting) -> list[Person]:
 def has_arrived(session: Session, meeting: Meeting, person: Person) -> bool:
     last = last_events(session, meeting).get(person.id)
     return last is not None and last.arrived
+
+
+def checked_in_at(session: Session, meeting: Meeting, person: Person) -> datetime | None:
+    """When this person checked in, if they are in the hall now (their latest arrival)."""
+    stmt = (
+        select(AttendanceEvent)
+        .where(AttendanceEvent.meeting_id == meeting.id, AttendanceEvent.person_id == person.id)
+        .order_by(AttendanceEvent.id.desc())
+        .limit(1)
+    )
+    last = session.scalar(stmt)
+    return last.at if last is not None and last.arrived else None
 
 
 def households_present(session: Session, meeting: Meeting) -> int:

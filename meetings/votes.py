@@ -35,7 +35,7 @@ from app.i18n import lazy
 from app.registry.models import Person
 from app.sealed_box import services as sealed_box
 from app.sealed_box.exceptions import BoxNotReady
-from meetings import broadcast, rules
+from meetings import broadcast, refs, rules
 from meetings.exceptions import InvalidMeetingInput, MotionAlreadyVoted, VoteRefused
 from meetings.models import (
     AgendaItem,
@@ -51,6 +51,8 @@ from meetings.models import (
 )
 from meetings.presence import present_people, profile_for, quorum_figures
 
+# A repeat vote says the first one stands; nothing is written for the repeat.
+ALREADY_VOTED = lazy("您已经投过票了，这一票已经记下。每人只能投一次，不用再投。")
 MOTION_ITEM_KINDS = frozenset({ItemKind.MOTION, ItemKind.COMPACT_ADOPTION})
 # Box passwords needed to open a meeting's QR votes (k); k+1 holders must be ready.
 BOX_THRESHOLD = 2
@@ -120,9 +122,10 @@ def create_motion(
         ref = item.compact_version_ref.strip()
         if not ref:
             raise VoteRefused(lazy("请先在议程里写明要通过的村规民约版本，再提出表决。"))
-        if ref not in text:
+        words = refs.version_words(session, ref)
+        if ref not in text and words not in text:
             raise VoteRefused(
-                lazy("表决内容要写明村规民约的版本“%(ref)s”，请把版本写进表决内容。"), ref=ref
+                lazy("表决内容要写明村规民约的版本“%(ref)s”，请把版本写进表决内容。"), ref=words
             )
     motion = Motion(item_id=item.id, text=text, method=method, result_json="")
     session.add(motion)
@@ -260,7 +263,7 @@ def check_may_vote(session: Session, motion: Motion, person: Person) -> None:
     if motion.method is not VoteMethod.QR:
         raise VoteRefused(lazy("这项表决是举手表决，不用扫码。请听主持人的安排举手。"))
     if has_voted(session, motion, person):
-        raise MotionAlreadyVoted(lazy("您已经投过这一项的票了，每人只能投一次。这次提交没有保存。"))
+        raise MotionAlreadyVoted(ALREADY_VOTED)
     if not is_open(motion):
         raise VoteRefused(lazy("这项表决还没有开始，或者已经结束了。请听主持人宣布。"))
     _item, meeting = motion_item(session, motion)
@@ -278,7 +281,7 @@ def cast_qr_vote(session: Session, motion: Motion, person: Person, choice: Choic
     secret_choice.use_once(
         session,
         MotionVoteUse(motion_id=motion.id, person_id=person.id),
-        MotionAlreadyVoted(lazy("您已经投过这一项的票了，每人只能投一次。这次提交没有保存。")),
+        MotionAlreadyVoted(ALREADY_VOTED),
     )
     meeting = motion_item(session, motion)[1]
     sealed_box.seal_choice(

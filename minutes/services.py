@@ -27,6 +27,7 @@ from ballots.results.services import latest_outcome, result_of
 from meetings import rules as meeting_rules
 from meetings.models import AgendaItem, AttendanceEvent, Meeting, Motion
 from meetings.presence import eligible_households, eligible_people, profile_for
+from meetings.refs import shown_text, version_name
 from minutes import rules
 from minutes.exceptions import MinutesLocked, NotSignatory
 from minutes.models import Addendum, ItemNote, Minutes
@@ -170,6 +171,8 @@ def _election_facts(session: Session, round_id: int) -> dict[str, Any] | None:
 
 def _item_facts(session: Session, item: AgendaItem) -> dict[str, Any]:
     motions = session.scalars(select(Motion).where(Motion.item_id == item.id).order_by(Motion.id))
+    ref = item.compact_version_ref
+    name = version_name(session, ref)
     return {
         "item_id": item.id,
         "position": item.position,
@@ -179,8 +182,13 @@ def _item_facts(session: Session, item: AgendaItem) -> dict[str, Any]:
         "party_studied_on": _iso(item.party_studied_on),
         "party_studied_note": item.party_studied_note,
         "compact_version_ref": item.compact_version_ref,
+        # The reference in words (meetings.refs): what the minutes' readers see.
+        **({"compact_version": name.words} if name is not None else {}),
         **({"outside_notice": True} if item.outside_notice else {}),
-        "motions": [_motion_facts(m) for m in motions],
+        "motions": [
+            {**facts, "text": shown_text(facts["text"], ref, name)}
+            for facts in map(_motion_facts, motions)
+        ],
         "election": _election_facts(session, item.round_id) if item.round_id else None,
     }
 

@@ -29,6 +29,9 @@ class PageSection:
     template: str
     place: int
     values: Mapping[str, Any] = field(default_factory=dict)
+    # Whether it offers the villager something to do here (a ballot, a check-in, a
+    # motion, a round, a survey); a page where none does says there is nothing.
+    offers: bool = True
 
 
 SlipSectionProvider = Callable[[Session, SlipAccess], PageSection | None]
@@ -41,20 +44,25 @@ ASSEMBLY_PAGE_SECTIONS: list[AssemblySectionProvider] = []
 
 
 def in_place(found: Iterable[PageSection | None], reserved: Iterable[str]) -> dict[str, Any]:
-    """The sections in their places, as `sections`, and all their values, for the page.
+    """The sections in their places, as `sections`, all their values, and whether none
+    offers anything to do (`nothing_to_do`), for the page.
 
     A value name may belong to one section only, and never to the page itself.
     """
     sections = sorted((s for s in found if s is not None), key=lambda s: s.place)
     values: dict[str, Any] = {}
-    taken = set(reserved) | {"sections"}
+    taken = set(reserved) | {"sections", "nothing_to_do"}
     for section in sections:
         clash = taken & set(section.values)
         if clash:
             raise ValueError(f"{section.template}: {', '.join(sorted(clash))} is taken")
         taken |= set(section.values)
         values.update(section.values)
-    return {"sections": [s.template for s in sections], **values}
+    return {
+        "sections": [s.template for s in sections],
+        "nothing_to_do": not any(s.offers for s in sections),
+        **values,
+    }
 
 
 def slip_sections(session: Session, access: SlipAccess, reserved: Iterable[str]) -> dict[str, Any]:

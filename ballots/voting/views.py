@@ -91,16 +91,15 @@ def _ballot_page(
 
 def _slip_section(session: Session, access: SlipAccess) -> PageSection:
     ballots = casting.voter_ballots(session, access)
+    # Nominating (E1's page) is open to the voter themself, never through a proxy.
+    nominations = [
+        b.election for b in ballots if not b.proxy and b.election.stage is Stage.NOMINATIONS
+    ]
     return PageSection(
         "ballots/voting_slip_ballots.html",
         place=SLIP_PLACE,
-        values={
-            "ballots": ballots,
-            # Nominating (E1's page) is open to the voter themself, never through a proxy.
-            "nominations": [
-                b.election for b in ballots if not b.proxy and b.election.stage is Stage.NOMINATIONS
-            ],
-        },
+        values={"ballots": ballots, "nominations": nominations},
+        offers=bool(ballots or nominations),
     )
 
 

@@ -17,7 +17,7 @@ from app.actors import Actor
 from app.audit.services import record
 from app.errors import NotFound
 from app.i18n import lazy
-from app.registry.models import Household
+from app.registry.models import Household, Person
 from compacts.adoption.answers import actor_id, compact_of
 from compacts.adoption.services import acknowledged, today
 from compacts.exceptions import AlreadyReceived, PublicationRefused
@@ -143,6 +143,20 @@ def village_households(session: Session, village_id: int) -> list[Household]:
             select(Household).where(Household.village_id == village_id).order_by(Household.number)
         )
     )
+
+
+def household_names(session: Session, village_id: int) -> dict[int, str]:
+    """Whose household each is, for the delivery list: the household representative's
+    name, or the first member on the roll where the household has none."""
+    rows = session.execute(
+        select(Person.household_id, Person.name)
+        .where(Person.village_id == village_id)
+        .order_by(Person.is_household_representative.desc(), Person.roll_number, Person.id)
+    )
+    names: dict[int, str] = {}
+    for household_id, name in rows:
+        names.setdefault(household_id, name)
+    return names
 
 
 def coverage(session: Session, version: Version) -> Coverage:

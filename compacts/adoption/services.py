@@ -32,6 +32,7 @@ from compacts.versions.services import open_correction_orders
 from meetings import votes
 from meetings.agenda import ItemInput, add_item
 from meetings.models import AgendaItem, ItemKind, Meeting, MeetingKind, Motion, VoteMethod
+from meetings.refs import VersionName
 
 # RULES.md: the villagers' assembly makes and amends the compact; a representatives'
 # assembly only where the province allows it. Off by default, for every village.
@@ -41,6 +42,20 @@ REPRESENTATIVES_MAY_ADOPT = False
 def version_ref(version: Version) -> str:
     """How a meetings agenda item names the version (AgendaItem.compact_version_ref)."""
     return f"compact_version:{version.id}"
+
+
+def version_name(session: Session, ref: str) -> VersionName | None:
+    """A version_ref in words ("《title》第 3 版") and its public page; None for any
+    other text (registered in meetings.refs.VERSION_NAMES)."""
+    prefix, _, number = ref.strip().partition(":")
+    if prefix != "compact_version" or not number.isdigit():
+        return None
+    version = session.get(Version, int(number))
+    if version is None:
+        return None
+    compact = compact_of(session, version)
+    words = gettext_("《%(title)s》第 %(n)s 版", title=compact.title, n=version.number)
+    return VersionName(words, "compacts:public_version", {"version_id": version.id})
 
 
 def today() -> date:
@@ -96,7 +111,8 @@ def put_to_assembly(
         meeting,
         ItemInput(title[:200], "", ItemKind.COMPACT_ADOPTION, None, "", ref),
     )
-    return votes.create_motion(session, actor, item, f"{title}（{ref}）", method)
+    # The text names the version in words ("《title》第 n 版"), as people read it.
+    return votes.create_motion(session, actor, item, title, method)
 
 
 def motions_for(session: Session, version: Version) -> list[Motion]:

@@ -37,6 +37,7 @@ from compacts.versions.services import (
     orders_a_version_may_answer,
 )
 from meetings.models import Meeting, MeetingStatus, Motion
+from meetings.refs import VERSION_NAMES, shown_text
 from slips import SLIP_PAGE_SECTIONS, PageSection
 from slips.services import SlipAccess, resolve_slip
 from slips.views import villager_page
@@ -129,6 +130,9 @@ def _adoption_context(ctx: Ctx) -> dict[str, Any]:
     version, compact, village = _version(ctx)
     filings = adoption.filings_of(ctx.db, version)
     answerable = orders_a_version_may_answer(ctx.db, compact, version)
+    ref = adoption.version_ref(version)
+    name = adoption.version_name(ctx.db, ref)
+    motions = adoption.motions_for(ctx.db, version)
     return {
         "version": version,
         "compact": compact,
@@ -138,7 +142,8 @@ def _adoption_context(ctx: Ctx) -> dict[str, Any]:
         "answerable": answerable,
         "answerable_options": [(str(f.id), f.order_text[:40]) for f in answerable],
         "meetings": _meetings(ctx, village),
-        "motions": adoption.motions_for(ctx.db, version),
+        "motions": motions,
+        "motion_texts": {m.id: shown_text(m.text, ref, name) for m in motions},
         "recorded": {a.motion_id for a in adoption.adoptions_of(ctx.db, version)},
         "adoptions": adoption.adoptions_of(ctx.db, version),
         "adopted": adoption.adopted(ctx.db, version),
@@ -245,6 +250,7 @@ def _delivery_page(ctx: Ctx, errors: dict[str, str] | None = None) -> Response:
         compact=compact,
         village=village,
         households=delivery.village_households(ctx.db, village.id),
+        names=delivery.household_names(ctx.db, village.id),
         delivered=delivery.delivered_households(ctx.db, version),
         coverage=delivery.coverage(ctx.db, version),
         publication=delivery.publication_of(ctx.db, version),
@@ -289,8 +295,16 @@ def _public_context(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def _back(ctx: Ctx) -> str:
+    """Where the villager came from (their ballot under the slip link, `?back=`): only a
+    slip page path of this site, never another address."""
+    back = ctx.request.query_params.get("back", "")
+    safe = back.startswith("/s/") and "//" not in back and "\\" not in back
+    return back if safe else ""
+
+
 def public_view(ctx: Ctx) -> Response:
-    return ctx.render("compacts/adoption_public.html", **_public_context(ctx))
+    return ctx.render("compacts/adoption_public.html", **_public_context(ctx), back=_back(ctx))
 
 
 def print_view(ctx: Ctx) -> Response:
@@ -366,11 +380,13 @@ POST = ["POST"]
 
 
 def _slip_section(_session: Session, _access: SlipAccess) -> PageSection:
-    """On the villager's slip page: the answers to this villager's compact comments."""
-    return PageSection("compacts/adoption_slip_links.html", place=40)
+    """On the villager's slip page: the answers to this villager's compact comments (a
+    link to read, not something to do at the assembly)."""
+    return PageSection("compacts/adoption_slip_links.html", place=40, offers=False)
 
 
 SLIP_PAGE_SECTIONS.append(_slip_section)
+VERSION_NAMES.append(adoption.version_name)
 
 
 routes: list[BaseRoute] = [

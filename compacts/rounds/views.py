@@ -280,7 +280,12 @@ def _slip_section(session: Session, access: SlipAccess) -> PageSection:
     """On the villager's slip page: each group this slip's holder speaks in, in each open
     deliberation round."""
     found = rounds.open_rounds_for(session, access.assembly.id, access.person)
-    return PageSection("compacts/round_slip_links.html", place=30, values={"compact_rounds": found})
+    return PageSection(
+        "compacts/round_slip_links.html",
+        place=30,
+        values={"compact_rounds": found},
+        offers=bool(found),
+    )
 
 
 def _slip_holders(session: Session, assembly: Assembly) -> list[int] | None:

@@ -15,7 +15,7 @@ from meetings import attendance
 from meetings.forms import parse_scan
 from meetings.models import CheckInMethod, Meeting, MeetingStatus
 from meetings.paths import MEETING, PERSON, route, slip_route
-from meetings.presence import attendees_at, has_arrived, present_people, quorum_figures
+from meetings.presence import attendees_at, checked_in_at, present_people, quorum_figures
 from slips import SLIP_HOLDERS, SLIP_PAGE_SECTIONS, PageSection
 from slips.models import Assembly
 from slips.services import SlipAccess, resolve_slip
@@ -124,22 +124,23 @@ def _villager_meeting(ctx: Ctx) -> tuple[SlipAccess, Meeting]:
 @villager_page
 def villager_checkin(ctx: Ctx) -> Response:
     access, meeting = _villager_meeting(ctx)
-    if ctx.request.method == "POST":
-        attendance.check_in(ctx.db, None, meeting, access.person, CheckInMethod.QR)
+    arrived_at = checked_in_at(ctx.db, meeting, access.person)
+    if ctx.request.method == "POST" and arrived_at is None:
+        event = attendance.check_in(ctx.db, None, meeting, access.person, CheckInMethod.QR)
         return ctx.render(
             "meetings/attendance_checkin.html",
             meeting=meeting,
             access=access,
-            done=True,
+            arrived_at=event.at,
             just=True,
             token=ctx.path["token"],
         )
-    already = has_arrived(ctx.db, meeting, access.person)
     return ctx.render(
         "meetings/attendance_checkin.html",
+        409 if ctx.request.method == "POST" else 200,
         meeting=meeting,
         access=access,
-        done=already,
+        arrived_at=arrived_at,
         just=False,
         token=ctx.path["token"],
     )
@@ -151,10 +152,15 @@ ATTENDANCE = Permission.MEETING_ATTENDANCE
 
 def _slip_section(session: Session, access: SlipAccess) -> PageSection:
     """On the villager's slip page: the open meetings this slip checks in to."""
+    meetings = [
+        (meeting, checked_in_at(session, meeting, access.person))
+        for meeting in attendance.slip_meetings(session, access)
+    ]
     return PageSection(
         "meetings/attendance_slip_links.html",
         place=10,
-        values={"meetings": attendance.slip_meetings(session, access)},
+        values={"meetings": meetings},
+        offers=bool(meetings),
     )
 
 

@@ -19,7 +19,7 @@ from app.registry.paths import VILLAGE
 from app.sealed_box.services import scrub_after_commit
 from app.templating import CHINA_TIME
 from app.web import Ctx, confirm_page, drill_removal
-from meetings import agenda, forms, services, votes
+from meetings import agenda, forms, refs, services, votes
 from meetings.exceptions import InvalidMeetingInput, MeetingNotFound
 from meetings.models import Meeting, MeetingStatus
 from meetings.paths import HIDDEN_MEETING, ITEM, meeting_village
@@ -176,11 +176,13 @@ def meeting_page(ctx: Ctx) -> Response:
 def _meeting_page(
     ctx: Ctx, meeting: Meeting, errors: dict[str, str], form: dict[str, str], status: int
 ) -> Response:
+    items = agenda.items_of(ctx.db, meeting)
     return ctx.render(
         "meetings/meeting_page.html",
         status,
         **_describe(ctx, meeting),
-        items=agenda.items_of(ctx.db, meeting),
+        items=items,
+        version_words=refs.item_words(ctx.db, (i.compact_version_ref for i in items)),
         item_kind_labels=forms.ITEM_KIND_LABELS,
         item_kind_options=[(k.value, label) for k, label in forms.ITEM_KIND_LABELS.items()],
         quorum=quorum_figures(ctx.db, meeting),

@@ -17,7 +17,7 @@ from app.sealed_box.exceptions import BadBoxPassword, TooFewHolders, WrongBoxPas
 from app.sealed_box.forms import opening_field, opening_passwords
 from app.sealed_box.services import scrub_after_commit
 from app.web import Ctx
-from meetings import votes, votes_rounds
+from meetings import refs, votes, votes_rounds
 from meetings.exceptions import InvalidMeetingInput, VoteRefused
 from meetings.forms import parse_choice, parse_hands, parse_motion, parse_round
 from meetings.models import AgendaItem, Choice, ItemKind, Meeting, Motion, VoteMethod
@@ -38,12 +38,17 @@ def _item_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    name = refs.version_name(ctx.db, item.compact_version_ref)
     return ctx.render(
         "meetings/vote_item.html",
         status,
         item=item,
         meeting=item.meeting,
-        motions=[(m, votes.result_of(m)) for m in votes.item_motions(ctx.db, item)],
+        motions=[
+            (m, refs.shown_text(m.text, item.compact_version_ref, name), votes.result_of(m))
+            for m in votes.item_motions(ctx.db, item)
+        ],
+        version_words=name.words if name else item.compact_version_ref.strip(),
         takes_motions=item.kind in votes.MOTION_ITEM_KINDS,
         is_election=item.kind is ItemKind.ELECTION,
         is_compact=item.kind is ItemKind.COMPACT_ADOPTION,
@@ -243,18 +248,46 @@ def round_attendance(ctx: Ctx) -> Response:
 # --- the villager's QR vote ----------------------------------------------------------
 
 
-def _villager_motion(ctx: Ctx) -> tuple[Any, Motion]:
+def _villager_motion(ctx: Ctx) -> tuple[Any, Motion, bool]:
+    """The slip's access, the motion, and whether this villager has already voted on it
+    (then the pages say so and write nothing; otherwise whatever refuses the vote)."""
     access = resolve_slip(ctx.db, ctx.settings, ctx.path["token"])
     found = ctx.db.get(Motion, ctx.path["motion_id"])
     meeting = votes.motion_item(ctx.db, found)[1] if found is not None else None
     if found is None or meeting is None or meeting.assembly_id != access.assembly.id:
         raise NotFound(lazy("您这张二维码不能参加这项表决。请回到您的二维码页面，从列表里选择。"))
+    if found.method is VoteMethod.QR and votes.has_voted(ctx.db, found, access.person):
+        return access, found, True
     votes.check_may_vote(ctx.db, found, access.person)
-    return access, found
+    return access, found, False
+
+
+def _ballot_words(ctx: Ctx, motion: Motion) -> dict[str, Any]:
+    """The motion's text as the villager reads it, and for a compact adoption the version
+    in words with its public page (meetings.refs: compacts registers the resolver)."""
+    item = votes.motion_item(ctx.db, motion)[0]
+    ref = item.compact_version_ref
+    name = refs.version_name(ctx.db, ref) if item.kind is ItemKind.COMPACT_ADOPTION else None
+    return {"motion_text": refs.shown_text(motion.text, ref, name), "version": name}
+
+
+def _done(ctx: Ctx, access: Any, motion: Motion, *, already: bool, status: int = 200) -> Response:
+    # Says only that the vote was stored: never which way, so a shared phone tells nothing.
+    return ctx.render(
+        "meetings/vote_qr_done.html",
+        status,
+        access=access,
+        motion=motion,
+        token=ctx.path["token"],
+        already=already,
+        **_ballot_words(ctx, motion),
+    )
 
 
 def _qr_page(ctx: Ctx, template: str, status: int = 200, **extra: Any) -> Response:
-    access, found = _villager_motion(ctx)
+    access, found, voted = _villager_motion(ctx)
+    if voted:
+        return _done(ctx, access, found, already=True)
     return ctx.render(
         template,
         status,
@@ -262,6 +295,7 @@ def _qr_page(ctx: Ctx, template: str, status: int = 200, **extra: Any) -> Respon
         motion=found,
         token=ctx.path["token"],
         choices=_choices(),
+        **_ballot_words(ctx, found),
         **extra,
     )
 
@@ -296,12 +330,11 @@ def qr_vote(ctx: Ctx) -> Response:
     if ctx.field("action") == "edit" or not result.ok:
         status = 200 if result.ok else 422
         return _qr_page(ctx, "meetings/vote_qr.html", status, form=result.raw, errors=result.errors)
-    access, found = _villager_motion(ctx)
+    access, found, voted = _villager_motion(ctx)
+    if voted:  # a repeat submission: the first vote stands, this one writes nothing
+        return _done(ctx, access, found, already=True, status=409)
     votes.cast_qr_vote(ctx.db, found, access.person, result.values["choice"])
-    # Says only that the vote was stored: never which way, so a shared phone tells nothing.
-    return ctx.render(
-        "meetings/vote_qr_done.html", access=access, motion=found, token=ctx.path["token"]
-    )
+    return _done(ctx, access, found, already=False)
 
 
 def _staff(path: str, view: Any, name: str, permission: Permission, *methods: str) -> Any:
@@ -323,7 +356,12 @@ QR = "/s/{token}/motions/{motion_id:int}"
 def _slip_section(session: Session, access: SlipAccess) -> PageSection:
     """On the villager's slip page: open QR motions where this slip's holder is in the hall."""
     motions = votes.slip_motions(session, access.assembly.id, access.person)
-    return PageSection("meetings/vote_slip_links.html", place=20, values={"slip_motions": motions})
+    return PageSection(
+        "meetings/vote_slip_links.html",
+        place=20,
+        values={"slip_motions": motions},
+        offers=bool(motions),
+    )
 
 
 SLIP_PAGE_SECTIONS.append(_slip_section)

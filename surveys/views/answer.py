@@ -126,7 +126,9 @@ PUBLIC = Permission.PUBLIC
 def _slip_section(session: Session, access: SlipAccess) -> PageSection:
     """On the villager's slip page: open surveys this slip's holder may answer."""
     found = open_surveys_for(session, access.assembly.id, access.person)
-    return PageSection("surveys/slip_links.html", place=50, values={"surveys": found})
+    return PageSection(
+        "surveys/slip_links.html", place=50, values={"surveys": found}, offers=bool(found)
+    )
 
 
 def _slip_holders(session: Session, assembly: Assembly) -> list[int] | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from compacts.models import Comment, MemberVote, VoteChoice
@@ -55,6 +55,30 @@ def _written(url: str) -> tuple[list[tuple[str, str]], list[VoteChoice]]:
         comments = [(c.article, c.text) for c in session.scalars(select(Comment))]
         votes = [v.choice for v in session.scalars(select(MemberVote))]
         return comments, votes
+
+
+def test_each_article_has_a_big_comment_button_and_radios_sit_beside_their_labels(
+    page: Page, compact_server: CompactServer
+) -> None:
+    """Before voting (this test writes nothing): under each article a button-sized
+    "对第N条提意见", and the vote box's radio circles on their labels' lines."""
+    page.goto(compact_server.link)
+    page.get_by_role("link", name="村规民约征求意见").click()
+    for name in ("对第二条提意见", "对第三条提意见"):
+        toggle = page.locator("details.comment > summary", has_text=name)
+        expect(toggle).to_be_visible()
+        box = toggle.bounding_box()
+        assert box is not None and box["height"] >= 44 and box["width"] >= 200, box
+    page.locator("details.comment > summary", has_text="对第三条提意见").click()
+    expect(page.locator("#f-text-3")).to_be_visible()
+    for choice in ("同意", "修改后同意"):
+        circle = page.get_by_role("radio", name=choice, exact=True).bounding_box()
+        label = page.locator("#vote").get_by_text(choice, exact=True).bounding_box()
+        assert circle is not None and label is not None
+        middle = circle["y"] + circle["height"] / 2
+        assert label["y"] <= middle <= label["y"] + label["height"], (circle, label)
+        assert circle["x"] + circle["width"] <= label["x"] and label["height"] >= 44
+    screenshot(page, "compact-round-toggles-360")
 
 
 def test_a_member_reads_comments_and_votes_on_a_phone(
