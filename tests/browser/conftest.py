@@ -138,10 +138,13 @@ def page_states() -> Iterator[PageStates]:
 
 
 @pytest.fixture(autouse=True)
-def accessible_pages(page_states: PageStates) -> Iterator[None]:
-    """Fails the test when a page it left open or closed had an accessibility violation."""
+def accessible_pages(page_states: PageStates, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the test when a page it left open or closed had an accessibility violation.
+    A test marked `axe_unchecked` is not checked (its pages are checked elsewhere)."""
+    page_states.paused = request.node.get_closest_marker("axe_unchecked") is not None
     yield
     page_states.flush_all()
+    page_states.paused = False
     violations = page_states.take_unreported()
     if violations:
         pytest.fail(describe(violations), pytrace=False)
