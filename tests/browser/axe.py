@@ -122,6 +122,7 @@ class PageStates:
     _busy: bool = False
     _collect: list[Violation] | None = None
     paused: bool = False  # a test marked axe_unchecked is running
+    _scriptless: set[int] = field(default_factory=set)
     report_only: bool = field(default_factory=lambda: os.environ.get("CUNYI_AXE") == "report")
 
     def watch(self, page: Page) -> None:
@@ -146,6 +147,8 @@ class PageStates:
     def check(self, page: Page) -> list[Violation]:
         """Run axe on `page` when it navigated since its last check; its violations."""
         if self._busy or self._pending.pop(id(page), None) is None or self.paused:
+            return []
+        if id(page.context) in self._scriptless:
             return []
         if page.is_closed():
             return []
@@ -183,6 +186,11 @@ class PageStates:
             self.results.append((page.url, time.monotonic() - started, violations))
             return [] if self.report_only else violations
         return []
+
+    def without_script(self, context: BrowserContext) -> None:
+        """Pages of `context` (java_script_enabled=False) are not checked: axe is a script,
+        and Playwright's evaluate waits forever there. The same pages are checked with it."""
+        self._scriptless.add(id(context))
 
     def check_now(self, page: Page) -> list[Violation]:
         """Run axe on `page` as it is now (after a resize, say), unless this state was seen."""

@@ -357,7 +357,7 @@ def _signed_in(browser: Browser, site: Site, who: str, width: int, **options: ob
 
 
 def test_live_pages_offer_a_refresh_link_and_never_reload_by_themselves(
-    browser: Browser, site: Site
+    browser: Browser, site: Site, page_states: PageStates
 ) -> None:
     (turnout, _round) = site.paths["voting"]
     attendance, projector, _meeting = site.paths["meeting"]
@@ -374,6 +374,8 @@ def test_live_pages_offer_a_refresh_link_and_never_reload_by_themselves(
     # The projector keeps itself live with its script; without script it offers the link.
     for script in (True, False):
         context = _context(browser, DESK, java_script_enabled=script)
+        if not script:
+            page_states.without_script(context)
         try:
             page = context.new_page()
             page.goto(site.url(projector))
