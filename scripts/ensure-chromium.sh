@@ -5,7 +5,9 @@
 # The browser tests drive the system Chromium through Playwright; we never let Playwright
 # download its own browser. When Chromium is missing and we are root on a machine with
 # apt-get (CI, a fresh container), install it; otherwise say how to install it.
-# Exit status: 0 when Chromium is available afterwards, 1 when it is not.
+# Then installs axe-core from npm (scripts/ensure-axe.sh), the accessibility checker the
+# browser tests run on every page.
+# Exit status: 0 when Chromium and axe-core are available afterwards, 1 when either is not.
 set -euo pipefail
 
 CHROMIUM="${CUNYI_CHROMIUM:-/usr/bin/chromium}"
@@ -52,9 +54,12 @@ if ! have_cjk_font; then
     echo "      Install one with: sudo apt-get install $CJK_FONT_PACKAGE" >&2
 fi
 
+axe=0
+bash "$(dirname "$0")/ensure-axe.sh" || axe=1
+
 if [ -x "$CHROMIUM" ]; then
     echo "Chromium for the browser tests: $CHROMIUM"
-    exit 0
+    exit "$axe"
 fi
 
 cat >&2 <<EOF

@@ -8,6 +8,7 @@ Without Chromium these tests are skipped, or fail when CUNYI_REQUIRE_BROWSER=1.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from app.permissions import Role
 from app.registry.models import Township, Village
 from app.settings import PROJECT_ROOT
 from tests.app.helpers import fresh_migrated_database
+from tests.browser.axe import AXE_SCRIPT, PageStates, describe
 from tests.browser.server import ServerProcess, committed_session, running_app
 
 CHROMIUM = os.environ.get("CUNYI_CHROMIUM", "/usr/bin/chromium")
@@ -96,8 +98,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Playwright]:
+    reason = ""
     if not os.access(CHROMIUM, os.X_OK):
         reason = f"Chromium not found at {CHROMIUM}: run `make chromium` (apt-get install chromium)"
+    elif not AXE_SCRIPT.is_file():
+        reason = f"axe-core not found at {AXE_SCRIPT}: run `make chromium` (npm ci)"
+    if reason:
         if os.environ.get("CUNYI_REQUIRE_BROWSER") == "1":
             pytest.fail(reason + " — CUNYI_REQUIRE_BROWSER=1 makes this a failure", pytrace=False)
         pytest.skip(reason)
@@ -111,6 +117,37 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     launched = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield launched
     launched.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def page_states() -> Iterator[PageStates]:
+    """axe-core on every page state the browser tests reach (tests/browser/axe.py); what it
+    found, page by page, in test-artifacts/axe-<database>.json."""
+    with PageStates().installed() as states:
+        yield states
+    ARTIFACTS.mkdir(exist_ok=True)
+    database = os.environ.get("CUNYI_TEST_DATABASE", "sqlite")
+    report = [
+        {"url": url, "seconds": round(seconds, 2), "violations": [v.__dict__ for v in violations]}
+        for url, seconds, violations in states.results
+    ]
+    (ARTIFACTS / f"axe-{database}.json").write_text(
+        json.dumps({"seconds": round(states.seconds, 1), "pages": report}, indent=1),
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture(autouse=True)
+def accessible_pages(page_states: PageStates, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the test when a page it left open or closed had an accessibility violation.
+    A test marked `axe_unchecked` is not checked (its pages are checked elsewhere)."""
+    page_states.paused = request.node.get_closest_marker("axe_unchecked") is not None
+    yield
+    page_states.flush_all()
+    page_states.paused = False
+    violations = page_states.take_unreported()
+    if violations:
+        pytest.fail(describe(violations), pytrace=False)
 
 
 @pytest.fixture

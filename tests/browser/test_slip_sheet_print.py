@@ -166,6 +166,8 @@ def test_every_slip_prints_whole_and_its_code_decodes(
     assert _decoded_slip_by_slip(printed, sheet, tmp_path) == []
 
 
+# axe-core takes 15 s over 3,000 slips; the same sheet of a few slips is checked above.
+@pytest.mark.axe_unchecked("the sheet's markup is checked on the small sheet above")
 def test_a_sheet_of_3000_slips_decodes_to_the_last_code(browser: Browser, tmp_path: Path) -> None:
     if TEST_DATABASE != "sqlite":
         pytest.skip("SQLite only: what prints does not depend on the database (both run above)")

@@ -17,6 +17,7 @@ from meetings import attendance, broadcast, projector
 from meetings.models import AgendaItem, CheckInMethod, ItemKind, MeetingStatus, Motion, VoteMethod
 from tests.app.helpers import signed_in
 from tests.conftest import csrf_from
+from tests.html import soup
 from tests.meetings.attendance_support import hall
 
 TELLER = Actor(label="测试计票员")
@@ -43,7 +44,12 @@ def test_the_projector_page_is_public_and_works_without_script(client, db):
     page = client.get(f"/meetings/{h.meeting.id}/projector")
     assert page.status_code == 200
     assert "实到 1 人 / 应到 4 人" in page.text and "未达到法定人数" in page.text
-    assert '<noscript><meta http-equiv="refresh" content="15"></noscript>' in page.text
+    # Without script: a 刷新 link, never a timed reload (WCAG 2.2.1).
+    assert "http-equiv" not in page.text
+    refresh = soup(page.text).select("noscript a")
+    assert [(a.get_text(strip=True), a["href"]) for a in refresh] == [
+        ("刷新", f"/meetings/{h.meeting.id}/projector")
+    ]
     assert 'src="/static/js/projector.js"' in page.text
     assert f'data-events="/meetings/{h.meeting.id}/projector/events"' in page.text
     assert client.get("/static/js/projector.js").status_code == 200
