@@ -2,7 +2,7 @@
 
 Revision ID: d4e7a1c90b52
 Revises: c4e8a1f2b6d9
-Create Date: 2026-12-10 09:00:00.000000
+Create Date: 2026-12-03 11:00:00.000000
 
 A drill (演练, app.drill) is an election or meeting with a marker: when it started and how
 many real seconds one of its days lasts. The marker is fixed once written: a trigger
