@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import _
 from ballots.models import Ballot, Round, RoundStatus
+from meetings import refs
 from meetings.models import AgendaItem, Meeting, MeetingStatus, Motion, MotionVoteUse
 from meetings.presence import present_people, quorum_figures
 
@@ -63,12 +64,12 @@ def _votes_panel(session: Session, meeting: Meeting) -> dict[str, Any]:
     if current is not None:
         votes = session.scalar(select(func.count()).where(MotionVoteUse.motion_id == current.id))
         panel["motion"] = {
-            "text": current.text,
+            "text": refs.motion_words(session, current),
             "votes": _("已投 %(n)s 票", n=int(votes or 0)),
         }
     if announced:
         last = announced[-1]
-        panel["result"] = {"text": last.text, "summary": _result_text(last)}
+        panel["result"] = {"text": refs.motion_words(session, last), "summary": _result_text(last)}
     round_ = session.scalar(
         select(Round)
         .join(AgendaItem, AgendaItem.round_id == Round.id)

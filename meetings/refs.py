@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from meetings.models import AgendaItem, Motion
+
 
 @dataclass(frozen=True)
 class VersionName:
@@ -61,3 +63,11 @@ def shown_text(text: str, ref: str, name: VersionName | None) -> str:
     if name is None or not ref:
         return text
     return text.replace(f"（{ref}）", "").replace(ref, name.words)
+
+
+def motion_words(session: Session, motion: Motion) -> str:
+    """A motion's text in words wherever staff or the projector show it: an adoption motion
+    made before versions were named in words still carries "（compact_version:N）"."""
+    item = session.get(AgendaItem, motion.item_id)
+    ref = item.compact_version_ref if item is not None else ""
+    return shown_text(motion.text, ref, version_name(session, ref))

@@ -115,6 +115,7 @@ def _motion_page(
         "meetings/vote_motion.html",
         status,
         motion=motion,
+        motion_text=refs.motion_words(ctx.db, motion),
         item=item,
         meeting=meeting,
         method_label=_method_label(motion.method),

@@ -27,10 +27,12 @@ from compacts.models import (
     Version,
 )
 from compacts.versions.services import open_correction_orders
-from meetings import votes
+from meetings import projector, votes
 from meetings.models import AgendaItem, Choice, ItemKind, MeetingKind, Motion, VoteMethod
 from tests import factories
+from tests.app.helpers import signed_in
 from tests.compacts.adoption_support import Book, comment, round_on, version
+from tests.html import soup
 from tests.meetings.votes_support import Hall, arrive, close_with_box, hall
 
 
@@ -173,3 +175,21 @@ def test_delivery_once_per_household_and_coverage(db: Session) -> None:
     assert sorted(r.method.value for r in receipts) == ["leader", "leader", "qr"]
     reached = delivery.coverage(db, v)
     assert (reached.delivered, reached.households, reached.percent) == (3, 10, 30)
+
+
+def test_an_older_motion_reads_its_version_in_words_on_staff_pages_and_the_projector(
+    db: Session, app
+) -> None:
+    """Adoption motions made before versions were named in words carry the internal
+    "（compact_version:N）": the staff motion page and the projector show 《title》第 N 版."""
+    h, b = _book(db)
+    v = version(db, b, 3)
+    motion = adoption.put_to_assembly(db, b.actor, v, h.meeting, VoteMethod.QR)
+    motion.text = f"表决通过村规民约（compact_version:{v.id}）"
+    db.flush()
+    page = soup(signed_in(app, h.organizer).get(f"/meetings/motions/{motion.id}").text)
+    shown = page.select_one("main .card strong").get_text()
+    assert shown == "表决通过村规民约" and "compact_version" not in page.get_text()
+    votes.open_motion(db, actor_for(h.organizer), motion)
+    panel = projector.snapshot(db, h.meeting)["motion"]
+    assert panel["text"] == "表决通过村规民约"
