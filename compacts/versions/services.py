@@ -161,14 +161,14 @@ def orders_a_version_may_answer(
     session: Session, compact: Compact, version: Version
 ) -> list[Filing]:
     """Open orders on versions older than this one: a later version may answer them."""
-    older = select(Version.id).where(
-        Version.compact_id == compact.id, Version.number < version.number
+    older = set(
+        session.scalars(
+            select(Version.id).where(
+                Version.compact_id == compact.id, Version.number < version.number
+            )
+        )
     )
-    return [
-        f
-        for f in open_correction_orders(session, compact)
-        if f.version_id in set(session.scalars(older))
-    ]
+    return [f for f in open_correction_orders(session, compact) if f.version_id in older]
 
 
 def mark_order_answered(

@@ -14,25 +14,16 @@ from app.actors import actor_for
 from app.permissions import Role
 from compacts.adoption import services as adoption
 from compacts.exceptions import FilingRefused
-from compacts.models import Adoption, FilingDecision, Version
+from compacts.models import FilingDecision, Version
 from tests import factories
-from tests.compacts.adoption_support import Book, book, version
+from tests.compacts.adoption_support import Book, adopt, book, version
 from tests.conftest import post_form, sign_in
 from tests.html import soup
 
 
 def _filed(db: Session, b: Book, number: int, at: datetime, by=None) -> Version:
     v = version(db, b, number)
-    db.add(
-        Adoption(
-            version_id=v.id,
-            adopted=True,
-            figures_json="{}",
-            adopted_on=adoption.today(),
-            recorded_by_id=b.organizer.id,
-        )
-    )
-    db.flush()
+    adopt(db, b, v, "{}")
     filing = adoption.submit_filing(db, by or b.actor, v)
     filing.submitted_at = at
     db.flush()
