@@ -403,7 +403,10 @@ def test_wide_tables_scroll_from_the_keyboard_and_say_what_they_hold(
             raise AssertionError("Tab never reaches the audit table")
         for _ in range(5):
             page.keyboard.press("ArrowRight")
-        assert region.evaluate("r => r.scrollLeft") > 0
+        # Chromium animates keyboard scrolling, so on a busy machine the first frames may not
+        # have moved yet when the key returns: wait for the box to move (or time out and fail).
+        region.element_handle().wait_for_element_state("stable")
+        page.wait_for_function("r => r.scrollLeft > 0", arg=region.element_handle(), timeout=5000)
         outline = region.evaluate("r => getComputedStyle(r).outlineWidth")
         assert float(outline.removesuffix("px")) >= 3
         # Every table box on a report is a named region in the tab order.
