@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
 from starlette.applications import Starlette
+from starlette.datastructures import URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, NoMatchFound, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -187,6 +188,31 @@ def _server_error(request: Request, exc: Exception) -> Response:
     )
 
 
+class IndexedRouter(Router):
+    """Starlette's router, finding a route by name in a dict instead of asking every
+    route in turn (each refusal raises and catches NoMatchFound: dozens per page, one
+    per link). A name the index does not hold, or params its route refuses, fall back to
+    Starlette's own search, which raises the usual NoMatchFound."""
+
+    _by_name: dict[str, BaseRoute] | None = None
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if self._by_name is None:
+            by_name: dict[str, BaseRoute] = {}
+            for candidate in self.routes:
+                route_name = getattr(candidate, "name", None)
+                if isinstance(route_name, str):
+                    by_name.setdefault(route_name, candidate)
+            self._by_name = by_name
+        found = self._by_name.get(name)
+        if found is not None:
+            try:
+                return found.url_path_for(name, **path_params)
+            except NoMatchFound:
+                pass
+        return super().url_path_for(name, **path_params)
+
+
 class CunyiApp(Starlette):
     """Starlette with the security and cache headers (and HEAD's empty body) outside
     everything, the 500 page included.
@@ -194,6 +220,12 @@ class CunyiApp(Starlette):
     Starlette's own error middleware is the outermost layer, so headers added by an
     ordinary middleware would be missing from the page shown after a crash.
     """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        indexed = IndexedRouter(routes=self.router.routes)
+        indexed.lifespan_context = self.router.lifespan_context
+        self.router = indexed
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()

@@ -46,11 +46,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Table, select, text
+from sqlalchemy import Executable, Select, Table, select, text
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapper, Session
@@ -62,6 +64,7 @@ from app.db import reseal as reseal_rows
 from app.errors import DomainError
 
 __all__ = [
+    "insert_once",
     "lock_open",
     "new_key",
     "reseal",
@@ -139,6 +142,40 @@ def use_once(
     except IntegrityError:
         raise already_used from None
     return use
+
+
+def insert_once(
+    session: Session,
+    model: type[DeclarativeBase],
+    values: Mapping[str, Any],
+    unique: Sequence[str],
+    already_used: DomainError,
+) -> None:
+    """`use_once` in one statement, for the vote path: INSERT ... ON CONFLICT DO NOTHING
+    on the single-use row's unique columns `unique`; nothing inserted means the
+    credential was used (by an earlier request or one racing this one), and
+    `already_used` is raised. No savepoint and no prior read: the caller has already
+    read whether it was used, and the constraint decides the race.
+    """
+    dialect = session.get_bind().dialect.name
+    key = (model, dialect, tuple(unique))
+    statement = _INSERTS_ONCE.get(key)
+    if statement is None:
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = _table(model)
+        statement = (
+            upsert(table)
+            .on_conflict_do_nothing(index_elements=unique)
+            .returning(*table.primary_key.columns)
+        )
+        _INSERTS_ONCE[key] = statement
+    # RETURNING says whether a row went in (psycopg reports no rowcount for it).
+    if session.connection().execute(statement, dict(values)).first() is None:
+        raise already_used
+
+
+# Built once per table and dialect: the vote path runs them on every cast.
+_INSERTS_ONCE: dict[tuple[type[DeclarativeBase], str, tuple[str, ...]], Executable] = {}
 
 
 def new_key() -> str:

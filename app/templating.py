@@ -74,11 +74,17 @@ def build_environment() -> jinja2.Environment:
 _templates: Jinja2Templates | None = None
 
 
+def path_for(request: Request, name: str, /, **path_params: Any) -> str:
+    """The path of a named route: `request.url_for(...).path` without building and
+    parsing the absolute URL on the way (every link on every page comes through here)."""
+    route_path = request.scope["router"].url_path_for(name, **path_params)
+    return request.base_url.path.rstrip("/") + str(route_path)
+
+
 @jinja2.pass_context
 def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
     """Paths, not absolute URLs: correct behind any reverse proxy and host name."""
-    request: Request = context["request"]
-    return str(request.url_for(name, **path_params).path)
+    return path_for(context["request"], name, **path_params)
 
 
 def templates() -> Jinja2Templates:

@@ -43,7 +43,7 @@ from app.i18n import LazyText, gettext_, lazy
 from app.permissions import Permission, Principal, allows, can_see_village
 from app.public_address import absolute
 from app.settings import Settings
-from app.templating import render, render_error
+from app.templating import path_for, render, render_error
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -111,7 +111,7 @@ class Ctx:
         return actor_for(self.user)
 
     def url(self, name: str, /, **params: Any) -> str:
-        return str(self.request.url_for(name, **params).path)
+        return path_for(self.request, name, **params)
 
     def phone_url(self, name: str, /, **params: Any) -> str:
         """The absolute link a QR code carries: on CUNYI_PUBLIC_URL when set, else on the

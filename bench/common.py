@@ -13,6 +13,7 @@ import os
 import platform
 import secrets
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from app.accounts.models import StaffUser
 from app.accounts.services import hash_password
 from app.actors import Actor
 from app.db import Database, make_engine, utcnow
+from app.migrate import upgrade_to_head
 from app.permissions import Role
 from app.registry.models import Township, Village
 from app.registry.rules import today_in_china
@@ -178,6 +180,31 @@ def seal_round_box(db: Session, village: Village, round_id: int) -> dict[int, st
         )
     sealed_box.seal(db, sealed_box.ELECTION_ROUND, round_id)
     return dict(list(passwords.items())[:2])
+
+
+@dataclass(frozen=True)
+class VotingDatabase:
+    """A throw-away database holding a seeded Scene, with what the app needs to serve it."""
+
+    tmp: Path
+    url: str
+    secret: str
+    scene: Scene
+
+
+@contextmanager
+def voting_database(postgres: str | None, voters: int, name: str) -> Iterator[VotingDatabase]:
+    """A fresh, migrated database (SQLite in a temporary directory, or a PostgreSQL schema)
+    with an open election for `voters`; removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        url, cleanup = fresh_database(postgres, tmp)
+        try:
+            upgrade_to_head(url)
+            secret = f"bench-{name}-{tmp.name}"
+            yield VotingDatabase(tmp, url, secret, seed_voting(url, secret, tmp, voters))
+        finally:
+            cleanup()
 
 
 def seed_voting(url: str, secret: str, data_dir: Path, voters: int) -> Scene:

@@ -43,6 +43,7 @@ class Answer:
     status: int
     seconds: float
     body: bytes
+    step: int = 0  # in a walk: which of the phone's requests this answers
 
 
 @dataclass
@@ -60,9 +61,14 @@ class Run:
     def rps(self) -> float:
         return self.ok / self.elapsed if self.elapsed else 0.0
 
-    def percentile(self, p: float) -> float:
-        """Latency in milliseconds at the p-th percentile (nearest rank), successes only."""
-        times = sorted(a.seconds for a in self.answers if 200 <= a.status < 400)
+    def percentile(self, p: float, step: int | None = None) -> float:
+        """Latency in milliseconds at the p-th percentile (nearest rank), successes only;
+        of one step of a walk when `step` is given."""
+        times = sorted(
+            a.seconds
+            for a in self.answers
+            if 200 <= a.status < 400 and (step is None or a.step == step)
+        )
         if not times:
             return float("nan")
         rank = max(0, min(len(times) - 1, round(p / 100 * len(times) + 0.5) - 1))
@@ -134,6 +140,43 @@ async def _connection(
             reader = writer = None
     if writer is not None:
         writer.close()
+
+
+async def _phone(host: str, port: int, steps: Sequence[bytes], out: Run, keep_bodies: bool) -> None:
+    """One phone: its own connection, its requests in order, each after the last answer."""
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+    except OSError:
+        out.errors += len(steps)
+        return
+    try:
+        for n, payload in enumerate(steps):
+            started = time.perf_counter()
+            writer.write(payload)
+            await writer.drain()
+            status, body, _keep = await _read_answer(reader)
+            seconds = time.perf_counter() - started
+            out.answers.append(Answer(status, seconds, body if keep_bodies else b"", n))
+    except (OSError, asyncio.IncompleteReadError, ValueError):
+        out.errors += 1
+    finally:
+        writer.close()
+
+
+async def _walk(host: str, port: int, phones: Sequence[Sequence[bytes]], keep_bodies: bool) -> Run:
+    out = Run(elapsed=0.0)
+    started = time.perf_counter()
+    await asyncio.gather(*(_phone(host, port, steps, out, keep_bodies) for steps in phones))
+    out.elapsed = time.perf_counter() - started
+    return out
+
+
+def walk(
+    host: str, port: int, phones: Sequence[Sequence[bytes]], *, keep_bodies: bool = False
+) -> Run:
+    """Every phone at once, each on its own connection, sending its requests in order
+    (a villager's walk through the pages: the next page is asked for when one is shown)."""
+    return asyncio.run(_walk(host, port, phones, keep_bodies))
 
 
 async def _run(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from app.accounts.models import SigninFailure
@@ -107,13 +107,8 @@ def assembly_drill_problem(drill: bool) -> str:
 def slip_drill(session: Session, settings: Settings, token: str) -> DrillBanner | None:
     """The 演练 banner for a villager's page, when the slip the token names is a drill
     assembly's (the page itself checks the slip and says what is wrong with it)."""
-    carried = unsign_token(settings, token)
-    slip = session.get(Slip, carried[0]) if carried is not None else None
-    if carried is None or slip is None:
-        return None
-    if not hmac.compare_digest(sha256(carried[1]), slip.secret_hash):
-        return None
-    return assembly_drill(session.get(Assembly, slip.assembly_id))
+    found = _slip_rows(session, settings, token)
+    return assembly_drill(found[2]) if found is not None else None
 
 
 # --- issuing slips -------------------------------------------------------------------
@@ -273,13 +268,17 @@ class SlipAccess:
     assembly: Assembly
 
 
-def _open(session: Session, slip: Slip, now: datetime | None) -> SlipAccess:
+def _open(
+    session: Session, slip: Slip, now: datetime | None, found: tuple[Person, Assembly] | None = None
+) -> SlipAccess:
     if slip.revoked_at is not None:
         raise LinkRevoked(
             lazy("这张二维码已经作废，因为给您补发了新的。请用新发给您的二维码，或请工作人员帮忙。")
         )
-    assembly = session.get(Assembly, slip.assembly_id)
-    person = session.get(Person, slip.person_id)
+    person, assembly = found or (
+        session.get(Person, slip.person_id),
+        session.get(Assembly, slip.assembly_id),
+    )
     if assembly is None or person is None:
         raise LinkUnknown(lazy("找不到这个二维码对应的会议。请找工作人员帮忙。"))
     if (now or utcnow()) >= assembly.links_expire_at:
@@ -301,13 +300,45 @@ def resolve_slip(
                 "这个二维码无法识别，可能被改动过或没有扫完整。请对准纸条上的二维码重新扫一次，或请工作人员帮忙。"
             )
         )
-    slip_id, secret = carried
-    slip = session.get(Slip, slip_id)
-    if slip is None or not hmac.compare_digest(sha256(secret), slip.secret_hash):
+    found = _slip_rows(session, settings, token)
+    if found is None:
         raise LinkUnknown(
             lazy("找不到这个二维码对应的纸条。请确认是这次会议发的二维码，或请工作人员帮忙。")
         )
-    return _open(session, slip, now)
+    slip, person, assembly = found
+    return _open(session, slip, now, (person, assembly))
+
+
+_SLIPS_READ = "slips.read"  # session.info: {token: (slip, person, assembly)} read so far
+
+
+# Built once: every villager's request runs it.
+_SLIP_ROWS = (
+    select(Slip, Person, Assembly)
+    .join(Person, Person.id == Slip.person_id)
+    .join(Assembly, Assembly.id == Slip.assembly_id)
+    .where(Slip.id == bindparam("slip_id"))
+)
+
+
+def _slip_rows(
+    session: Session, settings: Settings, token: str
+) -> tuple[Slip, Person, Assembly] | None:
+    """The slip a genuine token names, with its villager and assembly, in one statement;
+    read once per session (a villager's request asks for its slip several times: the
+    drill banner, the page, the sections). None for a forged or unknown token."""
+    read: dict[str, tuple[Slip, Person, Assembly]] = session.info.setdefault(_SLIPS_READ, {})
+    if token in read:
+        return read[token]
+    carried = unsign_token(settings, token)
+    if carried is None:
+        return None
+    slip_id, secret = carried
+    row = session.execute(_SLIP_ROWS, {"slip_id": slip_id}).first()
+    if row is None or not hmac.compare_digest(sha256(secret), row[0].secret_hash):
+        return None
+    read[token] = (row[0], row[1], row[2])
+    return read[token]
 
 
 CODE_FAILURE_PREFIX = "slip-code:"

@@ -18,6 +18,7 @@ from app.demo.plan import MeetingPlan, YearPlan
 from app.registry.models import Household, Person, Village
 from app.sealed_box import services as sealed_box
 from app.settings import Settings
+from app.templating import CHINA_TIME
 from compacts.adoption import answers, delivery
 from compacts.adoption import services as adoption
 from compacts.models import (
@@ -153,7 +154,9 @@ def _hold(
     holders = [staff["teller"], staff["teller2"], staff["teller3"]]
     votes.name_box_holders(session, host, meeting, [t.id for t in holders])
     boxes.set_passwords(session, plan, sealed_box.MEETING, meeting.id, holders)
-    open_meeting(session, host, meeting)
+    # The demo writes the year as it happened: the meeting opens on its noticed day,
+    # which may be after the real today (the early-opening rule asks for a reason then).
+    open_meeting(session, host, meeting, today=spec.starts_at.astimezone(CHINA_TIME).date())
     for person_id in spec.present:
         person = session.get(Person, person_id)
         assert person is not None

@@ -39,7 +39,7 @@ import struct
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import nacl.pwhash.argon2id as argon2id
 from Crypto.Protocol.SecretSharing import Shamir
@@ -48,7 +48,7 @@ from nacl.exceptions import CryptoError
 from nacl.hash import blake2b
 from nacl.public import PrivateKey, PublicKey
 from nacl.public import SealedBox as Envelope
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
@@ -83,9 +83,11 @@ __all__ = [
     "name_holders",
     "not_ready_message",
     "open_box",
+    "open_box_clause",
     "scrub_after_commit",
     "seal",
     "seal_choice",
+    "seal_into",
     "set_box_password",
 ]
 
@@ -351,19 +353,37 @@ def seal_choice(session: Session, kind: str, poll_id: int, choice: Mapping[str, 
     Refused when the box is not sealed (voting did not open through it) or already open.
     """
     found = session.execute(
-        select(SealedBox.id, SealedBox.public_key).where(
-            SealedBox.poll_kind == kind,
-            SealedBox.poll_id == poll_id,
-            SealedBox.sealed_at.is_not(None),
-            SealedBox.opened_at.is_(None),
-        )
+        select(SealedBox.id, SealedBox.public_key).where(open_box_clause(kind, poll_id))
     ).first()
     if found is None or found.public_key is None:
         raise BoxNotSealed(lazy("这次投票的票箱没有封好，不能收票。请找工作人员。"))
+    seal_into(session, found.id, found.public_key, choice)
+
+
+def open_box_clause(kind: str, poll_id: Any) -> ColumnElement[bool]:
+    """The condition on SealedBox for the poll's box that takes choices now: sealed and
+    not yet opened. For a caller that reads the box in a statement of its own (the vote
+    path reads it with the ballot) and then seals with `seal_into`."""
+    return and_(
+        SealedBox.poll_kind == kind,
+        SealedBox.poll_id == poll_id,
+        SealedBox.sealed_at.is_not(None),
+        SealedBox.opened_at.is_(None),
+    )
+
+
+def seal_into(session: Session, box_id: int, public_key: bytes, choice: Mapping[str, Any]) -> None:
+    """Seal one choice into the box read with `open_box_clause`: one INSERT, nothing else.
+
+    The caller holds its poll open for the transaction (app.secret_choice.lock_open or
+    the same lock in its own statement), so the box cannot be opened meanwhile.
+    """
     payload = json.dumps(choice, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    sealed = Envelope(PublicKey(found.public_key)).encrypt(_pad(payload))
-    session.add(SealedChoice(id=new_key(), box_id=found.id, sealed=sealed))
-    session.flush()
+    sealed = Envelope(PublicKey(public_key)).encrypt(_pad(payload))
+    session.connection().execute(_SEAL_INTO, {"id": new_key(), "box_id": box_id, "sealed": sealed})
+
+
+_SEAL_INTO = insert(cast(Table, SealedChoice.__table__))  # built once: every vote runs it
 
 
 # --- opening -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from app.forms import whole_number
@@ -84,7 +85,9 @@ def canonical_overrides(overrides: Mapping[str, Any]) -> str:
     return json.dumps(dict(overrides), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+@lru_cache(maxsize=256)
 def resolve_profile(profile_name: str, overrides_json: str) -> RuleProfile:
+    # Cached: profiles are frozen, and every vote asks for its election's.
     return PROFILES[profile_name].with_overrides(json.loads(overrides_json or "{}"))
 
 

@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Integer, Select, and_, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from app import secret_choice
 from app.drill import today_of
 from app.i18n import lazy
 from app.registry.models import Person
 from app.sealed_box import services as sealed_box
+from app.sealed_box.models import SealedBox
 from ballots.exceptions import AlreadyVoted, InvalidMarks, LinkOtherElection, VotingNotOpen
 from ballots.models import (
     Ballot,
@@ -46,6 +47,7 @@ from ballots.models import (
     RoundStatus,
 )
 from ballots.rules import write_in_problem
+from ballots.setup import credentials
 from ballots.setup.rules import resolve_profile
 from slips.exceptions import LinkRevoked
 from slips.services import SlipAccess
@@ -53,11 +55,14 @@ from slips.services import SlipAccess
 __all__ = [
     "AlreadyVoted",
     "VoterBallot",
+    "ballot_candidates",
     "ballot_names",
+    "cast_ballot",
     "cast_online",
     "normalize_marks",
     "store_opened_ballots",
     "use_credential",
+    "voter_ballot",
     "voter_ballots",
 ]
 
@@ -142,6 +147,12 @@ def _lock_open(session: Session, round_: Round) -> None:
     )
 
 
+def _already_voted() -> AlreadyVoted:
+    return AlreadyVoted(
+        lazy("您在这一轮已经投过票了（或已经领过纸质选票），每人只能投一次。这次提交没有保存。")
+    )
+
+
 def use_credential(
     session: Session, round_: Round, credential: Credential, channel: Channel, today: date
 ) -> CredentialUse:
@@ -155,18 +166,28 @@ def use_credential(
     if credential.revoked_at is not None:
         raise LinkRevoked(lazy("您在这次选举的投票资格已被撤销。如有疑问，请找工作人员。"))
     _lock_open(session, round_)
-    already_voted = AlreadyVoted(
-        lazy("您在这一轮已经投过票了（或已经领过纸质选票），每人只能投一次。这次提交没有保存。")
-    )
     return secret_choice.use_once(
         session,
         CredentialUse(
             credential_id=credential.id, round_id=round_.id, channel=channel, used_on=today
         ),
-        already_voted,
+        _already_voted(),
         prior_use=select(CredentialUse.id).where(
             CredentialUse.credential_id == credential.id, CredentialUse.round_id == round_.id
         ),
+    )
+
+
+def _marks_for(
+    election: Election, round_: Round, candidates: Sequence[str], marks: Iterable[str]
+) -> list[str]:
+    """The ballot's names as stored, under the election's rules (normalize_marks)."""
+    profile = resolve_profile(election.profile_name, election.profile_overrides)
+    return normalize_marks(
+        marks,
+        candidates=candidates,
+        seats=round_.seats,
+        write_ins_allowed=profile.write_ins_allowed,
     )
 
 
@@ -188,13 +209,7 @@ def cast_online(
         raise ValueError(f"paper ballots are entered at the count, not cast online: {channel}")
     election = session.get(Election, round_.election_id)
     assert election is not None
-    profile = resolve_profile(election.profile_name, election.profile_overrides)
-    chosen = normalize_marks(
-        marks,
-        candidates=ballot_names(session, round_),
-        seats=round_.seats,
-        write_ins_allowed=profile.write_ins_allowed,
-    )
+    chosen = _marks_for(election, round_, ballot_names(session, round_), marks)
     day = today or today_of(election)
     use_credential(session, round_, credential, channel, day)
     code = _receipt_code()
@@ -205,6 +220,70 @@ def cast_online(
         {"marks": chosen, "receipt": code, "day": day.isoformat()},
     )
     return code
+
+
+def cast_ballot(
+    session: Session, ballot: VoterBallot, marks: Iterable[str], *, today: date | None = None
+) -> str:
+    """Cast the ballot a slip opened (the voter's own, or as proxy); returns the receipt code.
+
+    A ballot read by `voter_ballot(..., lock=True)` carries the round's lock, the live
+    credential and the open box, so the cast is two INSERTs: the credential's single use
+    (ON CONFLICT DO NOTHING on its unique constraint, which decides a race) and the
+    sealed choice. Otherwise it goes the long way, `cast_online`, which reads them.
+    """
+    round_ = ballot.round
+    if round_ is None:
+        raise VotingNotOpen(lazy("这一轮投票已经结束，或者还没有开始。请回到您的二维码页面看看。"))
+    if ballot.credential_id is None or ballot.box is None:
+        credential = credentials.credential_for(session, ballot.election, ballot.entry)
+        return cast_online(session, round_, credential, marks, ballot.channel, today=today)
+    election = ballot.election
+    chosen = _marks_for(election, round_, ballot_candidates(session, ballot), marks)
+    day = today or today_of(election)
+    secret_choice.insert_once(
+        session,
+        CredentialUse,
+        {
+            "credential_id": ballot.credential_id,
+            "round_id": round_.id,
+            "channel": ballot.channel,
+            "used_on": day,
+        },
+        ("credential_id", "round_id"),
+        _already_voted(),
+    )
+    code = _receipt_code()
+    box_id, box_key = ballot.box
+    sealed_box.seal_into(
+        session, box_id, box_key, {"marks": chosen, "receipt": code, "day": day.isoformat()}
+    )
+    return code
+
+
+# {(round id, box public key): candidate names}. A round's list cannot change once voting
+# opened through its box (ballots.setup.candidates refuses it), and every box has a key
+# of its own, so an entry never names another round's list, even where SQLite reuses a
+# rolled-back id. Bounded: a process sees a few open rounds at a time.
+_SEALED_NAMES: dict[tuple[int, bytes], list[str]] = {}
+_SEALED_NAMES_KEPT = 512
+
+
+def ballot_candidates(session: Session, ballot: VoterBallot) -> list[str]:
+    """`ballot_names` of the ballot's round; read once per process for a round whose box
+    is sealed (every voter's page and vote asks for the same list)."""
+    round_ = ballot.round
+    assert round_ is not None
+    if ballot.box is None:
+        return ballot_names(session, round_)
+    key = (round_.id, ballot.box[1])
+    names = _SEALED_NAMES.get(key)
+    if names is None:
+        names = ballot_names(session, round_)
+        if len(_SEALED_NAMES) >= _SEALED_NAMES_KEPT:
+            _SEALED_NAMES.clear()
+        _SEALED_NAMES[key] = names
+    return list(names)
 
 
 def store_opened_ballots(
@@ -245,6 +324,10 @@ class VoterBallot:
     proxy: bool
     voted: bool
     entrusted_to: Person | None = None  # own vote entrusted to a proxy
+    # Read with the ballot by `voter_ballot` (else None, and casting reads them itself):
+    # the voter's live credential and the round's open box (id, public key).
+    credential_id: int | None = None
+    box: tuple[int, bytes] | None = None
 
     @property
     def channel(self) -> Channel:
@@ -255,97 +338,238 @@ class VoterBallot:
         return self.round is not None and not self.voted and self.entrusted_to is None
 
 
-def _open_rounds(session: Session, election_ids: Sequence[int]) -> dict[int, Round]:
-    stmt = (
-        select(Round)
-        .where(Round.election_id.in_(election_ids), Round.status == RoundStatus.OPEN)
-        .order_by(Round.number)
+# The slip holder's own roll entries at the assembly, each with its election, the
+# election's open round (none, or one row per open round) and whether it was cast there.
+_OWN_BALLOTS = (
+    select(
+        RollEntry,
+        Election,
+        Round,
+        select(CredentialUse.id)
+        .join(Credential, Credential.id == CredentialUse.credential_id)
+        .where(Credential.roll_entry_id == RollEntry.id, CredentialUse.round_id == Round.id)
+        .exists(),
     )
-    return {r.election_id: r for r in session.scalars(stmt)}
-
-
-def _voted(session: Session, entry_ids: Sequence[int], round_ids: Sequence[int]) -> set[int]:
-    """Which of these roll entries used their credential in these rounds."""
-    if not entry_ids or not round_ids:
-        return set()
-    stmt = (
-        select(Credential.roll_entry_id)
-        .join(CredentialUse, CredentialUse.credential_id == Credential.id)
-        .where(Credential.roll_entry_id.in_(entry_ids), CredentialUse.round_id.in_(round_ids))
+    .join(
+        Election,
+        and_(Election.id == RollEntry.election_id, Election.assembly_id == bindparam("assembly")),
     )
-    return set(session.scalars(stmt))
+    .outerjoin(Round, and_(Round.election_id == Election.id, Round.status == RoundStatus.OPEN))
+    .where(RollEntry.person_id == bindparam("me", type_=Integer), RollEntry.struck.is_(False))
+    .order_by(Election.id, Round.number)
+)
 
-
-def _entrustments(
-    session: Session, column: InstrumentedAttribute[int], entry_ids: Sequence[int]
-) -> list[Entrustment]:
-    stmt = select(Entrustment).where(column.in_(entry_ids), Entrustment.revoked_at.is_(None))
-    return list(session.scalars(stmt))
-
-
-def _entries_with_people(
-    session: Session, entry_ids: Iterable[int]
-) -> dict[int, tuple[RollEntry, Person]]:
-    ids = list(entry_ids)
-    if not ids:  # nobody entrusted: no query (most villagers, on every vote)
-        return {}
-    stmt = (
-        select(RollEntry, Person)
-        .join(Person, Person.id == RollEntry.person_id)
-        .where(RollEntry.id.in_(ids))
+_VOTER_ENTRY = aliased(RollEntry)
+_PROXY_ENTRY = aliased(RollEntry)
+# Votes entrusted to the holder's entries (`own`), each with the entrusting voter's entry
+# and person and whether it was cast in one of the open rounds (`rounds`).
+_ENTRUSTED_TO_ME = (
+    select(
+        Entrustment,
+        _VOTER_ENTRY,
+        Person,
+        select(CredentialUse.id)
+        .join(Credential, Credential.id == CredentialUse.credential_id)
+        .where(
+            Credential.roll_entry_id == _VOTER_ENTRY.id,
+            CredentialUse.round_id.in_(bindparam("rounds", expanding=True)),
+        )
+        .exists(),
     )
-    return {entry.id: (entry, person) for entry, person in session.execute(stmt)}
+    .join(_VOTER_ENTRY, _VOTER_ENTRY.id == Entrustment.voter_entry_id)
+    .join(Person, Person.id == _VOTER_ENTRY.person_id)
+    .where(
+        Entrustment.proxy_entry_id.in_(bindparam("own", expanding=True)),
+        Entrustment.revoked_at.is_(None),
+    )
+    .order_by(Entrustment.id)
+)
+# The holder's own votes entrusted away, with the proxy's person.
+_ENTRUSTED_AWAY = (
+    select(Entrustment.voter_entry_id, Person)
+    .join(_PROXY_ENTRY, _PROXY_ENTRY.id == Entrustment.proxy_entry_id)
+    .join(Person, Person.id == _PROXY_ENTRY.person_id)
+    .where(
+        Entrustment.voter_entry_id.in_(bindparam("own", expanding=True)),
+        Entrustment.revoked_at.is_(None),
+    )
+    .order_by(Entrustment.id)
+)
 
 
 def voter_ballots(session: Session, access: SlipAccess) -> list[VoterBallot]:
-    """Every ballot the slip opens at its assembly, own first, then entrusted ones."""
-    elections = {
-        e.id: e
-        for e in session.scalars(
-            select(Election).where(Election.assembly_id == access.assembly.id).order_by(Election.id)
+    """Every ballot the slip opens at its assembly, own first, then entrusted ones.
+
+    Three statements at most: the holder's own entries (with election, open round and
+    whether cast), the votes entrusted to them, and those they entrusted away.
+    """
+    own: dict[int, tuple[RollEntry, Election, Round | None, bool]] = {}
+    for entry, election, round_, used in session.execute(
+        _OWN_BALLOTS, {"assembly": access.assembly.id, "me": access.person.id}
+    ):
+        # Ordered by round number: the last open round is the one that counts.
+        if round_ is not None or entry.id not in own:
+            own[entry.id] = (entry, election, round_, bool(used))
+    if not own:  # most villagers at most assemblies hold no ballot: one statement
+        return []
+    own_ids = list(own)
+    elections = {election.id: election for _e, election, _r, _u in own.values()}
+    rounds = {r.election_id: r for _e, _el, r, _u in own.values() if r is not None}
+    round_ids = [r.id for r in rounds.values()]
+    entrusting = session.execute(_ENTRUSTED_TO_ME, {"own": own_ids, "rounds": round_ids}).all()
+    away = {voter: proxy for voter, proxy in session.execute(_ENTRUSTED_AWAY, {"own": own_ids})}
+    found = [
+        VoterBallot(
+            election=election,
+            entry=entry,
+            voter=access.person,
+            round=round_,
+            proxy=False,
+            voted=used if round_ is not None else False,
+            entrusted_to=away.get(entry.id),
         )
-    }
-    own = list(
-        session.scalars(
-            select(RollEntry).where(
-                RollEntry.election_id.in_(list(elections)),
-                RollEntry.person_id == access.person.id,
-                RollEntry.struck.is_(False),
+        for entry, election, round_, used in own.values()
+    ]
+    for trust, entry, voter, used in entrusting:
+        if entry.struck or trust.election_id != entry.election_id:
+            continue
+        if entry.election_id not in elections:
+            continue
+        found.append(
+            VoterBallot(
+                election=elections[entry.election_id],
+                entry=entry,
+                voter=voter,
+                round=rounds.get(entry.election_id),
+                proxy=True,
+                voted=bool(used),
             )
         )
-    )
-    own_ids = [e.id for e in own]
-    entrusting = _entrustments(session, Entrustment.proxy_entry_id, own_ids)
-    away = {
-        t.voter_entry_id: t for t in _entrustments(session, Entrustment.voter_entry_id, own_ids)
-    }
-    people = _entries_with_people(
-        session,
-        [t.voter_entry_id for t in entrusting] + [t.proxy_entry_id for t in away.values()],
-    )
-    rounds = _open_rounds(session, list(elections))
-    all_ids = own_ids + [t.voter_entry_id for t in entrusting]
-    voted = _voted(session, all_ids, [r.id for r in rounds.values()])
-
-    def item(entry: RollEntry, voter: Person, proxy: bool) -> VoterBallot:
-        trust = away.get(entry.id)
-        return VoterBallot(
-            election=elections[entry.election_id],
-            entry=entry,
-            voter=voter,
-            round=rounds.get(entry.election_id),
-            proxy=proxy,
-            voted=entry.id in voted,
-            entrusted_to=people[trust.proxy_entry_id][1] if trust else None,
-        )
-
-    found = [item(entry, access.person, False) for entry in own]
-    for trust in entrusting:
-        entry, voter = people[trust.voter_entry_id]
-        if not entry.struck and trust.election_id == entry.election_id:
-            found.append(item(entry, voter, True))
     found.sort(key=lambda b: (b.proxy, b.election.id, b.voter.name))
     return found
+
+
+def voter_ballot(
+    session: Session, access: SlipAccess, round_id: int, entry_id: int, *, lock: bool = False
+) -> VoterBallot:
+    """The one ballot a link names: what `find_ballot(voter_ballots(...))` gives, read in
+    one statement when it is an open round's ballot this slip opens (the vote path).
+
+    With `lock`, that statement also holds the round open until the transaction ends
+    (FOR SHARE on PostgreSQL; SQLite's write transaction already excludes the close),
+    as app.secret_choice.lock_open does. Anything else (a closed round, another
+    election, a ballot entrusted away) goes through the full reading, which says why.
+    """
+    found = _named_ballot(session, access, round_id, entry_id, lock)
+    if found is not None:
+        return found
+    return find_ballot(voter_ballots(session, access), round_id, entry_id)
+
+
+def _named_ballot_statement(lock: bool) -> Select[Any]:
+    """The statement of `_named_ballot`, built once (it is on every vote's path): the
+    roll entry with its election, voter and open round, whether this slip's holder may
+    cast it (their own, or entrusted to them), whether it was cast, the live credential
+    and the round's open box. Parameters: me, assembly_id, round_id, entry_id."""
+    proxy_entry = aliased(RollEntry)
+    me = bindparam("me", type_=Integer)
+    entrusted_to_me = (
+        select(Entrustment.id)
+        .join(proxy_entry, proxy_entry.id == Entrustment.proxy_entry_id)
+        .where(
+            Entrustment.voter_entry_id == RollEntry.id,
+            Entrustment.election_id == RollEntry.election_id,
+            Entrustment.revoked_at.is_(None),
+            proxy_entry.person_id == me,
+            proxy_entry.election_id == RollEntry.election_id,
+            proxy_entry.struck.is_(False),
+        )
+        .exists()
+    )
+    entrusted_away = (
+        select(Entrustment.id)
+        .where(Entrustment.voter_entry_id == RollEntry.id, Entrustment.revoked_at.is_(None))
+        .exists()
+    )
+    voted = (
+        select(CredentialUse.id)
+        .join(Credential, Credential.id == CredentialUse.credential_id)
+        .where(Credential.roll_entry_id == RollEntry.id, CredentialUse.round_id == Round.id)
+        .exists()
+    )
+    credential = (
+        select(Credential.id)
+        .where(
+            Credential.election_id == RollEntry.election_id,
+            Credential.roll_entry_id == RollEntry.id,
+            Credential.revoked_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            RollEntry,
+            Election,
+            Person,
+            Round,
+            RollEntry.person_id == me,
+            entrusted_to_me,
+            entrusted_away,
+            voted,
+            credential,
+            SealedBox.id,
+            SealedBox.public_key,
+        )
+        .join(
+            Election,
+            and_(
+                Election.id == RollEntry.election_id,
+                Election.assembly_id == bindparam("assembly_id"),
+            ),
+        )
+        .join(Person, Person.id == RollEntry.person_id)
+        .join(
+            Round,
+            and_(
+                Round.id == bindparam("round_id"),
+                Round.election_id == RollEntry.election_id,
+                Round.status == RoundStatus.OPEN,
+            ),
+        )
+        .outerjoin(SealedBox, sealed_box.open_box_clause(sealed_box.ELECTION_ROUND, Round.id))
+        .where(RollEntry.id == bindparam("entry_id"), RollEntry.struck.is_(False))
+    )
+    return stmt.with_for_update(read=True, of=Round) if lock else stmt
+
+
+_NAMED_BALLOT = {lock: _named_ballot_statement(lock) for lock in (False, True)}
+
+
+def _named_ballot(
+    session: Session, access: SlipAccess, round_id: int, entry_id: int, lock: bool
+) -> VoterBallot | None:
+    params = {
+        "me": access.person.id,
+        "assembly_id": access.assembly.id,
+        "round_id": round_id,
+        "entry_id": entry_id,
+    }
+    row = session.execute(_NAMED_BALLOT[lock], params).first()
+    if row is None:
+        return None
+    entry, election, voter, round_, own, to_me, away, used, credential_id, box_id, box_key = row
+    if (own and away) or not (own or to_me):
+        return None  # entrusted away (the full reading names to whom), or not this slip's
+    return VoterBallot(
+        election=election,
+        entry=entry,
+        voter=voter,
+        round=round_,
+        proxy=not own,
+        voted=bool(used),
+        credential_id=credential_id,
+        box=(box_id, box_key) if box_id is not None and box_key is not None else None,
+    )
 
 
 def find_ballot(ballots: Sequence[VoterBallot], round_id: int, entry_id: int) -> VoterBallot:

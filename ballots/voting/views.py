@@ -16,13 +16,12 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from app.drill import banner_for
 from app.i18n import lazy
 from app.permissions import Permission
-from app.web import Ctx
+from app.web import Ctx, route
 from ballots.exceptions import AlreadyVoted, EntrustedAway
 from ballots.models import Round, Stage
-from ballots.paths import route
-from ballots.setup import credentials
 from ballots.setup.rules import resolve_profile
 from ballots.voting import casting
 from ballots.voting.casting import VoterBallot
@@ -37,10 +36,13 @@ def _access(ctx: Ctx) -> SlipAccess:
     return resolve_slip(ctx.db, ctx.settings, ctx.path["token"])
 
 
-def _ballot(ctx: Ctx, access: SlipAccess) -> VoterBallot:
-    ballot = casting.find_ballot(
-        casting.voter_ballots(ctx.db, access), ctx.path["round_id"], ctx.path["entry_id"]
+def _ballot(ctx: Ctx, access: SlipAccess, *, lock: bool = False) -> VoterBallot:
+    ballot = casting.voter_ballot(
+        ctx.db, access, ctx.path["round_id"], ctx.path["entry_id"], lock=lock
     )
+    banner = banner_for(ballot.election)
+    if banner is not None:
+        ctx.in_drill(banner)
     if ballot.voted:
         raise AlreadyVoted(lazy("这张选票已经投过了，每人只能投一次。"))
     if ballot.entrusted_to is not None:
@@ -62,7 +64,7 @@ def _ballot_context(ctx: Ctx, access: SlipAccess, ballot: VoterBallot) -> dict[s
         "access": access,
         "ballot": ballot,
         "token": ctx.path["token"],
-        "candidates": casting.ballot_names(ctx.db, round_),
+        "candidates": casting.ballot_candidates(ctx.db, ballot),
         "seats": round_.seats,
         "write_ins_allowed": profile.write_ins_allowed,
         "write_in_boxes": min(round_.seats, MAX_WRITE_INS_SHOWN),
@@ -150,7 +152,8 @@ def confirm(ctx: Ctx) -> Response:
 @villager_page
 def cast(ctx: Ctx) -> Response:
     access = _access(ctx)
-    chosen = _ballot(ctx, access)
+    # Holds the round open until the vote commits (the close waits for it).
+    chosen = _ballot(ctx, access, lock=ctx.field("action") != "edit")
     result = _parse(ctx, access, chosen)
     if ctx.field("action") == "edit" or not result.ok:
         return _ballot_page(
@@ -162,12 +165,7 @@ def cast(ctx: Ctx) -> Response:
             errors=result.errors,
             status=200 if result.ok else 422,
         )
-    round_ = chosen.round
-    assert round_ is not None
-    credential = credentials.credential_for(ctx.db, chosen.election, chosen.entry)
-    receipt = casting.cast_online(
-        ctx.db, round_, credential, result.values["marks"], chosen.channel
-    )
+    receipt = casting.cast_ballot(ctx.db, chosen, result.values["marks"])
     # Shown once, in the answer to this request, and never stored with anything about
     # the voter: a refresh re-submits and gets "已投票".
     return ctx.render(
@@ -180,6 +178,8 @@ def cast(ctx: Ctx) -> Response:
 
 
 def _villager_route(path: str, view: Callable[[Ctx], Response], name: str, *methods: str) -> Any:
+    # No path objects loaded by the request layer: the view reads the round and the roll
+    # entry through the slip, in the one statement of casting.voter_ballot.
     return route(path, view, name=name, permission=Permission.PUBLIC, methods=methods or ("GET",))
 
 

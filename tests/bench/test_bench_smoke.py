@@ -21,6 +21,10 @@ EXPECTED = {
     "import_30_s_sqlite",
     "cast_sealed_ms_sqlite",
     "open_box_s_sqlite",
+    "slip_page_rps_sqlite",
+    "ballot_page_rps_sqlite",
+    "walk_p95_ms_sqlite",
+    *(f"{step}_statements_sqlite" for step in ("slip", "ballot", "confirm", "cast")),
 }
 ON_POSTGRES = {
     "cast_rps_postgresql",
@@ -31,6 +35,13 @@ ON_POSTGRES = {
     "import_30_s_postgresql",
     "cast_sealed_ms_postgresql",
     "open_box_s_postgresql",
+    "slip_page_rps_postgresql",
+    "ballot_page_rps_postgresql",
+    "cast_rps_postgresql_2_workers",
+    "cast_p50_ms_postgresql_2_workers",
+    "cast_p99_ms_postgresql_2_workers",
+    "cast_2_over_1_workers_postgresql",
+    *(f"{step}_statements_postgresql" for step in ("slip", "ballot", "confirm", "cast")),
 }
 
 
@@ -46,7 +57,8 @@ def test_every_bench_runs_and_reports_its_figures(tmp_path):
     assert results["machine"]["nproc"] >= 1 and results["date"]
     for name, f in figures.items():
         assert f["value"] > 0, name
-        if name != "ballot_page_bytes" and not name.startswith("open_box_s"):
+        counted = "_statements_" in name  # a count, the same on every machine
+        if name != "ballot_page_bytes" and not name.startswith("open_box_s") and not counted:
             assert f["baseline"] and f["ratio"], name  # machine-dependent: has a baseline
     # Sealing a ballot is measured beside the same cast with the ballot in clear.
     assert figures["cast_sealed_ms_sqlite"]["baseline_unit"].startswith("ms/cast")
@@ -54,4 +66,7 @@ def test_every_bench_runs_and_reports_its_figures(tmp_path):
     # Every acknowledged vote was stored, once; nothing else was.
     assert "stored == acknowledged: True" in figures["cast_rps_sqlite"]["note"]
     assert figures["ballot_page_bytes"]["met"] is True
+    # The vote path's statement budget holds, and the walk cast every phone's vote.
+    assert figures["cast_statements_sqlite"]["met"] is True
+    assert "10 phones at once" in figures["walk_p95_ms_sqlite"]["note"]
     assert "agrees with the app: True" in figures["recount_cli_1m_s_sqlite"]["note"]
