@@ -26,6 +26,7 @@ from app.qr import qr_svg
 from app.registry.models import Person, Village
 from app.registry.paths import VILLAGE
 from app.web import SAFE_METHODS, Ctx, View
+from app.web import route as web_route
 from slips import links, services, sheets
 from slips.exceptions import AssemblyRefused, LinkUnknown
 from slips.forms import parse_assembly, parse_code, parse_reason
@@ -333,7 +334,8 @@ ASSEMBLY_PATH = "/assemblies/{assembly_id:int}"
 routes: list[BaseRoute] = [
     route("/s", code, name="slips:code", permission=Permission.PUBLIC, methods=("GET", "POST")),
     route("/link-check", link_check, name="slips:link_check", permission=Permission.PUBLIC),
-    route("/s/{token}", slip, name="slips:slip", permission=Permission.PUBLIC),
+    # On the vote path: on SQLite its view runs on the event loop (app.web.route, on_loop).
+    web_route("/s/{token}", slip, name="slips:slip", permission=Permission.PUBLIC, on_loop=True),
     route(
         "/villages/{village_id:int}/assemblies",
         assemblies,

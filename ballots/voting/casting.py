@@ -31,6 +31,7 @@ from app.i18n import lazy
 from app.registry.models import Person
 from app.sealed_box import services as sealed_box
 from app.sealed_box.models import SealedBox
+from app.web import MAX_ID
 from ballots.exceptions import AlreadyVoted, InvalidMarks, LinkOtherElection, VotingNotOpen
 from ballots.models import (
     Ballot,
@@ -460,6 +461,8 @@ def voter_ballot(
     as app.secret_choice.lock_open does. Anything else (a closed round, another
     election, a ballot entrusted away) goes through the full reading, which says why.
     """
+    if not (0 <= round_id <= MAX_ID and 0 <= entry_id <= MAX_ID):
+        return find_ballot([], round_id, entry_id)  # no row has it: not this slip's ballot
     found = _named_ballot(session, access, round_id, entry_id, lock)
     if found is not None:
         return found

@@ -179,8 +179,16 @@ def cast(ctx: Ctx) -> Response:
 
 def _villager_route(path: str, view: Callable[[Ctx], Response], name: str, *methods: str) -> Any:
     # No path objects loaded by the request layer: the view reads the round and the roll
-    # entry through the slip, in the one statement of casting.voter_ballot.
-    return route(path, view, name=name, permission=Permission.PUBLIC, methods=methods or ("GET",))
+    # entry through the slip, in the one statement of casting.voter_ballot. The vote path
+    # runs on the event loop on SQLite (app.web.route, on_loop).
+    return route(
+        path,
+        view,
+        name=name,
+        permission=Permission.PUBLIC,
+        methods=methods or ("GET",),
+        on_loop=True,
+    )
 
 
 BALLOT = "/s/{token}/b/{round_id:int}/{entry_id:int}"

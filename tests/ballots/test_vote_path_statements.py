@@ -96,3 +96,15 @@ def test_the_ballot_page_and_the_confirmation_read_little(client, voter):
     for statements in (page, confirm):
         read = _app_statements(statements)
         assert len(read) <= PAGE_BUDGET, "\n".join(read)
+
+
+@pytest.mark.parametrize("too_big", [2**63, 2**64 + 5])
+def test_a_ballot_link_with_an_id_no_row_can_have_says_so_in_chinese(client, voter, too_big):
+    v, token = voter
+    for path in (
+        f"/s/{token}/b/{too_big}/{v.entries[0].id}",
+        f"/s/{token}/b/{v.round.id}/{too_big}",
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 403, answer.text[:300]
+        assert "不在您这张二维码能投的范围里" in soup(answer.text).get_text()
