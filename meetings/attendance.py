@@ -24,7 +24,7 @@ from app.settings import Settings
 from meetings import broadcast
 from meetings.exceptions import NotOpen
 from meetings.models import AttendanceEvent, CheckInMethod, Meeting, MeetingStatus
-from meetings.presence import eligible_people, is_eligible, last_events
+from meetings.presence import OPEN_AT_ASSEMBLY, eligible_people, is_eligible, last_events
 from slips.exceptions import LinkError
 from slips.links import normalize_short_code, short_code_hash
 from slips.models import Slip
@@ -230,10 +230,4 @@ def person_from_scan(session: Session, settings: Settings, meeting: Meeting, typ
 
 def slip_meetings(session: Session, access: SlipAccess) -> list[Meeting]:
     """Open meetings of the slip's assembly (the slip page lists their check-in links)."""
-    return list(
-        session.scalars(
-            select(Meeting)
-            .where(Meeting.assembly_id == access.assembly.id, Meeting.status == MeetingStatus.OPEN)
-            .order_by(Meeting.starts_at)
-        )
-    )
+    return list(session.scalars(OPEN_AT_ASSEMBLY, {"assembly_id": access.assembly.id}))

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.drill import today_of
@@ -186,3 +186,12 @@ def quorum_figures(session: Session, meeting: Meeting) -> QuorumFigures:
         check.rule,
         check.reason,
     )
+
+
+# The open meetings of an assembly, built once: every villager's slip page asks it (for
+# the check-in links in meetings.attendance, for the QR motions in meetings.votes).
+OPEN_AT_ASSEMBLY = (
+    select(Meeting)
+    .where(Meeting.assembly_id == bindparam("assembly_id"), Meeting.status == MeetingStatus.OPEN)
+    .order_by(Meeting.starts_at)
+)

@@ -49,7 +49,7 @@ from meetings.models import (
     MotionVoteUse,
     VoteMethod,
 )
-from meetings.presence import present_people, profile_for, quorum_figures
+from meetings.presence import OPEN_AT_ASSEMBLY, present_people, profile_for, quorum_figures
 
 # A repeat vote says the first one stands; nothing is written for the repeat.
 ALREADY_VOTED = lazy("您已经投过票了，这一票已经记下。每人只能投一次，不用再投。")
@@ -467,11 +467,7 @@ def close_motion(
 def slip_motions(session: Session, assembly_id: int, person: Person) -> list[tuple[Motion, bool]]:
     """Open QR motions of the meetings a slip's assembly checks in at, for the slip page:
     each with whether this person has voted on it. Only for people in the hall."""
-    meetings = session.scalars(
-        select(Meeting).where(
-            Meeting.assembly_id == assembly_id, Meeting.status == MeetingStatus.OPEN
-        )
-    )
+    meetings = session.scalars(OPEN_AT_ASSEMBLY, {"assembly_id": assembly_id})
     found: list[tuple[Motion, bool]] = []
     for meeting in meetings:
         if not is_present(session, meeting, person):

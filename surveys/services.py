@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import secret_choice
@@ -124,12 +124,16 @@ def village_surveys(session: Session, village_id: int) -> list[Survey]:
 
 def open_surveys_for(session: Session, assembly_id: int, person: Person) -> list[Survey]:
     """Open surveys the slips of `assembly_id` open for `person` (in the audience)."""
-    stmt = (
-        select(Survey)
-        .where(Survey.assembly_id == assembly_id, Survey.status == SurveyStatus.OPEN)
-        .order_by(Survey.id)
-    )
-    return [s for s in session.scalars(stmt) if audience.in_audience(session, s, person)]
+    found = session.scalars(_OPEN_AT_ASSEMBLY, {"assembly_id": assembly_id})
+    return [s for s in found if audience.in_audience(session, s, person)]
+
+
+# Built once: every villager's slip page asks it.
+_OPEN_AT_ASSEMBLY = (
+    select(Survey)
+    .where(Survey.assembly_id == bindparam("assembly_id"), Survey.status == SurveyStatus.OPEN)
+    .order_by(Survey.id)
+)
 
 
 # --- creating ---------------------------------------------------------------------------------

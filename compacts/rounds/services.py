@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,13 +60,17 @@ def open_rounds_for(
 ) -> list[tuple[DeliberationRound, Group]]:
     """Open rounds reached through this assembly's slips, with each group of theirs the
     person speaks in (for the villager's slip page: one entry per group)."""
-    rounds = session.scalars(
-        select(DeliberationRound)
-        .where(DeliberationRound.assembly_id == assembly_id)
-        .where(DeliberationRound.closed_at.is_(None))
-        .order_by(DeliberationRound.id)
-    )
+    rounds = session.scalars(_OPEN_AT_ASSEMBLY, {"assembly_id": assembly_id})
     return [(r, group) for r in rounds for group in member_groups(session, r, person)]
+
+
+# Built once: every villager's slip page asks it.
+_OPEN_AT_ASSEMBLY = (
+    select(DeliberationRound)
+    .where(DeliberationRound.assembly_id == bindparam("assembly_id"))
+    .where(DeliberationRound.closed_at.is_(None))
+    .order_by(DeliberationRound.id)
+)
 
 
 def comments_by(
