@@ -36,6 +36,14 @@ def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(CHINA_TIME).strftime(fmt)
 
 
+def iso_minutes(value: datetime) -> str:
+    """China Standard Time, to the minute, as ISO 8601: the time as the village knew it
+    (for audit entries and exports). A naive value is taken as UTC, as the database keeps it."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CHINA_TIME).isoformat(timespec="minutes")
+
+
 def written_date(value: date | datetime | None) -> str:
     """A date as a signed or posted document writes it (2026年5月1日); a time is taken
     on China time."""

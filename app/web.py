@@ -241,10 +241,12 @@ def route(
     answers from this process in microseconds and a vote is all CPU under one GIL, so
     the thread hop and the threads' contention for the GIL were most of a vote's cost
     (bench: 206 -> 369 votes/s). The view must not wait on anything but the database:
-    meanwhile the loop serves nobody else. Another process holding SQLite's write lock
-    holds the loop up to busy_timeout; one writer of this process in a worker thread
-    finishes without the loop. On PostgreSQL every statement waits on the network, so
-    the view keeps its thread (inline it measured slower: 219 -> 159 votes/s).
+    meanwhile the loop serves nobody else. A vote that finds this process's writer turn
+    (app.db) taken by a staff page's write in a worker thread waits for it with the loop
+    held (no deadlock: that thread commits without the loop); another process holding
+    SQLite's write lock holds the loop up to busy_timeout. On PostgreSQL every statement
+    waits on the network, so the view keeps its thread (inline it measured slower: 219 ->
+    159 votes/s).
     """
     loads = tuple(load)
     for loader in loads:

@@ -21,7 +21,7 @@ from app.ordering import counting_key
 from app.registry.models import Group, GroupKind, Sex, Village
 from app.sealed_box import services as sealed_box
 from app.settings import Settings
-from app.templating import CHINA_TIME
+from app.templating import CHINA_TIME, iso_minutes
 from meetings import broadcast, rules
 from meetings.exceptions import InvalidMeetingInput, MeetingStateError
 from meetings.models import Meeting, MeetingKind, MeetingStatus
@@ -352,7 +352,7 @@ def open_meeting(
         raise InvalidMeetingInput({"early_open_reason": str(message) % {"day": day}})
     summary: dict[str, object] = {}
     if early:
-        summary = {"noticed_for": _iso_minutes(meeting.starts_at), "early_reason": reason}
+        summary = {"noticed_for": iso_minutes(meeting.starts_at), "early_reason": reason}
         meeting.noticed_starts_at = meeting.starts_at
         meeting.starts_at = now_of(meeting)
         meeting.early_open_reason = reason
@@ -369,10 +369,6 @@ def open_meeting(
         {"eligible": state.eligible, **summary},
         village_id=meeting.village_id,
     )
-
-
-def _iso_minutes(value: datetime) -> str:
-    return value.astimezone(CHINA_TIME).isoformat(timespec="minutes")
 
 
 def close_meeting(session: Session, actor: Actor, meeting: Meeting) -> None:

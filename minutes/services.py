@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import distinct, func, select
@@ -21,7 +21,7 @@ from app.actors import Actor
 from app.audit.services import record
 from app.i18n import lazy
 from app.registry.models import Person
-from app.templating import CHINA_TIME
+from app.templating import iso_minutes
 from ballots.models import Election, Round
 from ballots.results.services import latest_outcome, result_of
 from meetings import rules as meeting_rules
@@ -71,12 +71,7 @@ def _name(session: Session, user_id: int) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    """China Standard Time, to the minute: the time as the village knew it."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(CHINA_TIME).isoformat(timespec="minutes")
+    return None if value is None else iso_minutes(value)
 
 
 def _meeting_section(session: Session, meeting: Meeting) -> dict[str, Any]:

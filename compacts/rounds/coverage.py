@@ -24,6 +24,9 @@ class GroupCoverage:
     summary: RoundGroup
     members: int = 0
     reached: int = 0  # distinct members who commented or voted (here or on paper)
+    # People whose comments or votes count in the group's columns but who are no longer
+    # among its speakers (moved out of the group, left the roll): not in the share.
+    since_left: int = 0
     votes: dict[VoteChoice, int] = field(default_factory=dict)
     paper: int = 0  # comments and votes a leader entered from paper
 
@@ -71,7 +74,8 @@ def coverage(session: Session, round_: DeliberationRound) -> Coverage:
                 group=group,
                 summary=row,
                 members=len(speaking),
-                reached=len(people),
+                reached=len(people & speaking),
+                since_left=len(people - speaking),
                 votes=dict(Counter(v.choice for v in mine_v)),
                 paper=sum(1 for c in mine_c if c.entered_by_id is not None)
                 + sum(1 for v in mine_v if v.entered_by_id is not None),

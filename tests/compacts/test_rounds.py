@@ -270,3 +270,17 @@ def test_closing_without_a_reason_when_every_group_answered(db, s):
         rounds.file_summary(db, s.leader, actor_for(s.leader), round_, group.id, "同意")
     rounds.close_round(db, actor_for(s.organizer), round_)
     assert round_.closed_at is not None and round_.close_note == ""
+
+
+def test_a_member_who_left_after_speaking_is_counted_apart_and_the_share_stays_within_100(db, s):
+    round_ = open_round(db, s)
+    qr = rounds.VILLAGER_QR
+    for member in s.members[:3]:
+        rounds.cast_vote(db, qr, round_, member, VoteChoice.APPROVE, group_id=s.villagers.id)
+    s.members[2].active = False  # left the roll after voting
+    db.flush()
+    (villagers, *_others) = coverage(db, round_).groups
+    # Their vote still counts; the share counts only who is still a member.
+    assert villagers.votes == {VoteChoice.APPROVE: 3}
+    assert (villagers.members, villagers.reached, villagers.since_left) == (2, 2, 1)
+    assert villagers.share == 100

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.permissions import Role
 from compacts.models import Comment, DeliberationRound, MemberVote, RoundGroup, VoteChoice
+from compacts.rounds import services as rounds_services
 from tests import factories
 from tests.app.helpers import second_client, signed_in
 from tests.compacts.rounds_support import Setting, open_round, setting, version_of
@@ -232,3 +233,24 @@ def test_another_villages_organizer_cannot_see_the_coverage(app, client, db, s):
     stranger = signed_in(app, factories.staff(Role.ORGANIZER, factories.VillageFactory()))
     response = stranger.get(f"/compacts/rounds/{round_.id}")
     assert response.status_code == 403 and "这个村不在您的管辖范围内" in response.text
+
+
+def test_the_coverage_page_says_who_took_part_and_left_beside_the_count(app, db, s):
+    round_ = open_round(db, s)
+    for member in s.members[:3]:
+        rounds_services.cast_vote(
+            db,
+            rounds_services.VILLAGER_QR,
+            round_,
+            member,
+            VoteChoice.APPROVE,
+            group_id=s.villagers.id,
+        )
+    s.members[2].active = False
+    db.flush()
+    page = soup(signed_in(app, s.organizer).get(f"/compacts/rounds/{round_.id}").text)
+    row = next(r for r in page.select("table.coverage tbody tr") if "第一村民小组" in r.get_text())
+    cells = [c.get_text(" ", strip=True) for c in row.select("td")]
+    assert cells[1].startswith("2") and "另有 1 人参与后已不在组内" in cells[1]
+    assert cells[2] == "100%"
+    assert "不算在参与人数和参与比例里" in page.select_one("p.hint").get_text()
