@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, select
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app import secret_choice
@@ -340,7 +340,9 @@ class VoterBallot:
 
 
 # The slip holder's own roll entries at the assembly, each with its election, the
-# election's open round (none, or one row per open round) and whether it was cast there.
+# election's open round (none, or one row per open round), whether it was cast there, and
+# whether any live entrustment names it (as proxy or as voter): most villagers have none,
+# and then the entrustments are not read at all.
 _OWN_BALLOTS = (
     select(
         RollEntry,
@@ -349,6 +351,15 @@ _OWN_BALLOTS = (
         select(CredentialUse.id)
         .join(Credential, Credential.id == CredentialUse.credential_id)
         .where(Credential.roll_entry_id == RollEntry.id, CredentialUse.round_id == Round.id)
+        .exists(),
+        select(Entrustment.id)
+        .where(
+            or_(
+                Entrustment.proxy_entry_id == RollEntry.id,
+                Entrustment.voter_entry_id == RollEntry.id,
+            ),
+            Entrustment.revoked_at.is_(None),
+        )
         .exists(),
     )
     .join(
@@ -401,13 +412,16 @@ _ENTRUSTED_AWAY = (
 def voter_ballots(session: Session, access: SlipAccess) -> list[VoterBallot]:
     """Every ballot the slip opens at its assembly, own first, then entrusted ones.
 
-    Three statements at most: the holder's own entries (with election, open round and
-    whether cast), the votes entrusted to them, and those they entrusted away.
+    One statement for most villagers, three at most: the holder's own entries (with
+    election, open round, whether cast and whether any entrustment names them), and only
+    then the votes entrusted to them and those they entrusted away.
     """
     own: dict[int, tuple[RollEntry, Election, Round | None, bool]] = {}
-    for entry, election, round_, used in session.execute(
+    entrusted = False
+    for entry, election, round_, used, named in session.execute(
         _OWN_BALLOTS, {"assembly": access.assembly.id, "me": access.person.id}
     ):
+        entrusted = entrusted or bool(named)
         # Ordered by round number: the last open round is the one that counts.
         if round_ is not None or entry.id not in own:
             own[entry.id] = (entry, election, round_, bool(used))
@@ -417,8 +431,11 @@ def voter_ballots(session: Session, access: SlipAccess) -> list[VoterBallot]:
     elections = {election.id: election for _e, election, _r, _u in own.values()}
     rounds = {r.election_id: r for _e, _el, r, _u in own.values() if r is not None}
     round_ids = [r.id for r in rounds.values()]
-    entrusting = session.execute(_ENTRUSTED_TO_ME, {"own": own_ids, "rounds": round_ids}).all()
-    away = {voter: proxy for voter, proxy in session.execute(_ENTRUSTED_AWAY, {"own": own_ids})}
+    entrusting: Sequence[Any] = []
+    away: dict[int, Person] = {}
+    if entrusted:
+        entrusting = session.execute(_ENTRUSTED_TO_ME, {"own": own_ids, "rounds": round_ids}).all()
+        away = {v: proxy for v, proxy in session.execute(_ENTRUSTED_AWAY, {"own": own_ids})}
     found = [
         VoterBallot(
             election=election,
