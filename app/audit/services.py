@@ -450,6 +450,16 @@ class LogFilters:
     village_id: int | None = None
     since: date | None = None
     until: date | None = None
+    drill: str = ""  # DRILL_ONLY, DRILL_NONE, or "" for both
+
+
+# The log form's 演练 filter: only a drill's entries, or none of them.
+DRILL_ONLY = "only"
+DRILL_NONE = "none"
+# A drill's entry as its canonical summary (canonical_summary) holds the mark: no key in
+# JSON can hold this text except the mark itself or a nested key of the same name, and
+# record() never writes a nested one; text inside a value has its quotes escaped.
+_DRILL_MARK = f'%"{DRILL_FIELD}":true%'
 
 
 @dataclass(frozen=True)
@@ -480,6 +490,10 @@ def search_log(session: Session, reader: Principal, filters: LogFilters, page: i
             stmt = stmt.where(AuditEntry.object_id == ident)
     if filters.village_id is not None:
         stmt = stmt.where(AuditEntry.village_id == filters.village_id)
+    if filters.drill == DRILL_ONLY:
+        stmt = stmt.where(AuditEntry.summary.like(_DRILL_MARK))
+    elif filters.drill == DRILL_NONE:
+        stmt = stmt.where(AuditEntry.summary.not_like(_DRILL_MARK))
     if filters.since:
         stmt = stmt.where(AuditEntry.at >= datetime.combine(filters.since, time(), CHINA_TIME))
     if filters.until:

@@ -10,6 +10,8 @@ from app.audit.display import log_rows
 from app.audit.labels import action_label
 from app.audit.paths import route
 from app.audit.services import (
+    DRILL_NONE,
+    DRILL_ONLY,
     LogFilters,
     actions_in_scope,
     chain_anchor,
@@ -19,6 +21,7 @@ from app.audit.services import (
     villages_in_scope,
 )
 from app.forms import whole_number
+from app.i18n import gettext_
 from app.permissions import Permission
 from app.web import Ctx
 
@@ -40,7 +43,10 @@ def audit_log(ctx: Ctx) -> Response:
         "village_id": params.get("village_id", "").strip(),
         "since": params.get("since", "").strip(),
         "until": params.get("until", "").strip(),
+        "drill": params.get("drill", "").strip(),
     }
+    if filters["drill"] not in (DRILL_ONLY, DRILL_NONE):
+        filters["drill"] = ""
     page = max(1, whole_number(params.get("page", "1").strip()) or 1)
     wanted = LogFilters(
         action=filters["action"],
@@ -49,6 +55,7 @@ def audit_log(ctx: Ctx) -> Response:
         village_id=whole_number(filters["village_id"]),
         since=_parse_day(filters["since"]),
         until=_parse_day(filters["until"]),
+        drill=filters["drill"],
     )
     found = search_log(ctx.db, reader, wanted, page)
     return ctx.render(
@@ -61,6 +68,11 @@ def audit_log(ctx: Ctx) -> Response:
         villages=villages_in_scope(ctx.db, reader),
         # The raw names stay the values: the filter matches them by prefix.
         actions=[(a, action_label(a)) for a in actions_in_scope(ctx.db, reader)],
+        drill_choices=[
+            ("", gettext_("正式和演练都看")),
+            (DRILL_NONE, gettext_("不看演练")),
+            (DRILL_ONLY, gettext_("只看演练")),
+        ],
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from app.actors import SYSTEM, Actor
 from app.audit.services import record
+from app.drill import mark_session
 from app.permissions import ROLE_PERMISSIONS, Permission, Role
 from tests import factories
 from tests.app.helpers import append_entry, drop_audit_triggers
@@ -180,3 +181,25 @@ def test_the_action_filter_offers_names_and_keeps_raw_values(client, db, two_tow
     # An object without a name is shown by its raw type:id, once.
     page = soup(client.get("/audit", params={"action": "test.step"}).text)
     assert page.select_one("td.object").get_text(strip=True) == "test:1"
+
+
+def test_the_drill_filter_shows_only_drills_or_none_of_them(client, db):
+    village = factories.VillageFactory()
+    db.flush()
+    real = record(db, SYSTEM, "person.create", "person", 1, village_id=village.id).seq
+    # A value that quotes the mark is not a drill's entry.
+    quoted = record(
+        db, SYSTEM, "person.update", "person", 1, {"note": '"drill":true'}, village_id=village.id
+    ).seq
+    mark_session(db)  # what the request layer does on a drill's page (app.drill)
+    rehearsed = record(db, SYSTEM, "meeting.open", "meeting", 2, village_id=village.id).seq
+    auditor = factories.staff(Role.AUDITOR, township=village.township)
+    sign_in(client, auditor.username)
+    assert shown(client.get("/audit?drill=only")) == {rehearsed}
+    assert shown(client.get("/audit?drill=none")) == {real, quoted}
+    assert shown(client.get("/audit")) == {real, quoted, rehearsed}
+    assert shown(client.get("/audit?drill=nonsense")) == {real, quoted, rehearsed}
+    form = soup(client.get("/audit?drill=none").text)
+    chosen = form.select_one("select#f-drill option[selected]")
+    assert chosen is not None and chosen.get_text() == "不看演练"
+    assert form.select_one("label[for=f-drill]").get_text() == "演练"
