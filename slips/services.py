@@ -293,14 +293,13 @@ def resolve_slip(
     session: Session, settings: Settings, token: str, now: datetime | None = None
 ) -> SlipAccess:
     """The slip a link opens, or a LinkError saying in plain words why not."""
-    carried = unsign_token(settings, token)
-    if carried is None:
+    found = _slip_rows(session, settings, token)
+    if found is None and unsign_token(settings, token) is None:
         raise LinkForged(
             lazy(
                 "这个二维码无法识别，可能被改动过或没有扫完整。请对准纸条上的二维码重新扫一次，或请工作人员帮忙。"
             )
         )
-    found = _slip_rows(session, settings, token)
     if found is None:
         raise LinkUnknown(
             lazy("找不到这个二维码对应的纸条。请确认是这次会议发的二维码，或请工作人员帮忙。")

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Exists, Integer, Select, and_, bindparam, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from app import secret_choice
 from app.drill import today_of
@@ -339,6 +339,16 @@ class VoterBallot:
         return self.round is not None and not self.voted and self.entrusted_to is None
 
 
+def _cast_in(entry_id: QueryableAttribute[int], in_rounds: ColumnElement[bool]) -> Exists:
+    """EXISTS: the roll entry's credential was used in a round `in_rounds` names."""
+    return (
+        select(CredentialUse.id)
+        .join(Credential, Credential.id == CredentialUse.credential_id)
+        .where(Credential.roll_entry_id == entry_id, in_rounds)
+        .exists()
+    )
+
+
 # The slip holder's own roll entries at the assembly, each with its election, the
 # election's open round (none, or one row per open round), whether it was cast there, and
 # whether any live entrustment names it (as proxy or as voter): most villagers have none,
@@ -348,10 +358,7 @@ _OWN_BALLOTS = (
         RollEntry,
         Election,
         Round,
-        select(CredentialUse.id)
-        .join(Credential, Credential.id == CredentialUse.credential_id)
-        .where(Credential.roll_entry_id == RollEntry.id, CredentialUse.round_id == Round.id)
-        .exists(),
+        _cast_in(RollEntry.id, CredentialUse.round_id == Round.id),
         select(Entrustment.id)
         .where(
             or_(
@@ -380,13 +387,7 @@ _ENTRUSTED_TO_ME = (
         Entrustment,
         _VOTER_ENTRY,
         Person,
-        select(CredentialUse.id)
-        .join(Credential, Credential.id == CredentialUse.credential_id)
-        .where(
-            Credential.roll_entry_id == _VOTER_ENTRY.id,
-            CredentialUse.round_id.in_(bindparam("rounds", expanding=True)),
-        )
-        .exists(),
+        _cast_in(_VOTER_ENTRY.id, CredentialUse.round_id.in_(bindparam("rounds", expanding=True))),
     )
     .join(_VOTER_ENTRY, _VOTER_ENTRY.id == Entrustment.voter_entry_id)
     .join(Person, Person.id == _VOTER_ENTRY.person_id)
@@ -511,12 +512,6 @@ def _named_ballot_statement(lock: bool) -> Select[Any]:
         .where(Entrustment.voter_entry_id == RollEntry.id, Entrustment.revoked_at.is_(None))
         .exists()
     )
-    voted = (
-        select(CredentialUse.id)
-        .join(Credential, Credential.id == CredentialUse.credential_id)
-        .where(Credential.roll_entry_id == RollEntry.id, CredentialUse.round_id == Round.id)
-        .exists()
-    )
     credential = (
         select(Credential.id)
         .where(
@@ -535,7 +530,7 @@ def _named_ballot_statement(lock: bool) -> Select[Any]:
             RollEntry.person_id == me,
             entrusted_to_me,
             entrusted_away,
-            voted,
+            _cast_in(RollEntry.id, CredentialUse.round_id == Round.id),
             credential,
             SealedBox.id,
             SealedBox.public_key,
