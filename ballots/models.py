@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -369,3 +370,90 @@ class RoundTeller(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
     teller_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+
+
+class CandidatePhoto(Base):
+    """A candidate's portrait on the ballot, re-encoded server-side to a small JPEG.
+
+    Kept per election and candidate name, so a further round's ballot shows the same face.
+    Immutable: a replacement is a new record and the newest for a name is shown; a record
+    without an image says the photo was taken off.
+    """
+
+    __tablename__ = "candidate_photo"
+    __table_args__ = (
+        CheckConstraint("image IS NULL OR (length(image) BETWEEN 1 AND 10240)", name="image_small"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # JPEG
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BallotHelp(Base):
+    """代写: a voter who cannot write asked a person of their choosing to write the ballot.
+
+    Recorded when a teller issues a paper ballot or at the mobile ballot box. It names
+    the voter and the helper, never the ballot: no ballot row refers to it and it holds
+    nothing of what was written, and its time is the day only, like CredentialUse.
+    """
+
+    __tablename__ = "ballot_help"
+    __table_args__ = (
+        UniqueConstraint("round_id", "roll_entry_id"),
+        CheckConstraint("channel IN ('paper', 'mobile')", name="helped_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+    roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entry.id"))
+    helper_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    recorded_on: Mapped[date] = mapped_column(Date)
+
+
+class ElectionFacilities(Base):
+    """The polling arrangements the organizer reports for the township's election report:
+    ballot boxes and mobile boxes used, secret writing booths (秘密写票处).
+
+    Entered, not derived: the ledger knows channels, not boxes. Immutable; a correction
+    is a new record and the newest counts.
+    """
+
+    __tablename__ = "election_facilities"
+    __table_args__ = (
+        CheckConstraint(
+            "ballot_boxes >= 0 AND mobile_boxes >= 0 AND booths >= 0", name="not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id"), index=True)
+    ballot_boxes: Mapped[int] = mapped_column(Integer)
+    mobile_boxes: Mapped[int] = mapped_column(Integer)
+    booths: Mapped[int] = mapped_column(Integer)
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BallotAudio(Base):
+    """The ballot read aloud (office, seats, each candidate's number and name), made by an
+    offline speech engine when the candidates are published.
+
+    Immutable; when the ballot's words change (a withdrawal) a new record is made and the
+    newest whose words match the ballot is offered.
+    """
+
+    __tablename__ = "ballot_audio"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("election_round.id"), index=True)
+    words: Mapped[str] = mapped_column(Text)  # what the recording says, as text
+    audio: Mapped[bytes] = mapped_column(LargeBinary)
+    media_type: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
