@@ -31,7 +31,7 @@ from surveys.exceptions import (
 )
 from surveys.models import Channel, Survey, SurveyParticipation, SurveyResponse, SurveyStatus
 
-ALREADY = lazy("已答过：您已经答过这份问卷了，每人只能答一次。这次提交没有保存。")
+ALREADY = lazy("已答过：您已经答过这份问卷了，第一次的答案已经收好。每人只能答一次，不用再答。")
 
 
 def question_specs(survey: Survey) -> list[rules.QuestionSpec]:

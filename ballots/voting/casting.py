@@ -150,7 +150,10 @@ def _lock_open(session: Session, round_: Round) -> None:
 
 def _already_voted() -> AlreadyVoted:
     return AlreadyVoted(
-        lazy("您在这一轮已经投过票了（或已经领过纸质选票），每人只能投一次。这次提交没有保存。")
+        lazy(
+            "您在这一轮已经投过票了（或已经领过纸质选票），第一次投的票已经收好。"
+            "每人只能投一次，不用再投。"
+        )
     )
 
 

@@ -44,7 +44,7 @@ def _ballot(ctx: Ctx, access: SlipAccess, *, lock: bool = False) -> VoterBallot:
     if banner is not None:
         ctx.in_drill(banner)
     if ballot.voted:
-        raise AlreadyVoted(lazy("这张选票已经投过了，每人只能投一次。"))
+        raise AlreadyVoted(lazy("这张选票已经投过了，票已经收好。每人只能投一次，不用再投。"))
     if ballot.entrusted_to is not None:
         raise EntrustedAway(
             lazy(

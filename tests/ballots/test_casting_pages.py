@@ -113,6 +113,8 @@ def test_a_replayed_submission_says_already_voted_and_stores_nothing(
     replay = _submit(client, v, token, {"mark": "王五", "action": "cast"})
     assert replay.status_code == 409
     assert "已投票" in replay.text and "每人只能投一次" in replay.text
+    # The villager is told the first vote stands, not that something was lost.
+    assert "票已经收好" in replay.text and "没有保存" not in replay.text
     assert table_counts(connection) == before
     assert client.get(_ballot_path(v, token)).status_code == 409
 

@@ -229,7 +229,7 @@ async def race(
         if answer.status_code == 409 and VOTED in answer.text:
             # Refused by the database's single-use check mid-transaction (the two really
             # overlapped), or before it because the other had committed already.
-            tally.refusals["in the cast" if "这次提交没有保存" in answer.text else "before"] += 1
+            tally.refusals["in the cast" if "第一次投的票" in answer.text else "before"] += 1
             return None
         receipt = RECEIPT.search(answer.text)
         if answer.status_code != 200 or receipt is None:

@@ -196,6 +196,7 @@ def test_a_villager_answers_confirms_and_is_thanked_once(app, client, db, s):
     assert "已答过" in again.text and 'name="q1"' not in again.text
     refused = _post(phone, url + "/submit", {**ALL, "action": "submit"})
     assert refused.status_code == 409 and "已答过" in refused.text
+    assert "第一次的答案已经收好" in refused.text and "没有保存" not in refused.text
     assert counts(db, survey) == (1, 0) and sealed_sheets(db, survey) == 1
 
 
