@@ -59,7 +59,7 @@ lint: $(TEST_STAMP)
 
 messages: $(TEST_STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg \
-		-k _ -k gettext_ -k lazy -k ngettext_:1,2 -o translations/messages.pot .
+		-k _ -k gettext_ -k lazy -k lazy_in:1c,2 -k ngettext_:1,2 -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date \
 		-i translations/messages.pot -d translations -l en
 

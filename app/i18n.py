@@ -54,6 +54,12 @@ def gettext_(message: str, **variables: Any) -> str:
     return translated % variables if variables else translated
 
 
+def pgettext_(context: str, message: str) -> str:
+    """Translate a message in a context: the same Chinese word read two ways in English
+    (选举 is "Elections" in the menu, "Election" before a record number)."""
+    return translations_for(current_locale()).pgettext(context, message)
+
+
 def ngettext_(singular: str, plural: str, n: int, **variables: Any) -> str:
     translated = translations_for(current_locale()).ngettext(singular, plural, n)
     variables.setdefault("num", n)
@@ -74,13 +80,21 @@ def lazy(message: str) -> LazyText:
     return LazyText(message)
 
 
-class LazyText:
-    __slots__ = ("message",)
+def lazy_in(context: str, message: str) -> LazyText:
+    """`lazy` in a context (see `pgettext_`)."""
+    return LazyText(message, context)
 
-    def __init__(self, message: str) -> None:
+
+class LazyText:
+    __slots__ = ("context", "message")
+
+    def __init__(self, message: str, context: str | None = None) -> None:
         self.message = message
+        self.context = context
 
     def __str__(self) -> str:
+        if self.context is not None:
+            return pgettext_(self.context, self.message)
         return gettext_(self.message)
 
     def __html__(self) -> str:
@@ -89,10 +103,14 @@ class LazyText:
         return str(escape(str(self)))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, LazyText) and other.message == self.message
+        return (
+            isinstance(other, LazyText)
+            and other.message == self.message
+            and other.context == self.context
+        )
 
     def __hash__(self) -> int:
-        return hash(self.message)
+        return hash((self.message, self.context))
 
 
 def _supported_code(tag: str) -> str | None:

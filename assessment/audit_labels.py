@@ -10,12 +10,12 @@ from app.audit.labels import (
     register_summary_keys,
     register_summary_values,
 )
-from app.i18n import lazy
+from app.i18n import lazy, lazy_in
 from assessment.standards import STANDARDS
 
 register_actions({"assessment.setting": lazy("修改考核设置")})
 
-register_objects({"assessment_standard": lazy("考核标准")})
+register_objects({"assessment_standard": lazy_in("record", "考核标准")})
 
 register_summary_keys(
     {

@@ -12,7 +12,7 @@ from app.audit.labels import (
     register_summary_keys,
     register_summary_values,
 )
-from app.i18n import lazy
+from app.i18n import lazy, lazy_in
 from ballots.results.services import VOID_REASONS
 from ballots.results.views_public import KIND_LABELS
 from ballots.setup.rules import ELECTORATE_LABELS, OFFICE_LABELS, PROFILE_LABELS, STAGE_LABELS
@@ -55,10 +55,10 @@ register_change_actions("election.update")
 
 register_objects(
     {
-        "election": lazy("选举"),
+        "election": lazy_in("record", "选举"),
         "election_round": lazy("选举轮次"),
         "nomination": lazy("提名"),
-        "candidate": lazy("候选人"),
+        "candidate": lazy_in("record", "候选人"),
         "roll_objection": lazy("名单异议"),
         "entrustment": lazy("委托投票"),
         "roll_entry": lazy("选民"),
@@ -114,8 +114,8 @@ register_summary_keys(
 )
 register_summary_keys(
     {
-        "election": lazy("选举"),
-        "group": lazy("小组"),
+        "election": lazy_in("record", "选举"),
+        "group": lazy_in("record", "小组"),
         "person": lazy("村民"),
         "tellers": lazy("监计票人"),
     },

@@ -11,7 +11,7 @@ from app.audit.labels import (
     register_summary_keys,
     register_summary_values,
 )
-from app.i18n import lazy
+from app.i18n import lazy, lazy_in
 from meetings.forms import ITEM_KIND_LABELS, KIND_LABELS
 from meetings.models import CheckInMethod, VoteMethod
 
@@ -41,7 +41,7 @@ register_actions(
 
 register_objects(
     {
-        "meeting": lazy("会议"),
+        "meeting": lazy_in("record", "会议"),
         "agenda_item": lazy("议程"),
         "motion": lazy("表决事项"),
         "round": lazy("选举轮次"),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import TypeVar
 
-from app.i18n import LazyText, lazy
+from app.i18n import LazyText, lazy, lazy_in
 from app.permissions import ROLE_LABELS
 
 # A summary field named for every action (rather than for one).
@@ -147,10 +147,10 @@ register_objects(
         "township": lazy("乡镇"),
         "village": lazy("村"),
         "staff_user": lazy("工作人员账号"),
-        "api_token": lazy("接口令牌"),
+        "api_token": lazy_in("record", "接口令牌"),
         "person": lazy("村民"),
-        "household": lazy("户"),
-        "group": lazy("小组"),
+        "household": lazy_in("record", "户"),
+        "group": lazy_in("record", "小组"),
         "roll_import": lazy("花名册导入"),
     }
 )
@@ -187,12 +187,12 @@ register_summary_keys(
 register_summary_keys(
     {
         "village_id": lazy("村"),
-        "election_id": lazy("选举"),
+        "election_id": lazy_in("record", "选举"),
         "round_id": lazy("轮次"),
-        "meeting_id": lazy("会议"),
+        "meeting_id": lazy_in("record", "会议"),
         "person_id": lazy("村民"),
         "person_ids": lazy("村民"),
-        "group_id": lazy("小组"),
+        "group_id": lazy_in("record", "小组"),
         "assembly_id": lazy("投票大会"),
         "teller_id": lazy("监计票人"),
         "teller_ids": lazy("监计票人"),

@@ -16,6 +16,9 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+import ballots.audit_labels  # noqa: F401  (names the election record type)
+from app.audit.labels import object_label
+from app.i18n import gettext_, set_locale
 from app.settings import PROJECT_ROOT, TRANSLATIONS_DIR
 
 ENGLISH_PO = TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po"
@@ -75,7 +78,7 @@ def completeness_problems(extracted: Catalog, translated: Catalog) -> list[str]:
     for message in extracted:
         if not message.id:
             continue
-        entry = translated.get(message.id)
+        entry = translated.get(message.id, context=message.context)
         if entry is None:
             problems.append(f"missing: {message.id!r}{_where(message.id, extracted)}")
         elif entry.fuzzy:
@@ -99,7 +102,7 @@ def placeholder_problem(message_id: str | tuple[str, ...], string: object) -> st
 
 
 def obsolete_entries(extracted: Catalog, translated: Catalog) -> list[str]:
-    stale = [m.id for m in translated if m.id and extracted.get(m.id) is None]
+    stale = [m.id for m in translated if m.id and extracted.get(m.id, context=m.context) is None]
     stale += [m.id for m in translated.obsolete.values()]
     return [repr(message_id) for message_id in stale]
 
@@ -181,6 +184,18 @@ def test_english_catalog_holds_no_obsolete_messages() -> None:
 # --- what a user gets ----------------------------------------------------------------
 
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def test_a_word_read_two_ways_in_english_takes_its_context() -> None:
+    """选举 is "Elections" in the menu but "Election #12" before a record number."""
+    set_locale("en")
+    try:
+        assert gettext_("选举") == "Elections"
+        assert object_label("election", "12") == "Election #12"
+        assert object_label("household", "3") == "Household #3"
+    finally:
+        set_locale("zh_Hans")
+    assert object_label("election", "12") == "选举 #12"
 
 
 def test_signin_page_is_simplified_chinese_by_default(client) -> None:
