@@ -11,6 +11,10 @@ under it, "（××年×月×日村民会议通过）") and a right-aligned closi
 out and listed for the organizer to see. The numbers themselves are dropped: the platform
 numbers chapters and articles in order (compacts.text).
 
+Word's automatic numbering counts too: a paragraph in a list whose level reads "第%1条"
+(or "第%1章") is not typed out in its text, so the level's pattern is looked up in the
+file's numbering definitions, through the paragraph's own list or its style's.
+
 The file is checked before python-docx opens it: its size, and its zip parts' count and
 inflated size (a small file can expand to gigabytes).
 """
@@ -26,6 +30,7 @@ from docx import Document
 from docx.document import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
@@ -152,16 +157,74 @@ def _article_start(rest: str, heading: bool) -> tuple[str, str]:
     return "", rest
 
 
+_LEVEL_NUMBER = re.compile(r"%[1-9]")
+
+
+class _ListLabels:
+    """What Word's automatic numbering puts before a paragraph when it is an article's or a
+    chapter's number, in the shape of its level's pattern ("第%1条" → "第一条"): enough to
+    tell an article or a chapter, since the platform numbers them itself."""
+
+    def __init__(self, document: WordDocument) -> None:
+        self.patterns: dict[tuple[str, str], str] = {}
+        try:
+            numbering = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):  # a file without numbering definitions
+            return
+        abstract = {
+            node.get(qn("w:abstractNumId")): node for node in numbering.findall(qn("w:abstractNum"))
+        }
+        for num in numbering.findall(qn("w:num")):
+            link = num.find(qn("w:abstractNumId"))
+            definition = abstract.get(link.get(qn("w:val"))) if link is not None else None
+            if definition is None:
+                continue
+            for level in definition.findall(qn("w:lvl")):
+                text = level.find(qn("w:lvlText"))
+                if text is not None and text.get(qn("w:val")):
+                    key = (num.get(qn("w:numId")) or "", level.get(qn("w:ilvl")) or "0")
+                    self.patterns[key] = text.get(qn("w:val")) or ""
+
+    @staticmethod
+    def _list_of(element: BaseOxmlElement | None) -> tuple[str, str] | None:
+        properties = element.find(qn("w:pPr")) if element is not None else None
+        number = properties.find(qn("w:numPr")) if properties is not None else None
+        if number is None:
+            return None
+        num_id = number.find(qn("w:numId"))
+        level = number.find(qn("w:ilvl"))
+        value = num_id.get(qn("w:val")) if num_id is not None else None
+        if not value or value == "0":  # numId 0 switches a style's numbering off
+            return None
+        return value, (level.get(qn("w:val")) if level is not None else None) or "0"
+
+    def label(self, paragraph: Paragraph) -> str:
+        if not self.patterns:
+            return ""
+        found = self._list_of(paragraph._p)
+        style = paragraph.style
+        if found is None and style is not None:
+            found = self._list_of(style.element)
+        pattern = self.patterns.get(found) if found is not None else None
+        label = _LEVEL_NUMBER.sub("一", pattern).strip() if pattern else ""
+        # Only an article's or a chapter's number; "1." or "（一）" lists are clauses.
+        return label if _numbered(label) is not None else ""
+
+
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, labels: _ListLabels) -> None:
+        self.labels = labels
         self.lines: list[str] = []
         self.left_out: list[str] = []
         self.started = False  # a chapter or an article has been read
         self.titled = False  # the document's title has been seen
 
     def paragraph(self, paragraph: Paragraph) -> None:
-        for raw in paragraph.text.replace("\t", " ").split("\n"):
+        label = self.labels.label(paragraph)
+        for index, raw in enumerate(paragraph.text.replace("\t", " ").split("\n")):
             text = raw.strip(" \u3000")
+            if index == 0 and label and text and _numbered(text) is None:
+                text = f"{label} {text}"  # the number Word draws but does not store
             if text:
                 self.line(paragraph, text)
 
@@ -208,7 +271,7 @@ def read_docx(content: bytes) -> Imported:
         raise WordFileError(
             lazy("这个 Word 文件打不开，可能已损坏。请在 Word 里重新保存后再上传。")
         ) from error
-    reader = _Reader()
+    reader = _Reader(_ListLabels(document))
     for paragraph in document.paragraphs:
         reader.paragraph(paragraph)
     source = clean_source("\n".join(reader.lines))

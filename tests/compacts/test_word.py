@@ -10,6 +10,8 @@ from urllib.parse import unquote
 import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
@@ -260,3 +262,68 @@ def test_only_staff_who_may_read_the_compact_download_it(db: Session, client: Te
     sign_in(client, factories.staff(Role.ORGANIZER, other).username)
     assert client.get(f"/compacts/versions/{version.id}/docx").status_code == 404
     assert db.scalar(select(Draft.id).where(Draft.compact_id == compact.id)) is not None
+
+
+# Word's automatic numbering: the number is drawn from the list's level ("第%1条"), not
+# stored in the paragraph's text.
+NUMBERING = (
+    '<w:abstractNum xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    ' w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+    '<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="第%1章"/></w:lvl>'
+    '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+    '<w:lvlText w:val="第%2条"/></w:lvl></w:abstractNum>',
+    '<w:abstractNum xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    ' w:abstractNumId="91"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+    '<w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>',
+    '<w:num xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    ' w:numId="90"><w:abstractNumId w:val="90"/></w:num>',
+    '<w:num xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    ' w:numId="91"><w:abstractNumId w:val="91"/></w:num>',
+)
+
+
+def _in_list(paragraph, num_id: str, level: str) -> None:  # type: ignore[no-untyped-def]
+    properties = paragraph._p.get_or_add_pPr()
+    properties.append(
+        parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/>'
+            f'<w:numId w:val="{num_id}"/></w:numPr>'
+        )
+    )
+
+
+def auto_numbered_word_file() -> bytes:
+    """Chapters and articles numbered by Word's list (第%1章 / 第%2条) with nothing typed
+    before the titles; one article's clauses in a "1." list, which stays as clauses."""
+    document = Document()
+    numbering = document.part.numbering_part.element
+    for xml in NUMBERING:
+        element = parse_xml(xml)
+        if element.tag.endswith("abstractNum"):
+            numbering.insert(0, element)  # abstract definitions come before the nums
+        else:
+            numbering.append(element)
+    document.add_paragraph(TITLE).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _in_list(document.add_heading("总则", level=1), "90", "0")
+    _in_list(document.add_paragraph("目的"), "90", "1")
+    document.add_paragraph("为了倡导文明婚育新风，制定本公约。")
+    _in_list(
+        document.add_paragraph("婚育是家庭自己的事，由夫妻双方平等协商、自主决定。"), "90", "1"
+    )
+    _in_list(document.add_heading("家庭与邻里", level=1), "90", "0")
+    _in_list(document.add_paragraph("尊老爱幼"), "90", "1")
+    _in_list(document.add_paragraph("子女应当关心老人。"), "91", "0")
+    _in_list(document.add_paragraph("邻里之间互相帮助。"), "91", "0")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_articles_numbered_by_words_automatic_list_are_read() -> None:
+    imported = read_docx(auto_numbered_word_file())
+    assert outline(imported.structure) == [
+        (1, "总则", [(1, "目的", ["为了倡导文明婚育新风，制定本公约。"]),
+                     (2, "", ["婚育是家庭自己的事，由夫妻双方平等协商、自主决定。"])]),
+        (2, "家庭与邻里", [(3, "尊老爱幼", ["子女应当关心老人。", "邻里之间互相帮助。"])]),
+    ]  # fmt: skip
+    assert imported.left_out == (TITLE,)
