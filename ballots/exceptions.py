@@ -163,6 +163,15 @@ class EntrustmentRefused(ElectionError):
     field = "__all__"
 
 
+class HelpRefused(ElectionError):
+    """代写: a helper the rules refuse (a candidate, a candidate's household member, the
+    voter), or a second record for one voter; the message says why. Nothing is written,
+    and a paper ballot issued with the help is not issued either."""
+
+    status_code = 422
+    title = lazy("代写人没有记录")
+
+
 # --- results, certification, tracker, export -----------------------------------------
 
 

@@ -1,10 +1,17 @@
 """Paper ballots and the ways of voting beside the phone: issuing paper ballots, the
 tellers' public count and reconciliation, the mobile ballot box for the homebound, and
-proxies (委托投票), with their staff and public pages (`routes`)."""
+proxies (委托投票), with their staff and public pages (`routes`); help in writing a ballot
+(代写) is recorded with the paper ballot or the mobile-box vote (ballots.paper.help)."""
 
 from __future__ import annotations
 
 from ballots.paper.count import add_entry, correct_entry, start_count, undo_last
+from ballots.paper.help import (
+    check_helper,
+    helped_by_channel,
+    helped_count,
+    helpers_of,
+)
 from ballots.paper.mobile import cast_at_mobile_box, homebound_rows, homebound_voters, set_homebound
 from ballots.paper.proxies import (
     add_entrustment,
@@ -36,6 +43,7 @@ __all__ = [
     "add_entrustment",
     "add_entry",
     "cast_at_mobile_box",
+    "check_helper",
     "close_paper_counting",
     "compare_counts",
     "correct_entry",
@@ -43,6 +51,9 @@ __all__ = [
     "disagreements",
     "entrusted_to",
     "entrustment_rows",
+    "helped_by_channel",
+    "helped_count",
+    "helpers_of",
     "homebound_rows",
     "homebound_voters",
     "invalid_marks",

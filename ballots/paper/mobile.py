@@ -21,6 +21,7 @@ from app.i18n import lazy
 from app.registry.models import Person
 from ballots.exceptions import NotHomebound, NotOnRoll, StageError
 from ballots.models import Channel, Election, Entrustment, RollEntry, Round, RoundStatus, Stage
+from ballots.paper.help import add_help, check_helper
 from ballots.paper.reading import require_status
 from ballots.paper.services import refuse_if_entrusted, voted_channels
 from ballots.setup.credentials import credential_for
@@ -122,14 +123,30 @@ def mobile_voter(session: Session, round_: Round, roll_entry: RollEntry) -> None
 
 
 def cast_at_mobile_box(
-    session: Session, round_: Round, roll_entry: RollEntry, marks: Sequence[str]
+    session: Session,
+    round_: Round,
+    roll_entry: RollEntry,
+    marks: Sequence[str],
+    *,
+    helper: Person | None = None,
 ) -> str:
     """Cast a homebound voter's ballot (channel mobile); returns the receipt code.
+
+    `helper`: whom the voter asked to write the ballot (代写), chosen with the teller
+    before the phone was handed over; recorded with the ballot, so a voter who hands the
+    phone back without voting leaves no record of help. Checked again here (HelpRefused,
+    nothing stored).
 
     A voter who has already voted any other way gets AlreadyVoted and nothing is stored.
     """
     mobile_voter(session, round_, roll_entry)
+    if helper is not None:
+        check_helper(session, round_, roll_entry, helper)
     credential = credential_for(session, round_.election, roll_entry)
     # No audit entry, on purpose (as for casting online): its timestamp beside the
-    # order of credential uses would tell when this voter voted.
-    return cast_online(session, round_, credential, list(marks), Channel.MOBILE)
+    # order of credential uses would tell when this voter voted; nor for the help, for
+    # the same reason (its row holds the day only).
+    receipt = cast_online(session, round_, credential, list(marks), Channel.MOBILE)
+    if helper is not None:
+        add_help(session, round_, roll_entry, helper, Channel.MOBILE)
+    return receipt

@@ -47,6 +47,7 @@ from ballots.models import (
     Round,
     RoundStatus,
 )
+from ballots.paper.help import add_help, check_helper
 from ballots.paper.reading import (
     Difference,
     Reading,
@@ -75,10 +76,15 @@ def issue_paper_ballot(
     roll_entry: RollEntry,
     *,
     today: date | None = None,
+    helper: Person | None = None,
 ) -> CredentialUse:
     """Hand a voter a paper ballot: their credential is used now (channel paper).
 
     `actor` (the teller) is deliberately not recorded anywhere: see below.
+
+    `helper`: the voter asked this person to write the ballot (代写, ballots.paper.help);
+    recorded with the issue. A helper the rules refuse raises HelpRefused before anything
+    is written: the ballot is not issued either, and the teller may choose another.
 
     A second issue, or an issue to someone who already voted any other way, raises
     AlreadyVoted (from casting.use_credential) and writes nothing.
@@ -87,13 +93,18 @@ def issue_paper_ballot(
     if roll_entry.election_id != round_.election_id or roll_entry.struck:
         raise NotOnRoll(lazy("这个人不在本次选举的选民名单上，不能发选票。"))
     refuse_if_entrusted(session, roll_entry)
+    if helper is not None:
+        check_helper(session, round_, roll_entry, helper)
     credential = credential_for(session, round_.election, roll_entry)
+    day = today or today_of(round_.election)
     # No audit entry, on purpose (as for casting online): an entry's timestamp beside
     # the order of credential uses would tell when each voter voted. The CredentialUse
-    # row, which the database refuses to change or delete, is the record.
-    return use_credential(
-        session, round_, credential, Channel.PAPER, today or today_of(round_.election)
-    )
+    # row, which the database refuses to change or delete, is the record. The same
+    # holds for the help: its row, with the day only, is its record.
+    use = use_credential(session, round_, credential, Channel.PAPER, day)
+    if helper is not None:
+        add_help(session, round_, roll_entry, helper, Channel.PAPER, today=day)
+    return use
 
 
 def refuse_if_entrusted(session: Session, roll_entry: RollEntry) -> None:

@@ -28,6 +28,7 @@ from ballots.paper import forms
 from ballots.paper import services as paper
 from ballots.paper.count import add_entry, correct_entry, start_count, undo_last
 from ballots.paper.display import CHANNEL_LABELS, describe, entry_in
+from ballots.paper.help import helpers_of
 from ballots.paper.reading import (
     Reading,
     ballot_candidates,
@@ -39,6 +40,7 @@ from ballots.paper.reading import (
     tally,
 )
 from ballots.paper.roll_lookup import search_roll
+from ballots.paper.views_help import routes as help_routes
 from ballots.paper.views_mobile import routes as mobile_routes
 from ballots.paper.views_proxies import routes as proxy_routes
 from ballots.paths import COUNT, ROUND, route
@@ -138,7 +140,7 @@ def _issue_page(
     ctx: Ctx, round_: Round, query: str, *, status_code: int = 200, error: str = ""
 ) -> Response:
     rows = search_roll(ctx.db, round_.election_id, query)
-    voted = paper.voted_channels(ctx.db, round_, [row.entry.id for row in rows])
+    entry_ids = [row.entry.id for row in rows]
     return ctx.render(
         "ballots/paper_issue.html",
         status_code,
@@ -146,7 +148,8 @@ def _issue_page(
         round=round_,
         query=query,
         rows=rows,
-        voted=voted,
+        voted=paper.voted_channels(ctx.db, round_, entry_ids),
+        helpers=helpers_of(ctx.db, round_, entry_ids),
         channel_labels=CHANNEL_LABELS,
         issued=paper.paper_issued(ctx.db, round_),
         open=round_.status is RoundStatus.OPEN,
@@ -371,5 +374,6 @@ routes = [
         methods=["POST"],
     ),
     *mobile_routes,
+    *help_routes,
     *proxy_routes,
 ]

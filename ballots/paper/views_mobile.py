@@ -15,10 +15,11 @@ from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.registry.models import Person
 from app.web import Ctx
-from ballots.exceptions import AlreadyVoted, InvalidMarks
+from ballots.exceptions import AlreadyVoted, HelpRefused, InvalidMarks
 from ballots.models import Election, RollEntry, Round
 from ballots.paper import forms, mobile
 from ballots.paper.display import CHANNEL_LABELS, entry_in, on_roll, private
+from ballots.paper.help import helpers_of
 from ballots.paper.reading import ballot_candidates
 from ballots.paper.roll_lookup import search_roll
 from ballots.paper.services import voted_channels
@@ -78,11 +79,13 @@ def homebound_mark(ctx: Ctx) -> Response:
 
 def mobile_box(ctx: Ctx) -> Response:
     round_ = ROUND.of(ctx)
+    voters = mobile.homebound_voters(ctx.db, round_)
     return ctx.render(
         "ballots/paper_mobile.html",
         election=round_.election,
         round=round_,
-        voters=mobile.homebound_voters(ctx.db, round_),
+        voters=voters,
+        helpers=helpers_of(ctx.db, round_, [v.entry.id for v in voters]),
         channel_labels=CHANNEL_LABELS,
     )
 
@@ -99,7 +102,14 @@ HANDED_OVER = "mobile_ballot"
 
 def hand_over(ctx: Ctx) -> Response:
     round_ = ROUND.of(ctx)
-    entry = on_roll(round_.election, ENTRY.of(ctx))
+    return open_ballot(ctx, round_, on_roll(round_.election, ENTRY.of(ctx)))
+
+
+def open_ballot(
+    ctx: Ctx, round_: Round, entry: RollEntry, helper: Person | None = None
+) -> Response:
+    """Hand the phone over with this voter's ballot open; `helper`, checked by the teller's
+    page (ballots.paper.views_help), is recorded when the ballot is cast."""
     mobile.mobile_voter(ctx.db, round_, entry)
     if voted_channels(ctx.db, round_, [entry.id]):
         person = ctx.db.get(Person, entry.person_id)
@@ -108,7 +118,11 @@ def hand_over(ctx: Ctx) -> Response:
         return ctx.redirect("ballots:mobile_box", round_id=round_.id)
     cookie = ctx.request.session
     accounts.hand_over(cookie, return_to=ctx.url("ballots:mobile_box", round_id=round_.id))
-    cookie[HANDED_OVER] = {"round_id": round_.id, "entry_id": entry.id}
+    cookie[HANDED_OVER] = {
+        "round_id": round_.id,
+        "entry_id": entry.id,
+        "helper_id": helper.id if helper else None,
+    }
     return ctx.redirect("ballots:mobile_villager")
 
 
@@ -124,12 +138,20 @@ def _handed_over(ctx: Ctx) -> tuple[Round, RollEntry]:
     return round_, entry
 
 
+def _ticket_helper(ctx: Ctx) -> Person | None:
+    """Whom the voter asked to write the ballot (代写), as chosen with the teller."""
+    ticket = ctx.request.session.get(HANDED_OVER)
+    helper_id = ticket.get("helper_id") if isinstance(ticket, dict) else None
+    return ctx.db.get(Person, helper_id) if isinstance(helper_id, int) else None
+
+
 def _ballot_context(ctx: Ctx, round_: Round, entry: RollEntry) -> dict[str, Any]:
     person = ctx.db.get(Person, entry.person_id)
     return {
         "election": round_.election,
         "round": round_,
         "person": person,
+        "helper": _ticket_helper(ctx),
         "candidates": [c.name for c in ballot_candidates(ctx.db, round_)],
         "write_ins": profile_for(round_.election).write_ins_allowed,
     }
@@ -176,9 +198,25 @@ def villager_ballot(ctx: Ctx) -> Response:
     if step != "cast":
         return private(ctx.render("ballots/paper_mobile_confirm.html", **context, chosen=marks))
     try:
-        receipt = mobile.cast_at_mobile_box(ctx.db, round_, entry, marks)
+        receipt = mobile.cast_at_mobile_box(ctx.db, round_, entry, marks, helper=context["helper"])
     except AlreadyVoted:
         return private(ctx.render("ballots/paper_mobile_voted.html", 409, **context))
+    except HelpRefused as refused:
+        # Chosen with the teller a moment ago; refused only if the registry changed since.
+        errors = {
+            "helper": refused.render_message(),
+            "back": gettext_("请把手机交还监票人，重新选代写人后再投。"),
+        }
+        return private(
+            ctx.render(
+                "ballots/paper_mobile_ballot.html",
+                422,
+                **context,
+                chosen=marks,
+                errors=errors,
+                form=result.raw,
+            )
+        )
     except InvalidMarks as error:
         return private(
             ctx.render(

@@ -21,6 +21,7 @@ from app.web import Confirmation, Ctx, confirm_page
 from ballots.exceptions import AttendanceRefused, WrongPassword
 from ballots.models import Election, Round, RoundStatus, Stage
 from ballots.paper.display import CHANNEL_LABELS
+from ballots.paper.help import helped_count
 from ballots.paths import ROUND, route
 from ballots.results import certification as results_certify
 from ballots.results import forms, tracker
@@ -61,6 +62,7 @@ def _round_page(
         else None,
         "quorum": results.quorum_verdict(round_),
         "channels": results.channel_counts(ctx.db, round_),
+        "helped": helped_count(ctx.db, round_),
         "channel_labels": CHANNEL_LABELS,
         "editable": round_.status in (RoundStatus.PENDING, RoundStatus.OPEN, RoundStatus.COUNTING),
         "outcome": outcome,
@@ -108,6 +110,7 @@ def turnout_page(ctx: Ctx) -> Response:
         registered=sum(r.registered for r in rows),
         voted=sum(r.voted for r in rows),
         channels=results.channel_counts(ctx.db, round_),
+        helped=helped_count(ctx.db, round_),
         channel_labels=CHANNEL_LABELS,
         live=round_.status is RoundStatus.OPEN,
     )

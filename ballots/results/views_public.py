@@ -14,6 +14,7 @@ from app.web import Ctx
 from ballots.counting.export import export_filename
 from ballots.models import Round, RoundKind, RoundStatus
 from ballots.paper.display import CHANNEL_LABELS
+from ballots.paper.help import helped_count
 from ballots.paths import ELECTION, ROUND, route
 from ballots.results import services as results
 from ballots.results import tracker
@@ -56,6 +57,9 @@ def public_results(ctx: Ctx) -> Response:
         election=election,
         village=ctx.db.get(Village, election.village_id),
         shown=shown,
+        # Ballots written with help, per round: written only while a round is open, so
+        # once its result is announced the figure is final.
+        helped={round_.id: helped_count(ctx.db, round_) for round_, _, _ in shown},
         status_labels=STATUS_LABELS,
         kind_label=kind_label,
         void_labels=results.VOID_REASONS,

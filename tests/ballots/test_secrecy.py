@@ -19,10 +19,13 @@ from sqlalchemy.sql import sqltypes
 
 from app.actors import Actor
 from ballots.models import Channel
+from ballots.paper import mobile
 from ballots.results import services as results
 from ballots.setup import credentials
 from ballots.voting import casting
+from tests import factories
 from tests.ballots import factories_elections as fe
+from tests.ballots.paper_support import make_scene
 
 SECRET_TABLES = ("ballot", "receipt")
 # Words in a column name that point at a person or a credential.
@@ -212,3 +215,46 @@ def test_no_ballot_or_receipt_shares_a_transaction_id_with_a_credential_use(db):
         fe.open_box(db, v.round)
     assert len(xmins("ballot")) == len(xmins("receipt")) == 1
     assert not (xmins("ballot") | xmins("receipt")) & xmins("credential_use")
+
+
+# 代写 (ballots.paper.help): the help names the voter and the helper, never the ballot.
+BALLOT_COLUMNS = {
+    "ballot": {"id", "round_id", "source", "marks", "cast_on"},
+    "receipt": {"code", "round_id"},
+}
+
+
+def test_a_ballot_written_with_help_is_stored_like_any_other(db, connection):
+    inspector = sa_inspect(connection)
+    # The help adds no column to the ballot or the receipt, and nothing refers to it.
+    columns = {t: {c["name"] for c in inspector.get_columns(t)} for t in SECRET_TABLES}
+    assert columns == BALLOT_COLUMNS
+    referring = [
+        table
+        for table in inspector.get_table_names()
+        if "ballot_help" in {k["referred_table"] for k in inspector.get_foreign_keys(table)}
+    ]
+    assert referring == []
+    helped = {k["referred_table"] for k in inspector.get_foreign_keys("ballot_help")}
+    assert helped == {"election_round", "roll_entry", "person"}
+    kinds = {c["name"]: c["type"] for c in inspector.get_columns("ballot_help")}
+    assert not [n for n in kinds if any(w in n for w in ("ballot", "receipt", "mark", "choice"))]
+    assert not isinstance(kinds["recorded_on"], TIME_TYPES)
+
+    # Two homebound voters vote alike, one of them with help: their ballots cannot be
+    # told apart but by their random ids.
+    scene = make_scene(db)
+    helper = factories.PersonFactory(
+        household=factories.HouseholdFactory(village_id=scene.village.id), name="代写人"
+    )
+    for entry in scene.entries[:2]:
+        mobile.set_homebound(db, scene.actor, entry, True)
+    mobile.cast_at_mobile_box(db, scene.round, scene.entries[0], ["乙"], helper=helper)
+    mobile.cast_at_mobile_box(db, scene.round, scene.entries[1], ["乙"])
+    results.close_voting(db, scene.actor, scene.round)
+    assert fe.open_box(db, scene.round) == 2
+    rows = connection.execute(
+        text("SELECT * FROM ballot WHERE round_id = :r"), {"r": scene.round.id}
+    ).mappings()
+    stored = [{k: v for k, v in row.items() if k != "id"} for row in rows]
+    assert len(stored) == 2 and stored[0] == stored[1]
