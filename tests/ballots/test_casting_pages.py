@@ -68,7 +68,9 @@ def test_a_villager_votes_confirms_and_reads_a_receipt(app, client, db, settings
 
     confirm = _submit(client, v, token, {"mark": "李四"}, step="/confirm")
     assert confirm.status_code == 200
-    assert "请核对您的选票" in confirm.text and "<strong>李四</strong>" in confirm.text
+    assert "请核对您的选票" in confirm.text
+    # Each choice shows its number on the ballot, then the name.
+    assert [li.get_text() for li in soup(confirm.text).select("ul.chosen li")] == ["2李四"]
     assert _ballots(db) == 0  # confirming stores nothing
 
     cast = _submit(client, v, token, {"mark": "李四", "action": "cast"})
