@@ -112,7 +112,9 @@ def set_photo(
     _check(session, election, candidate)
     image = make_portrait(upload)
     sha = hashlib.sha256(image).hexdigest()
-    return _store(session, actor, election, candidate, image, sha, "election.candidate_photo")
+    return _store_and_audit(
+        session, actor, election, candidate, image, sha, "election.candidate_photo"
+    )
 
 
 def remove_photo(
@@ -122,10 +124,12 @@ def remove_photo(
     _check(session, election, candidate)
     if not photo_shas(session, election.id, [candidate.name]):
         raise PhotoRefused(lazy("%(name)s 还没有照片。"), name=candidate.name)
-    return _store(session, actor, election, candidate, None, "", "election.candidate_photo_remove")
+    return _store_and_audit(
+        session, actor, election, candidate, None, "", "election.candidate_photo_remove"
+    )
 
 
-def _store(
+def _store_and_audit(
     session: Session,
     actor: Actor,
     election: Election,

@@ -30,6 +30,26 @@ def jpeg(
     return out.getvalue()
 
 
+def portrait_jpeg(
+    background: tuple[int, int, int], clothes: tuple[int, int, int], *, hair_grey: bool = False
+) -> bytes:
+    """A drawn head and shoulders, like a camera portrait (for pages a person looks at)."""
+    w, h = 900, 1200
+    image = Image.new("RGB", (w, h), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((120, 800, 780, 1500), fill=clothes)  # shoulders
+    draw.rectangle((380, 640, 520, 860), fill=(224, 182, 150))  # neck
+    hair = (170, 170, 170) if hair_grey else (40, 32, 28)
+    draw.ellipse((255, 170, 645, 600), fill=hair)
+    draw.ellipse((280, 240, 620, 740), fill=(232, 192, 160))  # face
+    for x in (370, 530):
+        draw.ellipse((x - 22, 440, x + 22, 470), fill=(50, 40, 35))  # eyes
+    draw.arc((390, 540, 510, 640), 20, 160, fill=(150, 70, 60), width=10)  # smile
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
 def png(size: tuple[int, int] = (900, 1200), *, alpha: bool = False) -> bytes:
     mode = "RGBA" if alpha else "RGB"
     image = Image.new(mode, size, (30, 120, 200, 0) if alpha else (30, 120, 200))
