@@ -233,8 +233,14 @@ def route(
     methods: Sequence[str] = ("GET",),
     load: Sequence[PathObject[Any]] = (),
     on_loop: bool = False,
+    too_large: View | None = None,
 ) -> RouteSpec:
     """A route whose view runs through the request layer (see the module's docstring).
+
+    `too_large`: the page that answers a body past MAX_REQUEST_BYTES (an upload form
+    saying so beside its field) instead of the general 413 page. It runs like a view,
+    user, permission and path objects checked, with no form (none was read) and
+    nothing kept; it should answer 413.
 
     `on_loop`: on SQLite, run the view on the event loop instead of a worker thread. For
     the vote path only (the slip page, the ballot, the confirmation, the cast): SQLite
@@ -252,7 +258,7 @@ def route(
     for loader in loads:
         if "{" + loader.param + ":int}" not in path:
             raise ValueError(f"{name}: load={loader.param} needs {{{loader.param}:int}} in {path}")
-    endpoint = _wrap(view, permission, loads, on_loop)
+    endpoint = _wrap(view, permission, loads, on_loop, too_large)
     spec = RouteSpec(path, endpoint, name=name, methods=list(methods))
     spec.permission = permission
     spec.loads = loads
@@ -398,8 +404,20 @@ def _as_get(request: Request) -> Request:
 
 
 def _wrap(
-    view: View, permission: Permission, loads: tuple[PathObject[Any], ...], on_loop: bool
+    view: View,
+    permission: Permission,
+    loads: tuple[PathObject[Any], ...],
+    on_loop: bool,
+    too_large: View | None = None,
 ) -> Callable[[Request], Any]:
+    async def refuse_large(request: Request) -> Response:
+        if too_large is None:
+            return _too_large(request)
+        # Nothing of the body is used: no CSRF to check, and nothing is kept (keep=False).
+        return await run_in_threadpool(
+            _handle, request, too_large, permission, loads, None, {}, False
+        )
+
     async def endpoint(request: Request) -> Response:
         # HEAD runs as GET, and what that GET wrote (an export's audit entry) is rolled
         # back: nothing was delivered, so nothing is recorded as done.
@@ -407,13 +425,13 @@ def _wrap(
         if head:
             request = _as_get(request)
         if _declared_length(request) > MAX_REQUEST_BYTES:
-            return _too_large(request)
+            return await refuse_large(request)
         if request.method not in SAFE_METHODS:
             request = Request(request.scope, _limited(request.receive))
         try:
             form, files = await _read_form(request)
         except BodyTooLarge:
-            return _too_large(request)
+            return await refuse_large(request)
         if request.method not in SAFE_METHODS and not csrf_ok(request, form):
             return render_error(
                 request,

@@ -86,6 +86,13 @@ class TieAtCut(CandidatesRefused):
         self.places = places
 
 
+class PhotoRefused(ElectionError):
+    """A candidate's photo not taken: not an image, too large, or not now."""
+
+    status_code = 422
+    title = lazy("照片没有保存")
+
+
 # --- credentials and casting (the slip link errors are in slips.exceptions) ----------
 
 

@@ -45,6 +45,7 @@ from ballots.paper.views_mobile import routes as mobile_routes
 from ballots.paper.views_proxies import routes as proxy_routes
 from ballots.paths import COUNT, ROUND, route
 from ballots.setup import profile_for
+from ballots.setup.photos import ballot_faces
 
 RECENT_ENTRIES = 5
 
@@ -101,7 +102,7 @@ def paper_ballot(ctx: Ctx) -> Response:
         "ballots/paper_ballot.html",
         election=round_.election,
         round=round_,
-        candidates=_names(ctx, round_),
+        faces=ballot_faces(ctx.db, round_),
         write_ins=profile_for(round_.election).write_ins_allowed,
     )
 

@@ -20,11 +20,11 @@ from ballots.models import Election, RollEntry, Round
 from ballots.paper import forms, mobile
 from ballots.paper.display import CHANNEL_LABELS, entry_in, on_roll, private
 from ballots.paper.help import helpers_of
-from ballots.paper.reading import ballot_candidates
 from ballots.paper.roll_lookup import search_roll
 from ballots.paper.services import voted_channels
 from ballots.paths import ELECTION, ENTRY, ROUND, route
 from ballots.setup import profile_for
+from ballots.setup.photos import ballot_faces
 from slips.views import villager_page
 
 # The organizer's list ----------------------------------------------------------------------
@@ -147,12 +147,14 @@ def _ticket_helper(ctx: Ctx) -> Person | None:
 
 def _ballot_context(ctx: Ctx, round_: Round, entry: RollEntry) -> dict[str, Any]:
     person = ctx.db.get(Person, entry.person_id)
+    faces = ballot_faces(ctx.db, round_)
     return {
         "election": round_.election,
         "round": round_,
         "person": person,
         "helper": _ticket_helper(ctx),
-        "candidates": [c.name for c in ballot_candidates(ctx.db, round_)],
+        "faces": faces,
+        "candidates": [face.name for face in faces],
         "write_ins": profile_for(round_.election).write_ins_allowed,
     }
 

@@ -38,6 +38,7 @@ from ballots.setup.elections import (
     update_election,
     village_elections,
 )
+from ballots.setup.photos import photo_shas
 from ballots.setup.roll import build_roll, decided_objections, roll_count, roll_rows
 from ballots.setup.stages import (
     advance,
@@ -48,6 +49,7 @@ from ballots.setup.stages import (
     transition_facts,
 )
 from ballots.setup.views_lists import routes as list_routes
+from ballots.setup.views_photos import routes as photo_routes
 from ballots.setup.views_villager import routes as villager_routes
 
 # Other areas add links to the election page (assemblies, count, results): each function
@@ -342,11 +344,13 @@ def public_candidates(ctx: Ctx) -> Response:
     if found.candidates_published_on is None or round_ is None:
         raise NotFound(lazy("候选人名单还没有公布。"))
     listed = round_candidates(ctx.db, round_, live_only=False)
+    live = [c for c in listed if not c.withdrawn]
     return ctx.render(
         "ballots/setup_public_candidates.html",
         **describe(ctx, found),
         round=round_,
-        candidates=[c for c in listed if not c.withdrawn],
+        candidates=live,
+        photos=photo_shas(ctx.db, found.id, [c.name for c in live]),
         withdrawn=[c for c in listed if c.withdrawn],
         anchor=chain_anchor(ctx.db),
     )
@@ -375,6 +379,7 @@ def _routes() -> list[BaseRoute]:
         route("/public/elections/{election_id:int}/candidates", public_candidates,
               name="ballots:public_candidates", permission=Permission.PUBLIC),
         *list_routes,
+        *photo_routes,
         *villager_routes,
     ]  # fmt: skip
 

@@ -35,6 +35,7 @@ from ballots.setup.candidates import (
     withdraw_candidate,
 )
 from ballots.setup.display import describe
+from ballots.setup.photos import photo_problem, photo_shas
 from ballots.setup.roll import decide_objection, file_objection, objection_asks_removal, pick_person
 from ballots.setup.roll import objections as election_objections
 from ballots.setup.stages import latest_round, profile_for, round_candidates
@@ -234,9 +235,10 @@ def nomination_new(ctx: Ctx) -> Response:
 # --- candidates -------------------------------------------------------------------------
 
 
-def _candidates_page(ctx: Ctx, found: Election, status: int = 200, **extra: Any) -> Response:
+def candidates_page(ctx: Ctx, found: Election, status: int = 200, **extra: Any) -> Response:
     round_ = latest_round(ctx.db, found)
     listed = round_candidates(ctx.db, round_, live_only=False) if round_ else []
+    live = [c for c in listed if not c.withdrawn]
     context: dict[str, Any] = {
         "tally": tally_nominations(ctx.db, found),
         "form": {"count": str(found.seats + 1)},
@@ -246,13 +248,17 @@ def _candidates_page(ctx: Ctx, found: Election, status: int = 200, **extra: Any)
         "listed": listed,
         "can_publish": found.stage is Stage.NOMINATIONS,
         "can_withdraw": found.stage is Stage.CANDIDATES_PUBLISHED,
+        # The number each candidate has on the ballot, and their photo (ballots.setup.photos).
+        "numbers": {c.id: n for n, c in enumerate(live, start=1)},
+        "photos": photo_shas(ctx.db, found.id, [c.name for c in live]),
+        "can_photo": bool(live) and photo_problem(ctx.db, found, live[0]) is None,
     }
     context.update(extra)
     return ctx.render("ballots/setup_candidates.html", status, **describe(ctx, found), **context)
 
 
 def candidates(ctx: Ctx) -> Response:
-    return _candidates_page(ctx, SETUP_ELECTION.of(ctx))
+    return candidates_page(ctx, SETUP_ELECTION.of(ctx))
 
 
 def candidates_publish(ctx: Ctx) -> Response:
@@ -276,7 +282,7 @@ def candidates_publish(ctx: Ctx) -> Response:
         except CandidatesRefused as error:
             result.error("count", error.render_message())
     if not result.ok:
-        return _candidates_page(ctx, found, 422, form=form, errors=result.errors, tied=tied)
+        return candidates_page(ctx, found, 422, form=form, errors=result.errors, tied=tied)
     ctx.flash(gettext_("候选人名单已公布。请把公示页打印张贴。"))
     return ctx.redirect("ballots:candidates", election_id=found.id)
 

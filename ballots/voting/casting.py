@@ -49,6 +49,7 @@ from ballots.models import (
 )
 from ballots.rules import write_in_problem
 from ballots.setup import credentials
+from ballots.setup.photos import BallotFace, ballot_faces
 from ballots.setup.rules import resolve_profile
 from slips.exceptions import LinkRevoked
 from slips.services import SlipAccess
@@ -57,6 +58,7 @@ __all__ = [
     "AlreadyVoted",
     "VoterBallot",
     "ballot_candidates",
+    "ballot_faces_of",
     "ballot_names",
     "cast_ballot",
     "cast_online",
@@ -265,29 +267,35 @@ def cast_ballot(
     return code
 
 
-# {(round id, box public key): candidate names}. A round's list cannot change once voting
-# opened through its box (ballots.setup.candidates refuses it), and every box has a key
+# {(round id, box public key): the ballot's candidates with their numbers and photos}.
+# A round's list and its photos cannot change once voting opened through its box
+# (ballots.setup.candidates and ballots.setup.photos refuse it), and every box has a key
 # of its own, so an entry never names another round's list, even where SQLite reuses a
 # rolled-back id. Bounded: a process sees a few open rounds at a time.
-_SEALED_NAMES: dict[tuple[int, bytes], list[str]] = {}
-_SEALED_NAMES_KEPT = 512
+_SEALED_FACES: dict[tuple[int, bytes], tuple[BallotFace, ...]] = {}
+_SEALED_FACES_KEPT = 512
 
 
-def ballot_candidates(session: Session, ballot: VoterBallot) -> list[str]:
-    """`ballot_names` of the ballot's round; read once per process for a round whose box
+def ballot_faces_of(session: Session, ballot: VoterBallot) -> list[BallotFace]:
+    """`ballot_faces` of the ballot's round; read once per process for a round whose box
     is sealed (every voter's page and vote asks for the same list)."""
     round_ = ballot.round
     assert round_ is not None
     if ballot.box is None:
-        return ballot_names(session, round_)
+        return ballot_faces(session, round_)
     key = (round_.id, ballot.box[1])
-    names = _SEALED_NAMES.get(key)
-    if names is None:
-        names = ballot_names(session, round_)
-        if len(_SEALED_NAMES) >= _SEALED_NAMES_KEPT:
-            _SEALED_NAMES.clear()
-        _SEALED_NAMES[key] = names
-    return list(names)
+    faces = _SEALED_FACES.get(key)
+    if faces is None:
+        faces = tuple(ballot_faces(session, round_))
+        if len(_SEALED_FACES) >= _SEALED_FACES_KEPT:
+            _SEALED_FACES.clear()
+        _SEALED_FACES[key] = faces
+    return list(faces)
+
+
+def ballot_candidates(session: Session, ballot: VoterBallot) -> list[str]:
+    """The names on the ballot's round, in ballot order (cached as `ballot_faces_of`)."""
+    return [face.name for face in ballot_faces_of(session, ballot)]
 
 
 def store_opened_ballots(

@@ -60,11 +60,13 @@ def _ballot_context(ctx: Ctx, access: SlipAccess, ballot: VoterBallot) -> dict[s
     assert round_ is not None
     election = ballot.election
     profile = resolve_profile(election.profile_name, election.profile_overrides)
+    faces = casting.ballot_faces_of(ctx.db, ballot)
     return {
         "access": access,
         "ballot": ballot,
         "token": ctx.path["token"],
-        "candidates": casting.ballot_candidates(ctx.db, ballot),
+        "faces": faces,
+        "candidates": [face.name for face in faces],
         "seats": round_.seats,
         "write_ins_allowed": profile.write_ins_allowed,
         "write_in_boxes": min(round_.seats, MAX_WRITE_INS_SHOWN),

@@ -180,11 +180,11 @@ def ballot_round_ids(db: Session, village_id: int, creator: StaffUser) -> dict[s
     return {"election_id": election.id, "round_id": round_.id}
 
 
-def setup_ids(db: Session, election_id: int, round_id: int, person_id: int) -> dict[str, int]:
+def setup_ids(db: Session, election_id: int, round_id: int, person_id: int) -> dict[str, Any]:
     """A roll objection and a candidate of the election (election set-up routes)."""
     from datetime import date
 
-    from ballots.models import Candidate, Objection
+    from ballots.models import Candidate, CandidatePhoto, Election, Objection
 
     objection = Objection(
         election_id=election_id,
@@ -196,7 +196,18 @@ def setup_ids(db: Session, election_id: int, round_id: int, person_id: int) -> d
     candidate = Candidate(round_id=round_id, person_id=person_id, name="测试候选人", position=1)
     db.add_all([objection, candidate])
     db.flush()
-    return {"objection_id": objection.id, "candidate_id": candidate.id}
+    election = db.get(Election, election_id)
+    assert election is not None
+    photo = CandidatePhoto(
+        election_id=election_id,
+        name=candidate.name,
+        image=b"\xff\xd8\xff\xd9",
+        sha256="0" * 64,
+        uploaded_by_id=election.created_by_id,
+    )
+    db.add(photo)
+    db.flush()
+    return {"objection_id": objection.id, "candidate_id": candidate.id, "sha256": photo.sha256}
 
 
 def paper_ids(db: Session, election_id: int, round_id: int, teller: StaffUser) -> dict[str, int]:

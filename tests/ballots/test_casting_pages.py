@@ -21,6 +21,7 @@ from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.ballots import factories_elections as fe
 from tests.ballots.box_pages import open_as_tellers, round_path
+from tests.ballots.photo_support import add_photo
 from tests.conftest import csrf_from, post_form
 from tests.html import soup
 
@@ -68,7 +69,9 @@ def test_a_villager_votes_confirms_and_reads_a_receipt(app, client, db, settings
 
     confirm = _submit(client, v, token, {"mark": "李四"}, step="/confirm")
     assert confirm.status_code == 200
-    assert "请核对您的选票" in confirm.text and "<strong>李四</strong>" in confirm.text
+    assert "请核对您的选票" in confirm.text
+    # Each choice shows its number on the ballot, then the name.
+    assert [li.get_text() for li in soup(confirm.text).select("ul.chosen li")] == ["2李四"]
     assert _ballots(db) == 0  # confirming stores nothing
 
     cast = _submit(client, v, token, {"mark": "李四", "action": "cast"})
@@ -199,13 +202,17 @@ def test_a_browser_signed_in_as_staff_cannot_vote(app, db, connection, settings,
     assert table_counts(connection) == before
 
 
-def test_the_ballot_page_fits_one_round_trip_and_needs_no_script(client, db, settings):
+@pytest.mark.parametrize("photos", [False, True], ids=["no-photos", "eight-photos"])
+def test_the_ballot_page_fits_one_round_trip_and_needs_no_script(client, db, settings, photos):
     names = ["欧阳明月", "司马长风", "诸葛青云", "上官飞燕", "张三丰", "李四海", "王五岳", "赵六合"]
     v = fe.voting(db, seats=3)
     big = fe.election(
         db, v.village, seats=3, title="计生协会理事选举（三名）", assembly_id=v.assembly.id
     )
     big_round = fe.round_(db, big, candidates=names)
+    # The photos are requests of their own; their addresses are on the page.
+    for name in names if photos else ():
+        add_photo(db, big, name)
     (entry,) = fe.roll(db, big, v.people[:1])
     token = _token(db, settings, v)
     css = client.get("/static/css/app.css").content
@@ -219,6 +226,7 @@ def test_the_ballot_page_fits_one_round_trip_and_needs_no_script(client, db, set
         assert total < PAGE_BUDGET, f"{path}: {total} bytes"
     assert all(name in html.text for name in names)
     assert html.text.count('name="write_in"') == 3
+    assert len(soup(html.text).select("label.cand img")) == (8 if photos else 0)
 
 
 def test_a_typed_code_opens_the_slip_and_wrong_codes_are_counted(client, db, settings, v):

@@ -14,6 +14,7 @@ from tests import factories
 from tests.app.helpers import signed_in, table_counts
 from tests.ballots.paper_support import enter, make_scene, paper_ballots, uses
 from tests.conftest import csrf_from, post_form, sign_in
+from tests.html import soup
 
 POSITION_RE = re.compile(r'name="position" value="(\d+)"')
 
@@ -62,8 +63,8 @@ def test_the_printable_ballot_lists_candidates_and_the_rule(db, client):
     _teller_client(client, scene)
     page = client.get(f"/rounds/{scene.round.id}/paper/ballot")
     assert page.status_code == 200
-    for name in ("甲", "乙", "丙"):
-        assert f"<td>{name}</td>" in page.text
+    names = [td.get_text() for td in soup(page.text).select("table.ballot-grid td.name")]
+    assert names == ["甲", "乙", "丙"]
     assert "最多画 2 个，多画的整张作废" in page.text
     assert page.text.count("另选他人") == 2
 

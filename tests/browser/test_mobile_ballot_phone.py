@@ -100,7 +100,7 @@ def test_the_handed_over_phone_reaches_no_staff_page(
         screenshot(page, "mobile-ballot-360")
         page.get_by_label("乙").check()
         page.get_by_role("button", name="下一步：核对").click()
-        expect(page.locator("ul.chosen")).to_have_text("乙")
+        expect(page.locator("ul.chosen li")).to_have_text("2乙")
         _only_villager_pages(page, seen)
         page.get_by_role("button", name="确认投票").click()
         expect(page.locator("h1")).to_have_text("投票成功")
