@@ -24,6 +24,7 @@ from ballots.paper.roll_lookup import search_roll
 from ballots.paper.services import voted_channels
 from ballots.paths import ELECTION, ENTRY, ROUND, route
 from ballots.setup import profile_for
+from ballots.setup.speech import offered_sha256, words_of
 from slips.views import villager_page
 
 # The organizer's list ----------------------------------------------------------------------
@@ -126,13 +127,21 @@ def _handed_over(ctx: Ctx) -> tuple[Round, RollEntry]:
 
 def _ballot_context(ctx: Ctx, round_: Round, entry: RollEntry) -> dict[str, Any]:
     person = ctx.db.get(Person, entry.person_id)
+    names = [c.name for c in ballot_candidates(ctx.db, round_)]
     return {
         "election": round_.election,
         "round": round_,
         "person": person,
-        "candidates": [c.name for c in ballot_candidates(ctx.db, round_)],
+        "candidates": names,
         "write_ins": profile_for(round_.election).write_ins_allowed,
+        "audio": _audio(ctx, round_, names),
     }
+
+
+def _audio(ctx: Ctx, round_: Round, names: list[str]) -> str | None:
+    """The ballot read aloud, when a recording says what this ballot says."""
+    audio = offered_sha256(ctx.db, round_.id, words_of(round_.election, round_, names))
+    return audio and ctx.url("ballots:ballot_audio", round_id=round_.id, sha256=audio)
 
 
 @villager_page

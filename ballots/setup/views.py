@@ -48,6 +48,7 @@ from ballots.setup.stages import (
     transition_facts,
 )
 from ballots.setup.views_lists import routes as list_routes
+from ballots.setup.views_speech import routes as speech_routes
 from ballots.setup.views_villager import routes as villager_routes
 
 # Other areas add links to the election page (assemblies, count, results): each function
@@ -375,6 +376,7 @@ def _routes() -> list[BaseRoute]:
         route("/public/elections/{election_id:int}/candidates", public_candidates,
               name="ballots:public_candidates", permission=Permission.PUBLIC),
         *list_routes,
+        *speech_routes,
         *villager_routes,
     ]  # fmt: skip
 

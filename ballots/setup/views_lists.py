@@ -37,7 +37,9 @@ from ballots.setup.candidates import (
 from ballots.setup.display import describe
 from ballots.setup.roll import decide_objection, file_objection, objection_asks_removal, pick_person
 from ballots.setup.roll import objections as election_objections
+from ballots.setup.speech import speech_engine
 from ballots.setup.stages import latest_round, profile_for, round_candidates
+from ballots.setup.views_speech import speech_context
 
 NOMINATOR_LABELS: dict[str, LazyText] = {
     "party": lazy("村党组织"),
@@ -246,6 +248,7 @@ def _candidates_page(ctx: Ctx, found: Election, status: int = 200, **extra: Any)
         "listed": listed,
         "can_publish": found.stage is Stage.NOMINATIONS,
         "can_withdraw": found.stage is Stage.CANDIDATES_PUBLISHED,
+        **speech_context(ctx, found, round_),
     }
     context.update(extra)
     return ctx.render("ballots/setup_candidates.html", status, **describe(ctx, found), **context)
@@ -269,6 +272,7 @@ def candidates_publish(ctx: Ctx) -> Response:
                 today_of(found),
                 result.values["count"],
                 picked_at_cut=result.values["picked"],
+                speech=speech_engine(ctx.settings),
             )
         except TieAtCut as error:
             tied = error.tied_keys
@@ -303,6 +307,7 @@ def candidate_withdraw(ctx: Ctx) -> Response:
                 candidate,
                 result.values["reason"],
                 replacement_key=result.values["replacement"],
+                speech=speech_engine(ctx.settings),
             )
         except TieAtCut as error:
             result.error("replacement", error.render_message())
