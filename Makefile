@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.test-installed-$(shell cat pyproject.toml | cksum | cut -
 CUNYI_TEST_POSTGRES_URL ?= postgresql://127.0.0.1:5432/test
 export CUNYI_TEST_POSTGRES_URL
 
-.PHONY: help install run run-lan test test-sqlite test-postgres lint messages chromium bench clean
+.PHONY: help install run run-lan test test-sqlite test-postgres lint messages chromium speech bench clean
 
 help:
 	@echo "make run      - set up .venv, migrate, load the demo if empty, serve on :8000"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench    - benchmarks: table + bench/results.json (SQLite, PostgreSQL if reachable)"
 	@echo "make test-sqlite / make test-postgres - one database only (add ARGS='-k name')"
 	@echo "make chromium - install Debian's Chromium for the browser tests (as root)"
+	@echo "make speech   - install espeak-ng and opusenc, which read ballots aloud (as root)"
 	@echo "make clean    - remove .venv and tool caches (keeps data/)"
 
 $(BIN)/python:
@@ -70,6 +71,9 @@ bench: $(TEST_STAMP)
 
 chromium:
 	@bash scripts/ensure-chromium.sh
+
+speech:
+	@bash scripts/ensure-espeak.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

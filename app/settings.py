@@ -82,6 +82,9 @@ class Settings:
     app_database_role: str = ""
     # Real seconds one drill (演练) day lasts unless its create form says otherwise (app.drill).
     drill_day_seconds: int = 60
+    # The program that reads a ballot aloud (ballots.setup.speech): espeak-ng, found on
+    # PATH, or its path; "off" for no audio.
+    speech_engine: str = "espeak-ng"
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -168,5 +171,6 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         drill_day_seconds=_drill_day_seconds(
             config("CUNYI_DRILL_DAY_SECONDS", cast=int, default=60)
         ),
+        speech_engine=config("CUNYI_SPEECH_ENGINE", default="espeak-ng").strip() or "off",
     )
     return settings.with_overrides(**overrides) if overrides else settings

@@ -119,6 +119,9 @@ if ! bash scripts/ensure-chromium.sh; then
     fi
 fi
 
+banner "Speech engine for the ballot read aloud"
+bash scripts/ensure-espeak.sh || notes+=("espeak-ng missing: speech tests skipped")
+
 postgres=skip
 if postgres_answers; then
     postgres=run

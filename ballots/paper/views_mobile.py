@@ -25,6 +25,7 @@ from ballots.paper.services import voted_channels
 from ballots.paths import ELECTION, ENTRY, ROUND, route
 from ballots.setup import profile_for
 from ballots.setup.photos import ballot_faces
+from ballots.setup.speech import offered_sha256, words_of
 from slips.views import villager_page
 
 # The organizer's list ----------------------------------------------------------------------
@@ -148,15 +149,23 @@ def _ticket_helper(ctx: Ctx) -> Person | None:
 def _ballot_context(ctx: Ctx, round_: Round, entry: RollEntry) -> dict[str, Any]:
     person = ctx.db.get(Person, entry.person_id)
     faces = ballot_faces(ctx.db, round_)
+    names = [face.name for face in faces]
     return {
         "election": round_.election,
         "round": round_,
         "person": person,
         "helper": _ticket_helper(ctx),
         "faces": faces,
-        "candidates": [face.name for face in faces],
+        "candidates": names,
         "write_ins": profile_for(round_.election).write_ins_allowed,
+        "audio": _audio(ctx, round_, names),
     }
+
+
+def _audio(ctx: Ctx, round_: Round, names: list[str]) -> str | None:
+    """The ballot read aloud, when a recording says what this ballot says."""
+    audio = offered_sha256(ctx.db, round_.id, words_of(round_.election, round_, names))
+    return audio and ctx.url("ballots:ballot_audio", round_id=round_.id, sha256=audio)
 
 
 @villager_page

@@ -45,7 +45,15 @@ from ballots.models import (
     Stage,
 )
 from ballots.paper.services import paper_counting_done
-from ballots.setup import advance, latest_round, new_round, profile_for, round_candidates
+from ballots.setup import (
+    SpeechEngine,
+    advance,
+    latest_round,
+    new_round,
+    profile_for,
+    round_candidates,
+    speak_round,
+)
 from ballots.voting.casting import store_opened_ballots
 
 ANNOUNCED, CERTIFIED, ANNULLED = "announced", "certified", "annulled"
@@ -512,11 +520,14 @@ def further_round(
     election: Election,
     result: RoundResult | Mapping[str, Any],
     today: date | None = None,
+    *,
+    speech: SpeechEngine | None = None,
 ) -> Round:
     """A new round of the same election: the 另行选举, a tie re-vote, or a void round again.
 
     Its candidates are the announced result's runoff candidates (the tied, for a tie),
-    its seats the unfilled ones. It waits (PENDING) until voting is opened for it.
+    its seats the unfilled ones. It waits (PENDING) until voting is opened for it. With
+    a `speech` engine its ballot is read aloud (ballots.setup.speech).
     """
     if isinstance(result, RoundResult):
         result = result.to_json()
@@ -542,4 +553,5 @@ def further_round(
         created,
         {"kind": kind.value, "seats": seats, "candidates": names},
     )
+    speak_round(session, actor, speech, created)
     return created

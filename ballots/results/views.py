@@ -29,6 +29,7 @@ from ballots.results import services as results
 from ballots.results.views_public import STATUS_LABELS, kind_label
 from ballots.results.views_public import routes as public_routes
 from ballots.setup.rules import PROFILE_LABELS
+from ballots.setup.speech import speech_engine
 from ballots.setup.views import ELECTION_PAGE_LINKS
 
 
@@ -270,7 +271,13 @@ def further_post(ctx: Ctx) -> Response:
     outcome = results.latest_outcome(ctx.db, round_)
     if outcome is None:
         raise NotFound(lazy("这一轮的结果还没有公布。"))
-    new = results.further_round(ctx.db, ctx.actor, round_.election, results.result_of(outcome))
+    new = results.further_round(
+        ctx.db,
+        ctx.actor,
+        round_.election,
+        results.result_of(outcome),
+        speech=speech_engine(ctx.settings),
+    )
     ctx.flash(gettext_("已安排新一轮投票，候选人已列出。"))
     return ctx.redirect("ballots:round", round_id=new.id)
 

@@ -29,6 +29,7 @@ from ballots.setup.roll import (
     roll_count,
     roll_rows,
 )
+from ballots.setup.speech import SpeechEngine, speak_round, speech_engine
 from ballots.setup.stages import (
     advance,
     latest_round,
@@ -44,6 +45,7 @@ from ballots.setup.views import ELECTION_PAGE_LINKS, routes
 __all__ = [
     "ELECTION_PAGE_LINKS",
     "PARTY",
+    "SpeechEngine",
     "add_nomination",
     "advance",
     "build_roll",
@@ -68,6 +70,8 @@ __all__ = [
     "roll_rows",
     "round_candidates",
     "routes",
+    "speak_round",
+    "speech_engine",
     "tally_nominations",
     "transition_facts",
     "update_election",

@@ -35,6 +35,7 @@ from ballots.models import (
 from ballots.setup import rules as setup_rules
 from ballots.setup.roll import live_entry
 from ballots.setup.rules import NomineeTally
+from ballots.setup.speech import SpeechEngine, speak_round
 from ballots.setup.stages import advance, latest_round, new_round, pending_round, round_candidates
 
 PARTY = "party"  # the village Party organization, as a nominator
@@ -227,12 +228,15 @@ def publish_candidates(
     count: int,
     *,
     picked_at_cut: Collection[str] = (),
+    speech: SpeechEngine | None = None,
 ) -> list[Candidate]:
     """List the `count` most-nominated as round 1's candidates and publish the list.
 
     `count` must exceed the seats (差额). When nominees are tied across the cut the
     organizer picks among them (`picked_at_cut`, nominee keys); otherwise TieAtCut says
-    who is tied and what the choices are. Nothing is written when refused.
+    who is tied and what the choices are. Nothing is written when refused. With a
+    `speech` engine the ballot is read aloud too (ballots.setup.speech; its failure
+    does not stop the publication).
     """
     if election.stage is not Stage.NOMINATIONS:
         raise StageBlocked([gettext_("只有在提名阶段才能确定候选人。")], ["transition_not_allowed"])
@@ -274,6 +278,7 @@ def publish_candidates(
         village_id=election.village_id,
     )
     advance(session, actor, election, Stage.CANDIDATES_PUBLISHED, today)
+    speak_round(session, actor, speech, round_)
     return candidates
 
 
@@ -284,10 +289,12 @@ def withdraw_candidate(
     reason: str,
     *,
     replacement_key: str | None = None,
+    speech: SpeechEngine | None = None,
 ) -> Candidate | None:
     """A candidate withdraws before voting; the next nominee by nomination count takes
     the place. Returns the replacement (None when no nominee is left). A tie for the
-    place is decided by the organizer (`replacement_key`)."""
+    place is decided by the organizer (`replacement_key`). With a `speech` engine the
+    changed ballot is read aloud again."""
     reason = reason.strip()
     if not reason:
         raise CandidatesRefused(gettext_("请写明退出的原因，例如：本人书面申请退出。"))
@@ -341,6 +348,7 @@ def withdraw_candidate(
         },
         village_id=election.village_id,
     )
+    speak_round(session, actor, speech, round_)
     return added
 
 

@@ -50,6 +50,7 @@ from ballots.setup.stages import (
 )
 from ballots.setup.views_lists import routes as list_routes
 from ballots.setup.views_photos import routes as photo_routes
+from ballots.setup.views_speech import routes as speech_routes
 from ballots.setup.views_villager import routes as villager_routes
 
 # Other areas add links to the election page (assemblies, count, results): each function
@@ -380,6 +381,7 @@ def _routes() -> list[BaseRoute]:
               name="ballots:public_candidates", permission=Permission.PUBLIC),
         *list_routes,
         *photo_routes,
+        *speech_routes,
         *villager_routes,
     ]  # fmt: skip
 

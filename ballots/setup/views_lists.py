@@ -38,7 +38,9 @@ from ballots.setup.display import describe
 from ballots.setup.photos import photo_problem, photo_shas
 from ballots.setup.roll import decide_objection, file_objection, objection_asks_removal, pick_person
 from ballots.setup.roll import objections as election_objections
+from ballots.setup.speech import speech_engine
 from ballots.setup.stages import latest_round, profile_for, round_candidates
+from ballots.setup.views_speech import speech_context
 
 NOMINATOR_LABELS: dict[str, LazyText] = {
     "party": lazy("村党组织"),
@@ -252,6 +254,7 @@ def candidates_page(ctx: Ctx, found: Election, status: int = 200, **extra: Any) 
         "numbers": {c.id: n for n, c in enumerate(live, start=1)},
         "photos": photo_shas(ctx.db, found.id, [c.name for c in live]),
         "can_photo": bool(live) and photo_problem(ctx.db, found, live[0]) is None,
+        **speech_context(ctx, found, round_),
     }
     context.update(extra)
     return ctx.render("ballots/setup_candidates.html", status, **describe(ctx, found), **context)
@@ -275,6 +278,7 @@ def candidates_publish(ctx: Ctx) -> Response:
                 today_of(found),
                 result.values["count"],
                 picked_at_cut=result.values["picked"],
+                speech=speech_engine(ctx.settings),
             )
         except TieAtCut as error:
             tied = error.tied_keys
@@ -309,6 +313,7 @@ def candidate_withdraw(ctx: Ctx) -> Response:
                 candidate,
                 result.values["reason"],
                 replacement_key=result.values["replacement"],
+                speech=speech_engine(ctx.settings),
             )
         except TieAtCut as error:
             result.error("replacement", error.render_message())

@@ -26,6 +26,7 @@ from ballots.setup.rules import resolve_profile
 from ballots.voting import casting
 from ballots.voting.casting import VoterBallot
 from ballots.voting.forms import MAX_WRITE_INS_SHOWN, parse_ballot
+from ballots.voting.read_aloud import ballot_audio
 from ballots.voting.views_assemblies import routes as assembly_routes
 from slips import SLIP_PAGE_SECTIONS, PageSection
 from slips.services import SlipAccess, resolve_slip
@@ -83,13 +84,18 @@ def _ballot_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    context = _ballot_context(ctx, access, ballot)
+    audio = ballot_audio(ctx.db, ballot, context["candidates"])
+    round_ = ballot.round
+    assert round_ is not None
     return ctx.render(
         "ballots/voting_ballot.html",
         status,
         marked=marked or [],
         write_ins=write_ins or [],
         errors=errors or {},
-        **_ballot_context(ctx, access, ballot),
+        audio=audio and ctx.url("ballots:ballot_audio", round_id=round_.id, sha256=audio),
+        **context,
     )
 
 

@@ -134,7 +134,15 @@ def existing_ids(db: Session, village_id: int, uploader: StaffUser) -> dict[str,
     for key, value in survey_ids(db, village.id, uploader, ids).items():
         ids.setdefault(key, value)
     ids.setdefault("token_id", api_token_id(db, village.township_id, uploader))
+    ids.setdefault("sha256", ballot_audio_sha256(db, ids["round_id"]))
     return ids
+
+
+def ballot_audio_sha256(db: Session, round_id: int) -> Any:
+    """A recording of the round's ballot read aloud (its route names it by checksum)."""
+    from ballots.setup.speech import keep_audio
+
+    return keep_audio(db, round_id, "测试选举。", b"OggS").sha256
 
 
 def api_token_id(db: Session, township_id: int, creator: StaffUser) -> int:
