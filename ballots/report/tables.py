@@ -4,12 +4,12 @@ a number in the .xlsx."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.i18n import gettext_
 from app.registry.labels import SEX_LABELS
-from app.registry.models import Sex, Village
+from app.registry.models import Sex
 from app.tables import Column, Table
 from ballots.models import Channel
 from ballots.paper.display import CHANNEL_LABELS
@@ -143,9 +143,9 @@ def rounds_table(report: ElectionReport) -> Table:
     for f in report.rounds:
         for row, value in zip(rows, _round_values(f), strict=True):
             row[f"round_{f.round.number}"] = value
-    note = rounds_text(report)
+    note = ""
     if any(f.result is None for f in report.rounds):
-        note += "。" + gettext_("还没有计票的一轮，选票数记为“无数据”。")
+        note = gettext_("还没有计票的一轮，选票数记为“无数据”。")
     return Table(_drill(report, gettext_("各轮投票情况")), columns, rows, note=note)
 
 
@@ -174,14 +174,16 @@ def elected_table(report: ElectionReport) -> Table:
     return Table(_drill(report, gettext_("当选人")), columns, rows, note=note)
 
 
-def _structure_columns(first: Column) -> list[Column]:
+def _sex_columns() -> list[Column]:
     return [
-        first,
         Column("elected", gettext_("当选人数"), "int"),
         Column("women", gettext_("其中女性"), "int"),
         Column("share_women", gettext_("女性占当选人数"), "percent"),
-        *(Column(band.key, str(band.label), "int") for band in AGE_BANDS),
     ]
+
+
+def _age_columns() -> list[Column]:
+    return [Column(band.key, str(band.label), "int") for band in AGE_BANDS]
 
 
 def _structure_row(reports: Sequence[ElectionReport]) -> dict[str, Any]:
@@ -197,10 +199,10 @@ def _structure_row(reports: Sequence[ElectionReport]) -> dict[str, Any]:
 
 def structure_table(report: ElectionReport) -> Table:
     """The elected by sex and age band, and the share of women: one row."""
-    rows = [{"what": report.election.title, **_structure_row([report])}] if report.in_force else []
+    rows = [_structure_row([report])] if report.in_force else []
     return Table(
         _drill(report, gettext_("当选人结构")),
-        _structure_columns(Column("what", gettext_("选举"), "text")),
+        [*_sex_columns(), *_age_columns()],
         rows,
         note=elected_note(report),
     )
@@ -227,138 +229,165 @@ def _total(rows: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, int | N
     return totals
 
 
-def _election_cells(report: ElectionReport) -> dict[str, Any]:
-    return {"village": report.village.name, "election": report.election.title}
+def _per_election(
+    township: TownshipReport,
+    title: str,
+    columns: list[Column],
+    values: Callable[[ElectionReport], dict[str, Any]],
+    summed: Sequence[str],
+    note: str = "",
+) -> Table:
+    """One row per election (village and election first), then the township's total."""
+    rows = [
+        {"village": r.village.name, "election": r.election.title, **values(r)}
+        for r in township.reports
+    ]
+    if rows:
+        total = {"village": gettext_("合计"), "election": gettext_("%(n)s 场选举", n=len(rows))}
+        rows.append({**total, **_total(rows, summed)})
+    first = [
+        Column("village", gettext_("村"), "text"),
+        Column("election", gettext_("选举"), "text"),
+    ]
+    return Table(title, [*first, *columns], rows, note=note)
 
 
-def _total_cells(reports: Sequence[ElectionReport]) -> dict[str, Any]:
-    return {
-        "village": gettext_("合计"),
-        "election": gettext_("%(n)s 场选举", n=len(reports)),
-    }
+def elections_table(township: TownshipReport) -> Table:
+    def values(report: ElectionReport) -> dict[str, Any]:
+        return {
+            "day": report.election.election_day,
+            "seats": report.election.seats,
+            "rounds": len(report.held),
+            "status": status_text(report),
+        }
+
+    columns = [
+        Column("day", gettext_("选举日"), "date"),
+        Column("seats", gettext_("应选名额"), "int"),
+        Column("rounds", gettext_("投票轮数"), "int"),
+        Column("status", gettext_("状态"), "text"),
+    ]
+    return _per_election(township, gettext_("各村的选举"), columns, values, ["seats", "rounds"])
 
 
 def turnout_table(township: TownshipReport) -> Table:
-    figures = ["registered", "took_part", *(c.value for c in Channel), "helped"]
+    def values(report: ElectionReport) -> dict[str, Any]:
+        first = report.first
+        return {
+            "registered": report.registered,
+            "took_part": 0 if first is None else first.took_part,
+            **{c.value: 0 if first is None else first.channels[c.value] for c in Channel},
+            "helped": 0 if first is None else first.helped,
+        }
+
     columns = [
-        Column("village", gettext_("村"), "text"),
-        Column("election", gettext_("选举"), "text"),
-        Column("day", gettext_("选举日"), "date"),
-        Column("status", gettext_("状态"), "text"),
         Column("registered", gettext_("登记选民"), "int"),
         Column("took_part", gettext_("参加投票"), "int"),
         *(Column(c.value, str(CHANNEL_LABELS[c]), "int") for c in Channel),
         Column("helped", gettext_("代写的选票"), "int"),
     ]
-    rows: list[dict[str, Any]] = []
-    for report in township.reports:
-        first = report.first
-        row: dict[str, Any] = {
-            **_election_cells(report),
-            "day": report.election.election_day,
-            "status": status_text(report),
-            "registered": report.registered,
-            "took_part": 0 if first is None else first.took_part,
-            "helped": 0 if first is None else first.helped,
-        }
-        for channel in Channel:
-            row[channel.value] = 0 if first is None else first.channels[channel.value]
-        rows.append(row)
-    if rows:
-        rows.append({**_total_cells(township.reports), **_total(rows, figures)})
-    return Table(
+    return _per_election(
+        township,
         gettext_("参加投票的人数（第一轮）"),
         columns,
-        rows,
-        note=gettext_("每场选举取第一轮；另行选举各轮的人数见每场选举的报表。"),
+        values,
+        [column.key for column in columns],
+        gettext_("每场选举取第一轮；另行选举各轮的人数见每场选举的报表。"),
     )
 
 
 def ballots_table(township: TownshipReport) -> Table:
-    entered = ["ballot_boxes", "mobile_boxes", "booths"]
-    counted = ["rounds", "ballots_cast", "valid", "blank", "invalid", "proxies"]
+    def values(report: ElectionReport) -> dict[str, Any]:
+        first, facilities = report.first, report.facilities
+        return {
+            "ballots_cast": None if first is None else first.ballots_cast,
+            "valid": None if first is None else first.valid,
+            "blank": None if first is None else first.blank,
+            "invalid": None if first is None else first.invalid,
+            "proxies": report.proxies,
+            "ballot_boxes": None if facilities is None else facilities.ballot_boxes,
+            "mobile_boxes": None if facilities is None else facilities.mobile_boxes,
+            "booths": None if facilities is None else facilities.booths,
+        }
+
+    entered = not_entered()
     columns = [
-        Column("village", gettext_("村"), "text"),
-        Column("election", gettext_("选举"), "text"),
-        Column("rounds", gettext_("投票轮数"), "int"),
         Column("ballots_cast", gettext_("投出的选票"), "int"),
         Column("valid", gettext_("有效票"), "int"),
         Column("blank", gettext_("其中空白票"), "int"),
         Column("invalid", gettext_("无效票"), "int"),
         Column("proxies", gettext_("登记的委托"), "int"),
-        Column("ballot_boxes", gettext_("票箱"), "int", empty_text=not_entered()),
-        Column("mobile_boxes", gettext_("流动票箱"), "int", empty_text=not_entered()),
-        Column("booths", gettext_("秘密写票处"), "int", empty_text=not_entered()),
+        Column("ballot_boxes", gettext_("票箱"), "int", empty_text=entered),
+        Column("mobile_boxes", gettext_("流动票箱"), "int", empty_text=entered),
+        Column("booths", gettext_("秘密写票处"), "int", empty_text=entered),
     ]
-    rows: list[dict[str, Any]] = []
-    for report in township.reports:
-        first = report.first
-        facilities = report.facilities
-        rows.append(
-            {
-                **_election_cells(report),
-                "rounds": len(report.held),
-                "ballots_cast": None if first is None else first.ballots_cast,
-                "valid": None if first is None else first.valid,
-                "blank": None if first is None else first.blank,
-                "invalid": None if first is None else first.invalid,
-                "proxies": report.proxies,
-                "ballot_boxes": None if facilities is None else facilities.ballot_boxes,
-                "mobile_boxes": None if facilities is None else facilities.mobile_boxes,
-                "booths": None if facilities is None else facilities.booths,
-            }
-        )
-    if rows:
-        rows.append({**_total_cells(township.reports), **_total(rows, counted + entered)})
-    return Table(
-        gettext_("选票、轮数和投票设施"),
+    return _per_election(
+        township,
+        gettext_("选票（第一轮）和投票设施"),
         columns,
-        rows,
-        note=gettext_(
-            "选票数取第一轮，还没有计票的记为“无数据”；票箱和写票处由各村组织者填写，"
-            "“未填写”的不计入合计。"
+        values,
+        [column.key for column in columns],
+        gettext_(
+            "还没有计票的选票数记为“无数据”；票箱和写票处由各村组织者填写，“未填写”的不计入合计。"
         ),
     )
 
 
-def _village_rows(township: TownshipReport) -> list[tuple[Village, list[ElectionReport]]]:
-    return [
-        (village, [r for r in township.reports if r.village.id == village.id])
+def _by_village(township: TownshipReport) -> list[dict[str, Any]]:
+    """One row per village, then the township's total: elections held, in force, elected."""
+    groups = [
+        (village.name, [r for r in township.reports if r.village.id == village.id])
         for village in township.villages
+    ]
+    if groups:
+        groups.append((gettext_("合计"), township.reports))
+    return [
+        {
+            "village": name,
+            "elections": len(reports),
+            "in_force": sum(r.in_force for r in reports),
+            **_structure_row(reports),
+        }
+        for name, reports in groups
     ]
 
 
-def township_structure_table(township: TownshipReport) -> Table:
-    """The elected by village: one row per village, and the township's total."""
-    columns = _structure_columns(Column("village", gettext_("村"), "text"))
-    columns.insert(1, Column("elections", gettext_("选举场数"), "int"))
-    columns.insert(2, Column("in_force", gettext_("结果已生效"), "int"))
-    rows: list[dict[str, Any]] = []
-    for village, reports in _village_rows(township):
-        rows.append(
-            {
-                "village": village.name,
-                "elections": len(reports),
-                "in_force": sum(r.in_force for r in reports),
-                **_structure_row(reports),
-            }
-        )
-    if rows:
-        rows.append(
-            {
-                "village": gettext_("合计"),
-                "elections": len(township.reports),
-                "in_force": sum(r.in_force for r in township.reports),
-                **_structure_row(township.reports),
-            }
-        )
+def township_sex_table(township: TownshipReport) -> Table:
+    """The elected by village, and how many of them are women."""
+    columns = [
+        Column("village", gettext_("村"), "text"),
+        Column("elections", gettext_("选举场数"), "int"),
+        Column("in_force", gettext_("结果已生效"), "int"),
+        *_sex_columns(),
+    ]
     return Table(
-        gettext_("当选人结构（按村）"),
+        gettext_("当选人和女性当选人（按村）"),
         columns,
-        rows,
-        note=gettext_("只计结果已经生效的选举。年龄按选举日计算。"),
+        _by_village(township),
+        note=gettext_("只计结果已经生效的选举。"),
+    )
+
+
+def township_age_table(township: TownshipReport) -> Table:
+    """The elected by village and age band on election day."""
+    columns = [
+        Column("village", gettext_("村"), "text"),
+        Column("elected", gettext_("当选人数"), "int"),
+        *_age_columns(),
+    ]
+    return Table(
+        gettext_("当选人的年龄（按村）"),
+        columns,
+        _by_village(township),
+        note=gettext_("年龄按选举日计算；登记里没有的当选人不计入年龄段。"),
     )
 
 
 def township_tables(township: TownshipReport) -> list[Table]:
-    return [turnout_table(township), ballots_table(township), township_structure_table(township)]
+    return [
+        elections_table(township),
+        turnout_table(township),
+        ballots_table(township),
+        township_sex_table(township),
+        township_age_table(township),
+    ]

@@ -215,5 +215,10 @@ def xlsx_tables(data: bytes) -> dict[str, list[list[object]]]:
 
 
 def by_label(rows: Sequence[Sequence[object]]) -> dict[object, list[object]]:
-    """A table's rows by their first cell (the header row left out)."""
-    return {row[0]: list(row[1:]) for row in rows[1:] if row}
+    """A table's rows by their first cell: the header row left out, and the table's note
+    (in a file, a row of one cell below the table)."""
+    return {
+        row[0]: list(row[1:])
+        for row in rows[1:]
+        if row and any(cell not in (None, "") for cell in row[1:])
+    }

@@ -138,9 +138,7 @@ def test_facilities_are_appended_and_the_newest_counts(db):
     entered = election_report(db, election).facilities
     assert (entered.ballot_boxes, entered.mobile_boxes, entered.booths) == (2, 1, 2)
     assert entered.record.id == corrected.id
-    audit = list(
-        db.scalars(select(AuditEntry).where(AuditEntry.action == "election.facilities"))
-    )
+    audit = list(db.scalars(select(AuditEntry).where(AuditEntry.action == "election.facilities")))
     assert len(audit) == 2
 
 
