@@ -132,19 +132,21 @@ def _round_values(f: RoundFigures) -> list[int | None]:
 
 
 def rounds_table(report: ElectionReport) -> Table:
-    """The figures down the side, one column per round: a further round sits beside the
-    first (each round has its own voters and ballots)."""
+    """The figures down the side, one column per round held: a further round sits beside
+    the first (each round has its own voters and ballots). A round still waiting to open
+    has no column."""
+    held = report.held
     columns = [Column("item", gettext_("项目"), "text")]
     columns += [
         Column(f"round_{f.round.number}", gettext_("第 %(n)s 轮", n=f.round.number), "int")
-        for f in report.rounds
+        for f in held
     ]
     rows: list[dict[str, Any]] = [{"item": label} for label in _round_labels()]
-    for f in report.rounds:
+    for f in held:
         for row, value in zip(rows, _round_values(f), strict=True):
             row[f"round_{f.round.number}"] = value
     note = ""
-    if any(f.result is None for f in report.rounds):
+    if any(f.result is None for f in held):
         note = gettext_("还没有计票的一轮，选票数记为“无数据”。")
     return Table(_drill(report, gettext_("各轮投票情况")), columns, rows, note=note)
 

@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 
 from app.permissions import Role
 from ballots.models import ElectionFacilities
+from ballots.results import services as results
 from tests import factories
 from tests.app.helpers import signed_in
+from tests.ballots import factories_elections as fe
 from tests.ballots.report_support import (
     by_label,
     csv_tables,
@@ -16,7 +18,7 @@ from tests.ballots.report_support import (
     reported_election,
     xlsx_tables,
 )
-from tests.ballots.results_support import make_poll
+from tests.ballots.results_support import ELECTION_DAY, make_poll
 from tests.conftest import csrf_from
 from tests.html import soup
 
@@ -168,3 +170,33 @@ def test_a_village_organizer_sees_only_their_village_in_the_roll_up(app, db):
     )
     assert "后山村" not in page.text
     assert made.poll.village.name in page.text
+
+
+def test_a_round_waiting_to_open_has_no_column(app, db):
+    made = reported_election(db, certify=False)
+    page = signed_in(app, made.poll.organizer).get(f"/elections/{made.poll.election.id}/report")
+    assert page_tables(page.text)["各轮投票情况"][0] == ["项目", "第 1 轮", "第 2 轮"]
+    poll = make_poll(db, voters=4, seats=2)
+    poll.votes([["甲"], ["甲"], ["乙"]])
+    results.close_voting(db, poll.actor, poll.round, ELECTION_DAY)
+    outcome = results.announce(db, poll.actor, poll.round, ELECTION_DAY)
+    results.further_round(db, poll.actor, poll.election, results.result_of(outcome))
+    page = signed_in(app, poll.organizer).get(f"/elections/{poll.election.id}/report")
+    tables = page_tables(page.text)
+    assert tables["各轮投票情况"][0] == ["项目", "第 1 轮"]
+    assert by_label(tables["基本情况"])["投票轮数"][0] == "1"
+    assert "第 2 轮：另行选举，等待投票" in by_label(tables["基本情况"])["投票轮数"][1]
+
+
+def test_a_drill_s_report_says_drill_on_the_page_and_in_the_files(app, db):
+    village = factories.VillageFactory()
+    organizer = factories.staff(Role.ORGANIZER, village)
+    drill = fe.election(db, village, organizer=organizer, drill_day_seconds=60)
+    browser = signed_in(app, organizer)
+    base = f"/elections/{drill.id}/report"
+    page = soup(browser.get(base).text)
+    assert page.select_one(".drill-banner") is not None
+    assert all(title.startswith("【演练】") for title in page_tables(str(page)))
+    assert all(
+        name.startswith("【演练】") for name in xlsx_tables(browser.get(f"{base}/xlsx").content)
+    )
