@@ -20,7 +20,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.actors import Actor
@@ -160,7 +160,8 @@ class Suggestion:
 # --- reading ------------------------------------------------------------------------
 
 
-def _per_key(session: Session, stmt: Any) -> dict[int, int]:
+def _per_key(session: Session, stmt: Select[int, int]) -> dict[int, int]:
+    """(key, count) rows as a dict."""
     return {int(key): int(n) for key, n in session.execute(stmt)}
 
 
