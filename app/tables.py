@@ -5,7 +5,8 @@ or None, number cells a Fraction/int/float or None, date cells a date or None, t
 str). `format_cell` is the one place that turns a value into what a reader sees: "85.0%",
 "12", "5.5", "2026-05-01", or "无数据" for a figure that could not be measured (a 0
 denominator) — never "0.0%". A column whose empty cells mean "does not apply" rather than
-"no data" says so (`Column.blank_when_empty`). In the .xlsx every figure is a number.
+"no data" says so (`Column.blank_when_empty`), or names what it means instead
+(`Column.empty_text`, "未填写"). In the .xlsx every figure is a number.
 
 The CSV is UTF-8 with a BOM (without it Chinese Excel shows garbled text) and CRLF line
 ends; its percent cells read "85.0%", which Excel opens as the number 0.85. The .xlsx
@@ -52,6 +53,9 @@ class Column:
     kind: ColumnKind
     # An empty figure reads blank (the figure does not apply to the row), not "无数据".
     blank_when_empty: bool = False
+    # What an empty figure reads instead, where empty says something else ("未填写": not
+    # entered yet). The .xlsx cell stays empty, so the column still sums.
+    empty_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ def number_text(value: Fraction | float | int) -> str:
 
 def format_cell(column: Column, value: Any) -> str:
     if value is None and column.kind in FIGURE_KINDS:
+        if column.empty_text:
+            return column.empty_text
         return "" if column.blank_when_empty else no_data()
     if column.kind == "percent":
         return percent_text(value)

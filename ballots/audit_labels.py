@@ -130,6 +130,19 @@ register_summary_keys(
 register_summary_keys({"issued": lazy("发出的纸质选票")}, action="paper_count.close")
 register_summary_keys({"kind": lazy("这一轮")}, action="election.further_round")
 
+# The election report's one entry: the polling facilities the organizer enters.
+register_actions({"election.facilities": lazy("填写票箱和秘密写票处的数量")})
+register_objects({"election_facilities": lazy("投票设施")})
+register_summary_keys(
+    {
+        "ballot_boxes": lazy("票箱"),
+        "mobile_boxes": lazy("流动票箱"),
+        "booths": lazy("秘密写票处"),
+        "replaces_id": lazy("更正的记录"),
+    },
+    action="election.facilities",
+)
+
 register_summary_values("from", by_value(STAGE_LABELS), action="election.stage")
 register_summary_values("to", by_value(STAGE_LABELS), action="election.stage")
 register_summary_values("kind", by_value(KIND_LABELS), action="election.further_round")

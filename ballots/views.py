@@ -7,6 +7,12 @@ from starlette.routing import BaseRoute
 
 import ballots.audit_labels  # (the audit log's names for this package's actions)
 import ballots.voting.links  # noqa: F401  (adds the election page's links to other areas)
-from ballots import paper, results, setup, voting
+from ballots import paper, report, results, setup, voting
 
-routes: list[BaseRoute] = [*setup.routes, *voting.routes, *paper.routes, *results.routes]
+routes: list[BaseRoute] = [
+    *setup.routes,
+    *voting.routes,
+    *paper.routes,
+    *results.routes,
+    *report.routes,
+]

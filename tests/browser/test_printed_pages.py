@@ -60,6 +60,8 @@ PAGES = {
     "survey-results": ("surveys:results_print", Role.ORGANIZER, 0),
     "assessment-village": ("assessment:village_print", Role.TOWNSHIP_ADMIN, 0),
     "assessment-township": ("assessment:overview_print", Role.TOWNSHIP_ADMIN, 0),
+    "election-report": ("ballots:report_print", Role.ORGANIZER, 0),
+    "election-roll-up": ("ballots:township_report_print", Role.TOWNSHIP_ADMIN, 0),
 }
 
 
@@ -106,6 +108,8 @@ def _paths(session: Session, organizer: str) -> dict[str, str]:
         "survey-results": {"survey_id": survey},
         "assessment-village": {"village_id": village_id},
         "assessment-township": {},
+        "election-report": {"election_id": election},
+        "election-roll-up": {},
     }
     router = Router(routes=all_routes())
     found = {}
