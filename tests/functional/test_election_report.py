@@ -12,10 +12,10 @@ refused beside its field), then the report page, its CSV and its .xlsx (read bac
 openpyxl: every figure a number), and the township admin's roll-up, are compared, figure
 by figure, with counts made here with plain SQL on the tables, not with the report's code.
 
-Help in writing (代写) is recorded by a page another branch builds: until it is merged
-this test inserts the ballot_help rows directly, as the teller's page will (TODO for the
-lead: record them through that page). Only the calendar is moved otherwise, as in
-test_election_assembly: the election's stored dates shift back as if the weeks had passed.
+Help in writing (代写) is recorded as the teller does it: on the "请谁代写？" page of the
+issue desk and of the mobile ballot box, finding the helper the voter names in the
+registry. Only the calendar is moved, as in test_election_assembly: the election's
+stored dates shift back as if the weeks had passed.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 from app.permissions import Role
 from app.registry.models import Person, Sex
 from app.registry.rules import today_in_china
-from ballots.models import BallotHelp, Channel, RollEntry, Round
+from ballots.models import Channel, Round
 from slips.links import slip_token
 from slips.models import Slip
 from tests import factories
@@ -128,17 +128,36 @@ def _links(db, settings):
     }
 
 
-def _issue_paper(teller, round_id, names):
+def _helper_id(teller, page, helper):
+    """The helper the voter names, found on the "请谁代写？" page as the teller finds them."""
+    found = soup(teller.get(page, q=helper))
+    cards = found.select("input[name=helper_id]")
+    assert len(cards) == 1, found.select_one("main").get_text(" ", strip=True)
+    return cards[0]["value"]
+
+
+def _issue_paper(teller, round_id, names, helped):
+    """Paper ballots at the desk; a voter who asked for help gets theirs through the help
+    page, which records the helper and issues the ballot in one step."""
     for name in names:
         entry = _entry_id(teller, f"/rounds/{round_id}/paper/issue", name)
-        teller.post(f"/rounds/{round_id}/paper/issue", entry_id=entry, q=name)
+        if name in helped:
+            page = f"/rounds/{round_id}/paper/issue/{entry}/help"
+            teller.post(page, helper_id=_helper_id(teller, page, helped[name]), q=helped[name])
+        else:
+            teller.post(f"/rounds/{round_id}/paper/issue", entry_id=entry, q=name)
 
 
-def _mobile_box(organizer, teller, election_id, round_id):
+def _mobile_box(organizer, teller, election_id, round_id, helped):
     name, marks = MOBILE
     entry = _entry_id(organizer, f"/elections/{election_id}/homebound", name)
     organizer.post(f"/elections/{election_id}/homebound/mark", entry_id=entry, homebound="1")
-    ballot = teller.post(f"/rounds/{round_id}/mobile/{entry}/hand-over").headers["location"]
+    if name in helped:  # the teller checks the helper before the phone leaves their hands
+        page = f"/rounds/{round_id}/mobile/{entry}/help"
+        handed = teller.post(page, helper_id=_helper_id(teller, page, helped[name]))
+    else:
+        handed = teller.post(f"/rounds/{round_id}/mobile/{entry}/hand-over")
+    ballot = handed.headers["location"]
     teller.get(ballot)
     teller.post(ballot, expect=200, mark=marks, step="confirm")
     teller.post(ballot, expect=200, mark=marks, step="cast")
@@ -154,31 +173,6 @@ def _public_count(tellers, round_id, stack):
             data = {"action": reading} if isinstance(reading, str) else {"mark": reading}
             teller.post(count, expect=200, position=str(position), **data)
     tellers[0].post(f"/rounds/{round_id}/paper/close")
-
-
-def _help(db, round_id, election_id, helped):
-    """代写, as the teller records it when handing out the ballot. The recording page is
-    built on another branch; until it is merged the rows are inserted here directly."""
-    entries = dict(
-        db.execute(
-            select(Person.name, RollEntry.id)
-            .join(RollEntry, RollEntry.person_id == Person.id)
-            .where(RollEntry.election_id == election_id)
-        ).all()
-    )
-    helpers = dict(db.execute(select(Person.name, Person.id)).all())
-    for voter, helper in helped.items():
-        channel = Channel.MOBILE if voter == MOBILE[0] else Channel.PAPER
-        db.add(
-            BallotHelp(
-                round_id=round_id,
-                roll_entry_id=entries[voter],
-                helper_person_id=helpers[helper],
-                channel=channel,
-                recorded_on=today_in_china(),
-            )
-        )
-    db.flush()
 
 
 def _close_and_count(organizer, tellers, round_id, paper):
@@ -404,12 +398,11 @@ def test_the_report_is_the_ledger(app, db, settings):
     fe.election(db, village, title="演练：协会理事选举", drill_day_seconds=60)
 
     # Round 1: every channel.
-    _issue_paper(tellers[0], first, PAPER_1)
-    _mobile_box(organizer, tellers[0], election_id, first)
+    _issue_paper(tellers[0], first, PAPER_1, HELP_1)
+    _mobile_box(organizer, tellers[0], election_id, first, HELP_1)
     for name, marks in QR_1.items():
         _vote(app, links[name], TITLE, marks)
     _vote(app, links[proxy], TITLE, PROXY_1, proxy_for=voter)
-    _help(db, first, election_id, HELP_1)
     _close_and_count(organizer, tellers, first, PAPER_1)
     public = soup(organizer.get(f"/public/elections/{election_id}/results")).get_text()
     assert "当选：王芳" in public and "还有 1 个名额没有选出。" in public
@@ -419,11 +412,10 @@ def test_the_report_is_the_ledger(app, db, settings):
     second = int(further.rsplit("/", 1)[1])
     _ready_round(organizer, tellers, second)
     organizer.post(f"/elections/{election_id}/advance", target="voting_open")
-    _issue_paper(tellers[0], second, PAPER_2)
+    _issue_paper(tellers[0], second, PAPER_2, HELP_2)
     for name, marks in QR_2.items():
         _vote(app, links[name], TITLE, marks)
     _vote(app, links[proxy], TITLE, PROXY_2, proxy_for=voter)
-    _help(db, second, election_id, HELP_2)
     _close_and_count(organizer, tellers, second, PAPER_2)
     for teller in tellers:
         teller.post(f"/rounds/{second}/certify", password=factories.PASSWORD)
