@@ -46,7 +46,8 @@ def elected_note(report: ElectionReport) -> str:
 
 def rounds_text(report: ElectionReport) -> str:
     """Each round in words: 第 1 轮：第一轮投票，结果已公布；…"""
-    return "；".join(
+    # The separator in the page's language (a Chinese semicolon is not English punctuation).
+    return gettext_("；").join(
         gettext_(
             "第 %(n)s 轮：%(kind)s，%(status)s",
             n=figures.round.number,
