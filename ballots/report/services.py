@@ -131,7 +131,11 @@ class ElectionReport:
 
     @property
     def first(self) -> RoundFigures | None:
-        """The first round: its turnout is the headline."""
+        """The first round whose vote stood: its turnout is the headline. A first round
+        voided (too few voters, say) and held again is not it; with none standing, round 1."""
+        standing = [f for f in self.held if f.round.status is not RoundStatus.VOID]
+        if standing:
+            return standing[0]
         return self.rounds[0] if self.rounds else None
 
     @property
@@ -140,7 +144,8 @@ class ElectionReport:
 
     @property
     def share_of_women(self) -> Fraction | None:
-        return share(self.women, len(self.elected))
+        """Among the elected whose sex the registry knows (a written-in name may not be)."""
+        return share(self.women, sum(person.sex is not None for person in self.elected))
 
     @property
     def used_channels(self) -> set[str]:
@@ -323,7 +328,7 @@ def suggestion(report: ElectionReport) -> Suggestion:
     return Suggestion(
         ballot_boxes=1 if paper else None,
         mobile_boxes=1 if Channel.MOBILE.value in used else 0,
-        booths=1 if paper else None,
+        booths=None,  # nothing in the ledger says how many booths there were: asked, not guessed
     )
 
 

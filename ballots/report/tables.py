@@ -172,7 +172,7 @@ def elected_table(report: ElectionReport) -> Table:
         for person in report.elected
     ]
     note = elected_note(report) or gettext_(
-        "性别和年龄取自村民登记；另选他人当选、登记里没有的人记为“不详”。"
+        "性别和年龄取自村民登记；另选他人当选、登记里没有的人记为“不详”，不计入女性所占比例。"
     )
     return Table(_drill(report, gettext_("当选人")), columns, rows, note=note)
 
@@ -192,10 +192,11 @@ def _age_columns() -> list[Column]:
 def _structure_row(reports: Sequence[ElectionReport]) -> dict[str, Any]:
     elected = [person for report in reports for person in report.elected]
     women = sum(person.sex is Sex.FEMALE for person in elected)
+    known = sum(person.sex is not None for person in elected)  # the share is among these
     return {
         "elected": len(elected),
         "women": women,
-        "share_women": share(women, len(elected)),
+        "share_women": share(women, known),
         **band_counts([person.age for person in elected]),
     }
 

@@ -15,8 +15,8 @@ import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ScalarSelect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from app.actors import Actor
 from app.audit.services import record
@@ -72,12 +72,22 @@ def photo_shas(session: Session, election_id: int, names: Collection[str]) -> di
 
 
 def photo_image(session: Session, sha256: str) -> bytes | None:
-    """The JPEG with this SHA-256, if any record holds it."""
+    """The JPEG with this SHA-256 while it is some candidate's photo now: a photo replaced
+    or taken off (a wrong picture, say) is no longer served."""
     if len(sha256) != 64:
         return None
+    newer = aliased(CandidatePhoto)
     return session.scalar(
         select(CandidatePhoto.image)
-        .where(CandidatePhoto.sha256 == sha256, CandidatePhoto.image.is_not(None))
+        .where(
+            CandidatePhoto.sha256 == sha256,
+            CandidatePhoto.image.is_not(None),
+            ~exists().where(
+                newer.election_id == CandidatePhoto.election_id,
+                newer.name == CandidatePhoto.name,
+                newer.id > CandidatePhoto.id,
+            ),
+        )
         .limit(1)
     )
 
@@ -99,6 +109,15 @@ def photo_problem(session: Session, election: Election, candidate: Candidate) ->
 
 
 def _check(session: Session, election: Election, candidate: Candidate) -> None:
+    # Hold the candidate's round as it is until the photo is written, so voting cannot
+    # open in between (PostgreSQL: FOR SHARE waits for, and blocks, the opening's UPDATE;
+    # SQLite's single writer already keeps them apart), and read its status afresh.
+    session.execute(
+        select(Round)
+        .where(Round.id == candidate.round_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).all()
     problem = photo_problem(session, election, candidate)
     if problem is not None:
         raise PhotoRefused(problem)

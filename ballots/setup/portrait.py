@@ -14,7 +14,7 @@ import io
 import warnings
 from collections.abc import Iterator
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from app.i18n import lazy
 from ballots.exceptions import PhotoRefused
@@ -24,7 +24,9 @@ MAX_PORTRAIT_BYTES = 10240  # the database's check on candidate_photo.image
 # More than any phone's camera takes (48 MP is 8000 x 6000); a JPEG is decoded reduced
 # (draft), so even the largest costs little memory. A PNG this large is refused sooner.
 MAX_PIXELS = 50_000_000
-MAX_PNG_PIXELS = 16_000_000
+# A PNG is decoded whole (4 bytes a pixel with transparency): 6 MP is a 2400 x 2500
+# picture, more than any phone screenshot, and about 24 MB while it is shrunk.
+MAX_PNG_PIXELS = 6_000_000
 MIN_SIDE = 60  # smaller than this is an icon, not a face
 PORTRAIT = (144, 192)  # width, height: 3:4; shown at half that on a phone (sharp at 2x)
 FORMATS = ("JPEG", "PNG")
@@ -81,11 +83,17 @@ def _decoded(data: bytes) -> Image.Image:
             w=width,
             h=height,
         )
-    if image.format == "JPEG":
-        # Decode at a reduced scale (1/2 .. 1/8) still larger than twice the portrait.
+    if isinstance(image, JpegImagePlugin.JpegImageFile):
+        # Decode at a reduced scale (1/2 .. 1/8) still larger than twice the portrait;
+        # also for a phone's multi-picture JPEG (MPO), which Pillow names otherwise.
         image.draft("RGB", (PORTRAIT[0] * 2, PORTRAIT[1] * 2))
     image.load()
-    upright = ImageOps.exif_transpose(image)
+    upright = ImageOps.exif_transpose(image)  # a copy only when the camera turned it
+    # Shrink by a whole factor before the copies of transparency and cropping.
+    width, height = upright.size
+    factor = min(width // (PORTRAIT[0] * 2), height // (PORTRAIT[1] * 2))
+    if factor > 1:
+        upright = upright.reduce(factor)
     return _rgb(upright)
 
 

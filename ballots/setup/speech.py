@@ -111,12 +111,20 @@ def ballot_words(
     The numbers are the ballot's: the candidates in ballot order, counted from 1.
     """
     count = "两" if seats == 2 else chinese_number(seats)
-    parts = [f"{title.strip()}。"]
+    parts = [f"{_speakable(title)}。"]
     if round_number > 1:
         parts.append(f"第{chinese_number(round_number)}轮投票{KIND_WORDS.get(kind, '。')}")
     parts.append(f"应选{count}人，最多选{count}人。")
-    parts.extend(f"{chinese_number(n)}号，{name}。" for n, name in enumerate(names, start=1))
+    parts.extend(
+        f"{chinese_number(n)}号，{_speakable(name)}。" for n, name in enumerate(names, start=1)
+    )
     return "".join(parts)
+
+
+def _speakable(text: str) -> str:
+    """The text without square brackets: espeak-ng reads "[[...]]" as phoneme codes, so a
+    title or a name holding them could make the recording say something else."""
+    return text.replace("[", "").replace("]", "").strip()
 
 
 def words_of(election: Election, round_: Round, names: Sequence[str]) -> str:
@@ -178,7 +186,14 @@ def _run(command: list[str], given: bytes, timeout: float) -> bytes:
     program = PurePath(command[0]).name
     try:
         done = subprocess.run(  # noqa: S603
-            command, input=given, capture_output=True, timeout=timeout, check=False
+            command,
+            input=given,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            # Nothing of the server's environment (its secret key, the database's address)
+            # is handed to another program; the paths are absolute, so no PATH is needed.
+            env={"LANG": "C.UTF-8"},
         )
     except subprocess.TimeoutExpired:
         raise SpeechFailed(

@@ -12,6 +12,7 @@ from app.errors import NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
 from app.web import Ctx
+from ballots.exceptions import StageError
 from ballots.models import Election, Round, RoundStatus
 from ballots.paths import ROUND, SETUP_ELECTION, route, setup_route
 from ballots.setup.speech import (
@@ -89,6 +90,7 @@ def speech_context(ctx: Ctx, election: Election, round_: Round | None) -> dict[s
             "kilobytes": max(round(len(audio.audio) / 1024), 1) if audio else 0,
             "sha256": audio.sha256 if audio else None,
             "round_id": round_.id,
+            "can_make": round_.status is RoundStatus.PENDING,
         }
     }
 
@@ -98,6 +100,10 @@ def read_aloud_again(ctx: Ctx) -> Response:
     round_ = latest_round(ctx.db, found)
     if round_ is None or round_.status not in SPOKEN_STATUSES:
         raise NotFound(lazy("现在没有等待投票的选票，不需要朗读。"))
+    if round_.status is not RoundStatus.PENDING:
+        # Making a recording takes a second or more inside this write; during the vote
+        # (on SQLite, one writer at a time) that would hold up villagers' ballots.
+        raise StageError(lazy("投票已经开始，不能再重新生成朗读。请在投票开始以前生成。"))
     spoken = speak_round(ctx.db, ctx.actor, speech_engine(ctx.settings), round_)
     if spoken.problem:
         ctx.flash(gettext_("朗读未生成：%(reason)s", reason=spoken.problem))

@@ -121,6 +121,24 @@ def test_what_is_not_a_usable_photo_is_refused_in_chinese(upload, says):
     assert says in refused.value.render_message()
 
 
+def test_a_phones_multi_picture_jpeg_is_read_like_a_jpeg():
+    # Many phones save MPO files (a JPEG with a second picture); Pillow names them MPO.
+    first = Image.new("RGB", (3000, 4000), (200, 120, 90))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[first.copy()])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    portrait = _opened(make_portrait(out.getvalue()))
+    assert portrait.format == "JPEG" and portrait.size == PORTRAIT
+
+
+def test_a_png_larger_than_a_phone_screenshot_is_refused():
+    out = io.BytesIO()
+    Image.new("RGB", (2600, 2600), (255, 255, 255)).save(out, "PNG")  # 6.8 MP
+    with pytest.raises(PhotoRefused) as refused:
+        make_portrait(out.getvalue())
+    assert "像素太多" in refused.value.render_message()
+
+
 def test_a_real_decompression_bomb_is_refused_before_it_is_decoded():
     # 5000 x 5000 of one colour: a few KB of file, 75 MB once decoded.
     out = io.BytesIO()
@@ -203,6 +221,9 @@ def test_an_organizer_adds_replaces_and_takes_off_a_photo(client, db, published)
     page = soup(client.get(f"/elections/{found.id}/candidates").text)
     assert page.select_one(f"tr:has(#f-photo-{first.id}) img") is None
     assert page.select_one(f"tr:has(#f-photo-{first.id}) i") is not None  # the placeholder
+    # A replaced or removed picture (a wrong one, say) is no longer served to anyone.
+    for gone in (photo.sha256, newest.sha256):
+        assert client.get(f"/public/photos/{gone}.jpg").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.actors import actor_for
 from app.audit.models import AuditEntry
 from app.permissions import Role
-from app.registry.models import Sex
-from ballots.models import Channel, ElectionFacilities, RoundStatus
+from app.registry.models import Sex, Village
+from ballots.models import Channel, Election, ElectionFacilities, Round, RoundKind, RoundStatus
 from ballots.report import (
     AGE_BANDS,
     FacilitiesInput,
@@ -25,6 +25,7 @@ from ballots.report import (
     township_report,
 )
 from ballots.report.forms import parse_facilities, parse_period
+from ballots.report.services import Elected, ElectionReport, RoundFigures
 from ballots.results import certification as results_certify
 from ballots.results import services as results
 from tests import factories
@@ -193,3 +194,39 @@ def test_the_roll_up_covers_the_township_in_the_period_without_drills(db):
     ]
     only = township_report(db, village.township_id, YEAR, [other.id])
     assert [r.election.title for r in only.reports] == ["协会会长选举"]
+
+
+def _figures(number: int, status: RoundStatus, took_part: int) -> RoundFigures:
+    round_ = Round(number=number, kind=RoundKind.FIRST, seats=1, status=status)
+    return RoundFigures(round=round_, channels={"online": took_part}, helped=0, result=None)
+
+
+def _report(rounds: list[RoundFigures], elected: list[Elected]) -> ElectionReport:
+    return ElectionReport(
+        election=Election(title="主任选举"),
+        village=Village(name="柳溪村"),
+        registered=100,
+        proxies=0,
+        rounds=rounds,
+        facilities=None,
+        in_force=True,
+        annulled=False,
+        elected=elected,
+    )
+
+
+def test_a_first_round_voided_and_held_again_is_not_the_headline():
+    void = _figures(1, RoundStatus.VOID, 40)  # too few came: held again
+    again = _figures(2, RoundStatus.CERTIFIED, 80)
+    assert _report([void, again], []).first is again
+    assert _report([_figures(1, RoundStatus.CERTIFIED, 70), again], []).first.took_part == 70
+
+
+def test_the_share_of_women_is_among_the_elected_the_registry_knows():
+    elected = [
+        Elected("王芳", 1, Sex.FEMALE, 40),
+        Elected("李强", 1, Sex.MALE, 50),
+        Elected("另选的人", 2, None, None),  # a written-in name, not in the registry
+    ]
+    report = _report([_figures(1, RoundStatus.CERTIFIED, 70)], elected)
+    assert report.share_of_women == Fraction(1, 2)

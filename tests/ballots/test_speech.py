@@ -25,7 +25,7 @@ from ballots import setup
 from ballots.models import BallotAudio, Candidate, Round, RoundKind, RoundStatus, Stage
 from ballots.paper import mobile
 from ballots.results import services as results
-from ballots.setup import speech
+from ballots.setup import latest_round, speech
 from ballots.setup.speech import (
     SpeechEngine,
     SpeechFailed,
@@ -117,6 +117,13 @@ def test_the_words_say_the_office_the_seats_and_each_number_and_name():
     assert [chinese_number(n) for n in (1, 10, 11, 20, 35, 99, 100)] == [
         "一", "十", "十一", "二十", "三十五", "九十九", "100"
     ]  # fmt: skip
+
+
+def test_square_brackets_cannot_slip_phoneme_codes_into_the_recording():
+    # espeak-ng reads "[[...]]" as phoneme codes: a name must be read as written.
+    words = ballot_words("[[h@'loU]]选举", 1, RoundKind.FIRST, 1, ["张[[s'an]]三"])
+    assert "[" not in words and "]" not in words
+    assert words.startswith("h@'loU选举。") and "一号，张s'an三。" in words
 
 
 def test_the_words_leave_withdrawn_candidates_out_and_number_the_rest_in_ballot_order(db):
@@ -213,6 +220,21 @@ def test_a_list_published_without_a_recording_gets_one_on_the_organizer_s_reques
     page = soup(client.get(page_path).text)
     assert page.select_one(".flash").get_text().strip() == "选票朗读已生成。"
     assert page.select_one("#read-aloud audio")["src"] == _audio_url(_recordings(db)[0])
+
+
+def test_once_voting_opens_the_recording_is_not_made_again(client, db):
+    """Making one holds the write for a second or more: not while villagers vote."""
+    where, found = _nominated(client, db)
+    setup.publish_candidates(db, where.actor, found, today_in_china(), 4)  # no engine given
+    latest_round(db, found).status = RoundStatus.OPEN
+    db.flush()
+    page_path = f"/elections/{found.id}/candidates"
+    page = soup(client.get(page_path).text)
+    assert page.select_one("#read-aloud-problem") is not None
+    assert page.select_one(f"form[action='{page_path}/read-aloud']") is None
+    refused = post_form(client, f"{page_path}/read-aloud", {}, page=page_path)
+    assert refused.status_code == 409 and "投票已经开始，不能再重新生成朗读" in refused.text
+    assert _recordings(db) == []
 
 
 # --- without an engine --------------------------------------------------------------
