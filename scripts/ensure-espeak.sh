@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure Debian's espeak-ng (with its Mandarin voice, `-v cmn`) and opusenc are
+# Make sure Debian's espeak-ng (its Mandarin voice `cmn-latn-pinyin`) and opusenc are
 # installed: the ballot read aloud (ballots.setup.speech) is spoken by espeak-ng and
 # encoded to Ogg Opus, small enough for a weak village network.
 #
