@@ -17,7 +17,7 @@ BallotHelp row is a ballot that was written with help, and a refusal writes noth
 A BallotHelp names the voter and the helper, never the ballot: nothing of what was
 written, no ballot or receipt refers to it, and its time is the day only.
 
-`helped_count` (and `helped_by_channel`) count the rows of a round: the figure the
+`helped_count` (`helped_counts` for many rounds, `helped_by_channel`) count the rows of a round: the figure the
 round's pages and the township's election report show as 代写选票.
 """
 
@@ -210,12 +210,19 @@ def helped_by_channel(session: Session, round_: Round) -> dict[str, int]:
 
 def helped_count(session: Session, round_: Round) -> int:
     """Ballots of the round written with help (代写选票): the round's BallotHelp rows."""
-    return int(
-        session.scalar(
-            select(func.count()).select_from(BallotHelp).where(BallotHelp.round_id == round_.id)
-        )
-        or 0
+    return helped_counts(session, [round_.id])[round_.id]
+
+
+def helped_counts(session: Session, round_ids: Sequence[int]) -> dict[int, int]:
+    """`helped_count` of each of these rounds, in one statement (the election report)."""
+    found = {round_id: 0 for round_id in round_ids}
+    rows = session.execute(
+        select(BallotHelp.round_id, func.count())
+        .where(BallotHelp.round_id.in_(list(round_ids)))
+        .group_by(BallotHelp.round_id)
     )
+    found.update({int(round_id): int(n) for round_id, n in rows})
+    return found
 
 
 def times_helped(session: Session, round_: Round, person_ids: Sequence[int]) -> dict[int, int]:

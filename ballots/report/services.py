@@ -29,10 +29,8 @@ from app.drill import not_drill
 from app.registry.models import Person, Sex, Village
 from app.registry.rules import age
 from ballots.models import (
-    BallotHelp,
     Candidate,
     Channel,
-    CredentialUse,
     Election,
     ElectionFacilities,
     Entrustment,
@@ -41,8 +39,9 @@ from ballots.models import (
     RoundOutcome,
     RoundStatus,
 )
+from ballots.paper.help import helped_counts
 from ballots.report.rules import AgeBand, band_of, share
-from ballots.results.services import ANNOUNCED, result_of
+from ballots.results.services import ANNOUNCED, channel_counts_of, result_of
 
 # A round that never opened (a further round still waiting) was not held.
 NOT_HELD = frozenset({RoundStatus.PENDING})
@@ -170,21 +169,6 @@ def _per_key(session: Session, stmt: Select[int, int]) -> dict[int, int]:
     return {int(key): int(n) for key, n in session.execute(stmt)}
 
 
-def _channels(session: Session, round_ids: list[int]) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = session.execute(
-        select(CredentialUse.round_id, CredentialUse.channel, func.count())
-        .where(CredentialUse.round_id.in_(round_ids))
-        .group_by(CredentialUse.round_id, CredentialUse.channel)
-    )
-    for round_id, channel, n in rows:
-        found[int(round_id)][Channel(channel).value] = int(n)
-    return {
-        round_id: {c.value: found[round_id].get(c.value, 0) for c in Channel}
-        for round_id in round_ids
-    }
-
-
 def _announced_results(session: Session, round_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Each counted round's result as announced (certifying and annulling copy it)."""
     results: dict[int, dict[str, Any]] = {}
@@ -272,13 +256,8 @@ def election_reports(session: Session, elections: Sequence[Election]) -> list[El
         )
     )
     round_ids = [r.id for r in rounds]
-    channels = _channels(session, round_ids)
-    helped = _per_key(
-        session,
-        select(BallotHelp.round_id, func.count())
-        .where(BallotHelp.round_id.in_(round_ids))
-        .group_by(BallotHelp.round_id),
-    )
+    channels = channel_counts_of(session, round_ids)
+    helped = helped_counts(session, round_ids)
     results = _announced_results(session, round_ids)
     facilities = _newest_facilities(session, election_ids)
     people = _people_of_candidates(session, election_ids)
@@ -291,9 +270,7 @@ def election_reports(session: Session, elections: Sequence[Election]) -> list[El
     by_election: dict[int, list[RoundFigures]] = defaultdict(list)
     for round_ in rounds:
         by_election[round_.election_id].append(
-            RoundFigures(
-                round_, channels[round_.id], helped.get(round_.id, 0), results.get(round_.id)
-            )
+            RoundFigures(round_, channels[round_.id], helped[round_.id], results.get(round_.id))
         )
     reports = []
     for election in elections:

@@ -144,13 +144,23 @@ def credential_uses(session: Session, round_: Round) -> int:
 def channel_counts(session: Session, round_: Round) -> dict[str, int]:
     """How many voters took part in the round by each channel (QR, paper, mobile box,
     proxy), every channel listed: the credential uses, which say that, never how."""
+    return channel_counts_of(session, [round_.id])[round_.id]
+
+
+def channel_counts_of(session: Session, round_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """`channel_counts` of each of these rounds, in one statement (the election report)."""
+    found: dict[int, dict[str, int]] = {round_id: {} for round_id in round_ids}
     rows = session.execute(
-        select(CredentialUse.channel, func.count())
-        .where(CredentialUse.round_id == round_.id)
-        .group_by(CredentialUse.channel)
+        select(CredentialUse.round_id, CredentialUse.channel, func.count())
+        .where(CredentialUse.round_id.in_(list(round_ids)))
+        .group_by(CredentialUse.round_id, CredentialUse.channel)
     )
-    found = {Channel(channel).value: int(n) for channel, n in rows}
-    return {channel.value: found.get(channel.value, 0) for channel in Channel}
+    for round_id, channel, n in rows:
+        found[int(round_id)][Channel(channel).value] = int(n)
+    return {
+        round_id: {channel.value: counts.get(channel.value, 0) for channel in Channel}
+        for round_id, counts in found.items()
+    }
 
 
 def round_input(session: Session, round_: Round) -> RoundInput:
