@@ -52,6 +52,9 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # upload declares no length, and a declared length may lie), so an oversized upload
 # never fills memory.
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
+# Cache-Control for a response whose address names its content (a checksum in the URL):
+# new content gets a new address, so a phone may keep this one for good.
+CACHED_FOR_GOOD = "public, max-age=31536000, immutable"
 
 
 class BodyTooLarge(Exception):

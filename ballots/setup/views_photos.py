@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app.errors import NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
-from app.web import Ctx
+from app.web import CACHED_FOR_GOOD, Ctx
 from app.web import route as web_route
 from ballots.exceptions import PhotoRefused
 from ballots.paths import CANDIDATE, SETUP_ELECTION
@@ -22,9 +22,6 @@ from ballots.setup.views_lists import candidates_page
 
 PHOTO_FIELD = "photo"
 SHA256 = re.compile(r"[0-9a-f]{64}")
-# The address names the image's content: a replaced photo gets a new address, so a
-# phone may keep this one for good.
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def photo_error_key(candidate_id: int) -> str:
@@ -72,7 +69,7 @@ def photo(ctx: Ctx) -> Response:
     return Response(
         image,
         media_type="image/jpeg",
-        headers={"Cache-Control": IMMUTABLE, "ETag": f'"{sha}"'},
+        headers={"Cache-Control": CACHED_FOR_GOOD, "ETag": f'"{sha}"'},
     )
 
 

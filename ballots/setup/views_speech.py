@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app.errors import NotFound
 from app.i18n import gettext_, lazy
 from app.permissions import Permission
-from app.web import Ctx
+from app.web import CACHED_FOR_GOOD, Ctx
 from ballots.exceptions import StageError
 from ballots.models import Election, Round, RoundStatus
 from ballots.paths import ROUND, SETUP_ELECTION, route, setup_route
@@ -25,8 +25,6 @@ from ballots.setup.speech import (
 )
 from ballots.setup.stages import latest_round
 
-# The URL names the recording by its checksum, so it never changes under a URL.
-FOREVER = "public, max-age=31536000, immutable"
 # Rounds whose ballot a voter can still be handed: read aloud for them only.
 SPOKEN_STATUSES = (RoundStatus.PENDING, RoundStatus.OPEN)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -51,7 +49,7 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
 def _recording(ctx: Ctx, body: bytes, media_type: str) -> Response:
     """The bytes, or the part a Range header asks for: a browser learns an Ogg file's
     length by reading its end, and without ranges its player shows no length."""
-    headers = {"Cache-Control": FOREVER, "Accept-Ranges": "bytes"}
+    headers = {"Cache-Control": CACHED_FOR_GOOD, "Accept-Ranges": "bytes"}
     try:
         wanted = byte_range(ctx.request.headers.get("range", ""), len(body))
     except ValueError:
